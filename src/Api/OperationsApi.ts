@@ -1,0 +1,19 @@
+/**
+ * Operational endpoints: health and the JWKS that verifies idTokens.
+ */
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { Health, Jwks } from "../Domain/Operations.js"
+
+/** `/health` and `/.well-known/jwks.json`. */
+export class OperationsApi extends HttpApiGroup.make("operations")
+  .add(
+    HttpApiEndpoint.get("health", "/health")
+      .addSuccess(Health)
+      .annotate(OpenApi.Summary, "200 when the store answers")
+  )
+  .add(
+    HttpApiEndpoint.get("jwks", "/.well-known/jwks.json")
+      .addSuccess(Jwks)
+      .annotate(OpenApi.Summary, "Public keys that verify idTokens")
+  )
+  .annotate(OpenApi.Title, "Operations") {}

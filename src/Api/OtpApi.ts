@@ -1,0 +1,58 @@
+/**
+ * Criptan OTP methods (SMS, TOTP) and OTP codes (request, verify), all behind the idToken.
+ */
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { AlreadyConfigured, AttemptsExhausted, InvalidOtp, MethodNotAllowed, NotConfigured } from "../Domain/Errors.js"
+import { OtpCodeQuery, OtpCodeStatus, OtpHeader, VerifyOtpRequest } from "../Domain/Otp.js"
+import { SmsMethodRequest } from "../Domain/Phone.js"
+import { SecurityProfile, TotpEnrollment } from "../Domain/Profile.js"
+import { Schema } from "effect"
+import { UserAuthentication } from "./Security.js"
+
+/** `/auth/otp/methods/*` and `/auth/otp/code`. */
+export class OtpApi extends HttpApiGroup.make("otp")
+  .add(
+    HttpApiEndpoint.post("addSmsMethod", "/auth/otp/methods/sms")
+      .setPayload(SmsMethodRequest)
+      .addSuccess(SecurityProfile)
+      .addError(AlreadyConfigured)
+      .annotate(OpenApi.Summary, "Add a phone number as SMS method; an SMS code is sent")
+  )
+  .add(
+    HttpApiEndpoint.post("createTotpSecret", "/auth/otp/methods/totp")
+      .setPayload(Schema.Struct({}))
+      .addSuccess(TotpEnrollment)
+      .addError(AlreadyConfigured)
+      .annotate(OpenApi.Summary, "Create a TOTP secret (validate it with POST /auth/otp/code)")
+  )
+  .add(
+    HttpApiEndpoint.del("deleteTotpSecret", "/auth/otp/methods/totp")
+      .setHeaders(OtpHeader)
+      .addSuccess(SecurityProfile)
+      .addError(NotConfigured)
+      .addError(InvalidOtp)
+      .addError(AttemptsExhausted)
+      .annotate(OpenApi.Summary, "Delete the TOTP secret (needs a current TOTP code in x-otp)")
+  )
+  .add(
+    HttpApiEndpoint.get("requestCode", "/auth/otp/code")
+      .setUrlParams(OtpCodeQuery)
+      .addSuccess(OtpCodeStatus, { status: 201 })
+      .addError(MethodNotAllowed)
+      .addError(AttemptsExhausted)
+      .annotate(OpenApi.Summary, "Request an OTP code by EMAIL or SMS")
+  )
+  .add(
+    HttpApiEndpoint.post("verifyCode", "/auth/otp/code")
+      .setHeaders(OtpHeader)
+      .setPayload(VerifyOtpRequest)
+      .addSuccess(SecurityProfile)
+      .addError(AlreadyConfigured)
+      .addError(NotConfigured)
+      .addError(InvalidOtp)
+      .addError(AttemptsExhausted)
+      .annotate(OpenApi.Summary, "Verify a channel with the code in x-otp")
+  )
+  .middleware(UserAuthentication)
+  .annotate(OpenApi.Title, "OTP (Criptan)") {}
+

@@ -1,0 +1,26 @@
+/**
+ * KriptoAPI white-label partner login and logout.
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
+import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
+import { PartnerAuthentication } from "./Security.js"
+
+/** `/api/v1/partners/auth/login` and `/api/v1/partners/auth/logout`. */
+export class PartnersApi extends HttpApiGroup.make("partners")
+  .add(
+    HttpApiEndpoint.post("login", "/api/v1/partners/auth/login")
+      .setPayload(PartnerLoginRequest)
+      .addSuccess(PartnerLoginResponse)
+      .addError(AuthError)
+      .addError(InvalidOtp)
+      .addError(AttemptsExhausted)
+      .annotate(OpenApi.Summary, "Partner login with client credentials and a TOTP security_code")
+  )
+  .add(
+    HttpApiEndpoint.post("logout", "/api/v1/partners/auth/logout")
+      .addSuccess(HttpApiSchema.NoContent)
+      .middleware(PartnerAuthentication)
+      .annotate(OpenApi.Summary, "Revoke the access token")
+  )
+  .annotate(OpenApi.Title, "Partners (KriptoAPI)") {}

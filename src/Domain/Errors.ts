@@ -1,0 +1,79 @@
+/**
+ * The documented errors of the Criptan and KriptoAPI auth APIs, each a tagged error carrying its
+ * HTTP status so that the contract, the server and the client agree on the wire format.
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+
+/** 403: missing/invalid/expired bearer token, wrong credentials, blocked user, invalid refresh token. */
+export class AuthError extends Schema.TaggedError<AuthError>()(
+  "AuthError",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "Authentication error" })
+) {}
+
+/** 401: an OTP, TOTP or partner security code that does not verify, or was already used. */
+export class InvalidOtp extends Schema.TaggedError<InvalidOtp>()(
+  "InvalidOtp",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401, description: "OTP is not valid" })
+) {}
+
+/** 401: too many failed verifications or code requests; retry after `retryAfterSeconds`. */
+export class AttemptsExhausted extends Schema.TaggedError<AttemptsExhausted>()(
+  "AttemptsExhausted",
+  {
+    message: Schema.String,
+    retryAfterSeconds: Schema.Int.pipe(Schema.nonNegative())
+  },
+  HttpApiSchema.annotations({
+    status: 401,
+    description: "The user has exhausted its available attempts and must wait"
+  })
+) {}
+
+/** 400: TOTP secret already validated, valid phone already added, or channel already verified. */
+export class AlreadyConfigured extends Schema.TaggedError<AlreadyConfigured>()(
+  "AlreadyConfigured",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "The method is already configured" })
+) {}
+
+/** 400: no TOTP secret to delete, or a channel to verify that is not set up. */
+export class NotConfigured extends Schema.TaggedError<NotConfigured>()(
+  "NotConfigured",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "The method is not configured" })
+) {}
+
+/** 400: a code was requested for a method that cannot receive one. */
+export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()(
+  "MethodNotAllowed",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "The MFA method is not allowed to be used" })
+) {}
+
+/** 404: the route exists only in sandbox mode, or the resource does not exist. */
+export class NotFound extends Schema.TaggedError<NotFound>()(
+  "NotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404, description: "Not found" })
+) {}
+
+/** 500: anything unexpected; the message never carries internals. */
+export class InternalError extends Schema.TaggedError<InternalError>()(
+  "InternalError",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 500, description: "Internal error" })
+) {}
+
+/** Every tagged error of the domain, for exhaustive handling. */
+export type RampartError =
+  | AuthError
+  | InvalidOtp
+  | AttemptsExhausted
+  | AlreadyConfigured
+  | NotConfigured
+  | MethodNotAllowed
+  | NotFound
+  | InternalError

@@ -1,0 +1,40 @@
+/**
+ * One-time codes: the channels they travel on, the status of a requested code, and the shape of a
+ * code presented for verification.
+ */
+import { Schema } from "effect"
+
+/** Channels that can receive a code (`GET /auth/otp/code?method=`). */
+export const OtpDeliveryChannel = Schema.Literal("EMAIL", "SMS").annotations({ identifier: "OtpDeliveryChannel" })
+/** Channels that can receive a code. */
+export type OtpDeliveryChannel = typeof OtpDeliveryChannel.Type
+
+/** Channels that can be verified (`POST /auth/otp/code`). */
+export const OtpChannel = Schema.Literal("EMAIL", "SMS", "TOTP").annotations({ identifier: "OtpChannel" })
+/** Channels that can be verified. */
+export type OtpChannel = typeof OtpChannel.Type
+
+/** A presented one-time code: exactly 6 ASCII digits. Anything else is refused before it is tried. */
+export const OtpCode = Schema.String.pipe(
+  Schema.pattern(/^[0-9]{6}$/, { message: () => "must be exactly 6 digits" })
+).annotations({ identifier: "OtpCode" })
+
+/** `GET /auth/otp/code` query parameters. */
+export const OtpCodeQuery = Schema.Struct({
+  method: OtpChannel.annotations({ description: "EMAIL or SMS; TOTP is refused with MethodNotAllowed" })
+})
+
+/** `GET /auth/otp/code` answer: when the code stops being valid, where it went, whether it is used. */
+export class OtpCodeStatus extends Schema.Class<OtpCodeStatus>("OtpCodeStatus")({
+  validUntil: Schema.Date,
+  channel: OtpDeliveryChannel,
+  validated: Schema.Boolean
+}) {}
+
+/** `POST /auth/otp/code` body: the channel whose code is in `x-otp`. */
+export class VerifyOtpRequest extends Schema.Class<VerifyOtpRequest>("VerifyOtpRequest")({
+  channel: OtpChannel
+}) {}
+
+/** The `x-otp` header carrying a one-time code. */
+export const OtpHeader = Schema.Struct({ "x-otp": OtpCode })

@@ -1,0 +1,52 @@
+/**
+ * Phone numbers for the SMS OTP method: the ISO 3166 region list of libphonenumber-js and the rule
+ * that a phone must be valid for its country, normalised to E.164.
+ */
+import { Either, Schema } from "effect"
+import { getCountries, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max"
+
+/** The region codes libphonenumber-js knows (the Criptan docs' `country` enum, e.g. `ES`, `AC`). */
+export const Country = Schema.Literal(...(getCountries() as [CountryCode, ...Array<CountryCode>])).annotations({
+  identifier: "Country",
+  description: "ISO 3166-1 alpha-2 region code"
+})
+/** A region code of the `country` enum. */
+export type Country = typeof Country.Type
+
+/** A phone number in E.164 form, e.g. `+34612345678`. */
+export const E164 = Schema.String.pipe(
+  Schema.pattern(/^\+[1-9][0-9]{3,14}$/),
+  Schema.brand("E164")
+).annotations({ identifier: "E164" })
+/** A phone number in E.164 form. */
+export type E164 = typeof E164.Type
+
+/** Parses `phone` as a number of `country`; fails with a message naming what is wrong. */
+export const toE164 = (phone: string, country: Country): Either.Either<E164, string> => {
+  const parsed = parsePhoneNumberFromString(phone, country)
+  if (parsed === undefined || !parsed.isValid()) {
+    return Either.left(`is not a valid phone number for country ${country}`)
+  }
+  if (parsed.country !== undefined && parsed.country !== country) {
+    return Either.left(`belongs to ${parsed.country}, not to country ${country}`)
+  }
+  return Either.right(parsed.number as E164)
+}
+
+/** The documented shape of `POST /auth/otp/methods/sms`: a non-empty phone and its country. */
+export const SmsMethodFields = Schema.Struct({
+  phone: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)),
+  country: Country
+})
+
+/** `POST /auth/otp/methods/sms` body; the phone must be a valid number of `country`. */
+export const SmsMethodRequest = SmsMethodFields.pipe(
+  Schema.filter((body) =>
+    Either.match(toE164(body.phone, body.country), {
+      onLeft: (message) => ({ path: ["phone"], message: `phone ${message}` }),
+      onRight: () => true
+    })
+  )
+).annotations({ identifier: "SmsMethodRequest" })
+/** `POST /auth/otp/methods/sms` body. */
+export type SmsMethodRequest = typeof SmsMethodRequest.Type
