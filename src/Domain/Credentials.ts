@@ -32,7 +32,7 @@ export class LoginResponse extends Schema.Class<LoginResponse>("LoginResponse")(
 
 /** `POST /auth/login/refresh` body. */
 export class RefreshRequest extends Schema.Class<RefreshRequest>("RefreshRequest")({
-  refreshToken: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(512))
+  refreshToken: Schema.Redacted(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(512)))
 }) {}
 
 /** `POST /auth/login/refresh` answer: a new idToken only, as documented. */

@@ -1,0 +1,115 @@
+/**
+ * Accounts and the Criptan password login: create a user, log in (Argon2id, lockout after 10
+ * failures for 15 minutes, indistinguishable refusals), refresh the idToken with an opaque refresh
+ * token stored only as an HMAC.
+ */
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect, Option, Redacted, Schema } from "effect"
+import { randomUUID } from "node:crypto"
+import { Hmac } from "../../Crypto/Hmac.js"
+import { IdTokens } from "../../Crypto/IdTokens.js"
+import { Passwords } from "../../Crypto/Passwords.js"
+import { RandomTokens } from "../../Crypto/RandomTokens.js"
+import { LoginResponse, RefreshResponse } from "../../Domain/Credentials.js"
+import { AlreadyConfigured, AuthError } from "../../Domain/Errors.js"
+import type { UserId } from "../../Domain/Identity.js"
+import { Limits, lockRemaining } from "../../Domain/Policy.js"
+import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
+
+/** The HMAC purpose label of stored refresh tokens. */
+const REFRESH_PURPOSE = "refresh-token"
+
+/** The one refusal of a login, whatever went wrong (unknown email, wrong password, lock, blocked). */
+export const loginRefused = () => new AuthError({ message: "Invalid email or password" })
+
+/** Emails are compared case-insensitively: stored trimmed and lower-cased. */
+export const normaliseEmail = (email: string) => email.trim().toLowerCase()
+
+/** Users, password logins and refresh tokens. */
+export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Accounts", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const users = yield* UsersRepo
+    const passwords = yield* Passwords
+    const idTokens = yield* IdTokens
+    const random = yield* RandomTokens
+    const hmac = yield* Hmac
+
+    /** Creates an ACTIVE user; `AlreadyConfigured` when the email is taken. */
+    const createUser = (email: string, password: Redacted.Redacted<string>) =>
+      Effect.gen(function* () {
+        const normalised = normaliseEmail(email)
+        const passwordHash = yield* passwords.hash(password)
+        const now = yield* Clock.currentTimeMillis
+        const id = randomUUID() as UserId
+        if (!(yield* users.insert({ id, email: normalised, passwordHash, now }))) {
+          return yield* new AlreadyConfigured({ message: "An account with this email already exists" })
+        }
+        return toProfile(yield* Effect.orDie(users.requireActive(id)))
+      }).pipe(Effect.withSpan("Accounts.createUser"))
+
+    /**
+     * Checks email and password with the password lockout rule; the user row on success. Every
+     * refusal is the same `AuthError`, and an unknown email still spends one hash verification.
+     */
+    const authenticate = (email: string, password: Redacted.Redacted<string>) =>
+      Effect.gen(function* () {
+        const found = yield* users.findByEmail(normaliseEmail(email))
+        const now = yield* Clock.currentTimeMillis
+        const user = Option.getOrNull(found)
+        const locked = user !== null && lockRemaining(user.password_locked_until, now) !== undefined
+        const check = yield* passwords.verifyOrBurn(user === null || locked ? null : user.password_hash, password)
+        if (user === null || locked) return yield* loginRefused()
+        if (!check.valid) {
+          yield* users.recordFailure(user.id, "password", now)
+          return yield* loginRefused()
+        }
+        if (user.status !== "ACTIVE") return yield* loginRefused()
+        return { user, needsRehash: check.needsRehash }
+      })
+
+    /** Password login: an idToken and a refresh token; records the login date and device. */
+    const login = (email: string, password: Redacted.Redacted<string>, device: string | null) =>
+      Effect.gen(function* () {
+        const { needsRehash, user } = yield* authenticate(email, password)
+        const rehash = needsRehash ? yield* passwords.hash(password) : null
+        const now = yield* Clock.currentTimeMillis
+        const recorded = yield* users.recordLogin(user.id, now, device?.slice(0, Limits.deviceMaxLength) ?? null, rehash)
+        if (!recorded) return yield* loginRefused()
+        const refreshToken = yield* random.token()
+        yield* sql`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
+                   VALUES (${hmac.digest(REFRESH_PURPOSE, refreshToken)}, ${user.id}, ${now},
+                           ${now + Limits.refreshTokenTtlMs})`
+        const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
+        return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken) })
+      }).pipe(Effect.withSpan("Accounts.login"))
+
+    const RefreshRow = Schema.Struct({ user_id: Schema.String, email: Schema.String, status: Schema.String })
+
+    /** A new idToken for a live refresh token of an ACTIVE user; `AuthError` otherwise. */
+    const refresh = (refreshToken: Redacted.Redacted<string>) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const rows = yield* sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r
+            JOIN users u ON u.id = r.user_id
+            WHERE r.token_hash = ${hmac.digest(REFRESH_PURPOSE, refreshToken)}
+              AND r.revoked_at IS NULL AND r.expires_at > ${now}`.pipe(
+          Effect.flatMap(Schema.decodeUnknown(Schema.Array(RefreshRow))),
+          Effect.orDie
+        )
+        const row = rows[0]
+        if (row === undefined || row.status !== "ACTIVE") {
+          return yield* new AuthError({ message: "Invalid refresh token" })
+        }
+        const idToken = yield* idTokens.issue({ sub: row.user_id, email: row.email })
+        return new RefreshResponse({ idToken: idToken.token })
+      }).pipe(Effect.withSpan("Accounts.refresh"))
+
+    /** The security profile of an ACTIVE user. */
+    const profile = (userId: UserId) => Effect.map(users.requireActive(userId), toProfile)
+
+    return { createUser, authenticate, login, refresh, profile }
+  }),
+  dependencies: [UsersRepo.Default]
+}) {}
+

@@ -1,0 +1,56 @@
+/**
+ * The server's configuration, read from the environment with Effect `Config` (the only place that
+ * reads it): address, store, mode, token issuer, keys and the OTP webhook.
+ */
+import { Config, ConfigProvider, Context, Effect, Layer, type Option, type Redacted } from "effect"
+import { owaspPasswordCost, type PasswordCost } from "../Crypto/Passwords.js"
+
+/** `sandbox` (the default: demo data, sandbox routes, generated keys) or `production`. */
+export type ServerMode = "sandbox" | "production"
+
+/** Everything the server reads from its environment. */
+export interface ServerSettings {
+  readonly host: string
+  readonly port: number
+  readonly databaseUrl: string
+  readonly mode: ServerMode
+  readonly issuer: string
+  readonly audience: string
+  readonly secretKey: Option.Option<Redacted.Redacted<string>>
+  readonly signingKey: Option.Option<Redacted.Redacted<string>>
+  readonly otpWebhookUrl: Option.Option<string>
+  readonly stateDirectory: string
+  /** Argon2id cost of new password hashes: OWASP's, lowered only by test configuration (not from the environment). */
+  readonly passwordCost: PasswordCost
+}
+
+/** The server's settings as a service. */
+export class ServerConfig extends Context.Tag("Rampart/ServerConfig")<ServerConfig, ServerSettings>() {}
+
+/** The `Config` description of the settings, with SPEC's defaults. */
+export const serverSettings: Config.Config<ServerSettings> = Config.all({
+  host: Config.string("RAMPART_HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.port("RAMPART_PORT").pipe(Config.withDefault(8080)),
+  databaseUrl: Config.string("RAMPART_DATABASE_URL").pipe(Config.withDefault("sqlite:.rampart/rampart.db")),
+  mode: Config.literal("sandbox", "production")("RAMPART_MODE").pipe(Config.withDefault("sandbox" as const)),
+  issuer: Config.string("RAMPART_ISSUER").pipe(Config.withDefault("rampart")),
+  audience: Config.string("RAMPART_AUDIENCE").pipe(Config.withDefault("rampart")),
+  secretKey: Config.option(Config.redacted("RAMPART_SECRET_KEY")),
+  signingKey: Config.option(Config.redacted("RAMPART_SIGNING_KEY")),
+  otpWebhookUrl: Config.option(Config.url("RAMPART_OTP_WEBHOOK_URL").pipe(Config.map((u) => u.toString()))),
+  stateDirectory: Config.string("RAMPART_STATE_DIR").pipe(Config.withDefault(".rampart")),
+  passwordCost: Config.succeed(owaspPasswordCost)
+})
+
+/** `ServerConfig` from the environment. */
+export const layerServerConfigFromEnv = Layer.effect(ServerConfig, serverSettings)
+
+/** `ServerConfig` from explicit values over the defaults, ignoring the environment (tests, embedding). */
+export const layerServerConfig = (overrides: Partial<ServerSettings>) =>
+  Layer.effect(
+    ServerConfig,
+    Effect.map(Effect.withConfigProvider(serverSettings, ConfigProvider.fromMap(new Map())), (defaults) => ({
+      ...defaults,
+      ...overrides
+    }))
+  )

@@ -1,0 +1,17 @@
+/** Handlers of the `auth` group: thin calls into `Accounts`. */
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { RampartApi } from "../../Api/RampartApi.js"
+import { Accounts } from "../Auth/Accounts.js"
+import { boundary } from "./Boundary.js"
+
+/** `POST /auth/login`, `POST /auth/login/refresh`. */
+export const AuthHttpLive = HttpApiBuilder.group(RampartApi, "auth", (handlers) =>
+  Effect.map(Accounts, (accounts) =>
+    handlers
+      .handle("login", ({ payload, request }) =>
+        boundary(accounts.login(payload.email, payload.password, request.headers["user-agent"] ?? null))
+      )
+      .handle("refresh", ({ payload }) => boundary(accounts.refresh(payload.refreshToken)))
+  )
+)

@@ -1,0 +1,16 @@
+/** Handlers of the `partners` group: thin calls into `Partners`. */
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { RampartApi } from "../../Api/RampartApi.js"
+import { CurrentPartner } from "../../Api/Security.js"
+import { Partners } from "../Partners/Partners.js"
+import { boundary } from "./Boundary.js"
+
+/** `POST /api/v1/partners/auth/login`, `POST /api/v1/partners/auth/logout`. */
+export const PartnersHttpLive = HttpApiBuilder.group(RampartApi, "partners", (handlers) =>
+  Effect.map(Partners, (partners) =>
+    handlers
+      .handle("login", ({ payload }) => boundary(partners.login(payload)))
+      .handle("logout", () => Effect.flatMap(CurrentPartner, (session) => boundary(partners.logout(session.sessionId))))
+  )
+)

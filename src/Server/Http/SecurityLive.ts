@@ -1,0 +1,32 @@
+/**
+ * The bearer middlewares of the contract: idTokens verified by `IdTokens`, partner access tokens
+ * looked up by `Partners`.
+ */
+import { Effect, Layer, Redacted } from "effect"
+import { PartnerAuthentication, UserAuthentication } from "../../Api/Security.js"
+import { IdTokens } from "../../Crypto/IdTokens.js"
+import { AuthError } from "../../Domain/Errors.js"
+import { AuthenticatedUser, type UserId } from "../../Domain/Identity.js"
+import { Partners } from "../Partners/Partners.js"
+
+/** Verifies the idToken bearer and provides `CurrentUser`. */
+export const UserAuthenticationLive = Layer.effect(
+  UserAuthentication,
+  Effect.map(IdTokens, (idTokens) => ({
+    idToken: (token: Redacted.Redacted<string>) =>
+      idTokens
+        .verify(Redacted.value(token))
+        .pipe(Effect.map((claims) => new AuthenticatedUser({ userId: claims.sub as UserId, email: claims.email })))
+  }))
+)
+
+/** Looks up the access-token bearer and provides `CurrentPartner`. */
+export const PartnerAuthenticationLive = Layer.effect(
+  PartnerAuthentication,
+  Effect.map(Partners, (partners) => ({
+    partnerToken: (token: Redacted.Redacted<string>) =>
+      partners.authenticate(token).pipe(
+        Effect.catchAllDefect(() => Effect.fail(new AuthError({ message: "Authentication error" })))
+      )
+  }))
+)

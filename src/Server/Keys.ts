@@ -1,0 +1,62 @@
+/**
+ * The server's keys: `RAMPART_SECRET_KEY` (encrypts secrets, keys HMACs) and `RAMPART_SIGNING_KEY`
+ * (signs idTokens). Production requires both and names the missing one; the sandbox generates
+ * missing keys once and keeps them in `<state dir>/keys.json` (mode 0600) so restarts keep working.
+ */
+import { Data, Effect, Layer, Option, Redacted } from "effect"
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { generateMasterKeyBase64, MasterKey, masterKeyFromBase64 } from "../Crypto/MasterKey.js"
+import { generateSigningJwk, SigningKey, signingKeyFromJwk } from "../Crypto/SigningKey.js"
+import { ServerConfig } from "./Config.js"
+
+/** A key the server cannot start without. */
+export class MissingKeyError extends Data.TaggedError("MissingKeyError")<{ readonly message: string }> {}
+
+interface StoredKeys {
+  secretKey: string
+  signingKey: string
+}
+
+/** Reads the sandbox key file, creating it with new keys when absent. */
+const sandboxKeys = (directory: string) =>
+  Effect.sync((): StoredKeys => {
+    const file = join(directory, "keys.json")
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as StoredKeys
+    mkdirSync(directory, { recursive: true })
+    const keys: StoredKeys = { secretKey: generateMasterKeyBase64(), signingKey: generateSigningJwk() }
+    writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 })
+    chmodSync(file, 0o600)
+    return keys
+  })
+
+/** Resolves both keys from the configuration (and, in the sandbox, the key file). */
+const resolveKeys = Effect.gen(function* () {
+  const config = yield* ServerConfig
+  const fromFile =
+    config.mode === "sandbox" && (Option.isNone(config.secretKey) || Option.isNone(config.signingKey))
+      ? Option.some(yield* sandboxKeys(config.stateDirectory))
+      : Option.none<StoredKeys>()
+  const pick = (value: Option.Option<Redacted.Redacted<string>>, name: keyof StoredKeys, variable: string) =>
+    Option.orElse(value, () => Option.map(fromFile, (keys) => Redacted.make(keys[name]))).pipe(
+      Option.match({
+        onNone: () =>
+          Effect.fail(new MissingKeyError({ message: `${variable} is required in production mode (see docs/server.md)` })),
+        onSome: Effect.succeed
+      })
+    )
+  return {
+    secretKey: yield* pick(config.secretKey, "secretKey", "RAMPART_SECRET_KEY"),
+    signingKey: yield* pick(config.signingKey, "signingKey", "RAMPART_SIGNING_KEY")
+  }
+})
+
+/** `MasterKey` and `SigningKey` for the configured mode. */
+export const layerKeys = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const keys = yield* resolveKeys
+    const master = yield* masterKeyFromBase64(keys.secretKey)
+    const signing = yield* signingKeyFromJwk(keys.signingKey)
+    return Layer.merge(Layer.succeed(MasterKey, master), Layer.succeed(SigningKey, signing))
+  })
+)

@@ -1,0 +1,71 @@
+/**
+ * The server's domain Layers, without HTTP: embed them in another Effect service to get accounts,
+ * OTP methods and codes, partner logins and the sandbox on a SQLite or PostgreSQL store.
+ */
+import { FetchHttpClient } from "@effect/platform"
+import { Effect, Layer, Option } from "effect"
+import { Hmac } from "../Crypto/Hmac.js"
+import { IdTokens, IdTokenSettings } from "../Crypto/IdTokens.js"
+import { PasswordCostConfig, Passwords } from "../Crypto/Passwords.js"
+import { RandomTokens } from "../Crypto/RandomTokens.js"
+import { SecretBox } from "../Crypto/SecretBox.js"
+import { Limits } from "../Domain/Policy.js"
+import { Totp } from "../Totp.js"
+import { Accounts } from "./Auth/Accounts.js"
+import { ServerConfig } from "./Config.js"
+import { layerKeys, MissingKeyError } from "./Keys.js"
+import { layerOutboxSender, layerWebhookSender } from "./Otp/Delivery.js"
+import { OtpChallenges } from "./Otp/OtpChallenges.js"
+import { OtpMethods } from "./Otp/OtpMethods.js"
+import { Partners } from "./Partners/Partners.js"
+import { Sandbox } from "./Sandbox/Sandbox.js"
+import { layerDatabase } from "./Store/Database.js"
+import { UsersRepo } from "./Users/UsersRepo.js"
+
+/** The store named by `ServerConfig.databaseUrl`, migrated. */
+export const layerStore = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerDatabase(config.databaseUrl)))
+
+/** idToken issuer, audience and lifetime from `ServerConfig`. */
+export const layerIdTokenSettings = Layer.effect(
+  IdTokenSettings,
+  Effect.map(ServerConfig, (config) => ({
+    issuer: config.issuer,
+    audience: config.audience,
+    lifetimeSeconds: Limits.idTokenTtlSeconds,
+    leewaySeconds: 30
+  }))
+)
+
+/** OTP delivery: the webhook when configured, else the sandbox outbox; production requires the webhook. */
+export const layerOtpSender = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const config = yield* ServerConfig
+    if (Option.isSome(config.otpWebhookUrl)) {
+      return layerWebhookSender(config.otpWebhookUrl.value).pipe(Layer.provide(FetchHttpClient.layer))
+    }
+    if (config.mode === "sandbox") return layerOutboxSender
+    return yield* new MissingKeyError({
+      message: "RAMPART_OTP_WEBHOOK_URL is required in production mode (codes must leave the system)"
+    })
+  })
+)
+
+/** The Argon2id cost from `ServerConfig`. */
+export const layerPasswordCost = Layer.effect(PasswordCostConfig, Effect.map(ServerConfig, (config) => config.passwordCost))
+
+/** The crypto services over the configured keys. */
+export const layerCrypto = Layer.mergeAll(
+  Hmac.Default,
+  SecretBox.Default,
+  IdTokens.Default.pipe(Layer.provide(layerIdTokenSettings))
+).pipe(Layer.provideMerge(layerKeys), Layer.provideMerge(Layer.mergeAll(RandomTokens.Default, Passwords.Default.pipe(Layer.provide(layerPasswordCost)), Totp.Default)))
+
+/** Every domain service of the server, over `ServerConfig` (store, keys, crypto, delivery included). */
+export const layerServices = Layer.mergeAll(
+  Accounts.Default,
+  OtpMethods.Default,
+  OtpChallenges.Default,
+  Partners.Default,
+  Sandbox.Default,
+  UsersRepo.Default
+).pipe(Layer.provideMerge(layerOtpSender), Layer.provideMerge(layerCrypto), Layer.provideMerge(layerStore))

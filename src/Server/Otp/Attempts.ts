@@ -1,0 +1,47 @@
+/**
+ * The account-wide verification budget: 10 consecutive failed OTP / TOTP / security-code checks
+ * lock verification for 15 minutes; a success clears the count; asking for codes does not.
+ */
+import { Clock, Effect } from "effect"
+import { AttemptsExhausted, type InvalidOtp } from "../../Domain/Errors.js"
+import { lockRemaining } from "../../Domain/Policy.js"
+import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
+
+/** Guards and records verification attempts against a user's budget. */
+export class Attempts extends Effect.Service<Attempts>()("Rampart/Server/Attempts", {
+  effect: Effect.gen(function* () {
+    const users = yield* UsersRepo
+
+    /** Fails with `AttemptsExhausted` while the user's verification lock is in force. */
+    const ensureOpen = (user: UserRow) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const wait = lockRemaining(user.otp_locked_until, now)
+        return wait === undefined
+          ? Effect.void
+          : Effect.fail(
+              new AttemptsExhausted({
+                message: "Too many failed verifications; try again later",
+                retryAfterSeconds: wait
+              })
+            )
+      })
+
+    /**
+     * Runs one verification for `user` (already locked in the current transaction): refused while
+     * locked; a failing `check` counts against the budget, a passing one clears it.
+     */
+    const budgeted = <A, E extends { readonly _tag: string }, R>(user: UserRow, check: Effect.Effect<A, E | InvalidOtp, R>) =>
+      Effect.zipRight(
+        ensureOpen(user),
+        check.pipe(
+          Effect.tapError(() =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) => users.recordFailure(user.id, "otp", now))
+          ),
+          Effect.tap(() => users.resetFailures(user.id, "otp"))
+        )
+      ).pipe(Effect.withSpan("Attempts.budgeted"))
+
+    return { ensureOpen, budgeted }
+  }),
+  dependencies: [UsersRepo.Default]
+}) {}

@@ -1,0 +1,73 @@
+/**
+ * Requesting a code on a channel (`GET /auth/otp/code`) and verifying a channel with the code in
+ * `x-otp` (`POST /auth/otp/code`): EMAIL and SMS consume the code last sent, TOTP validates the
+ * secret. Every check runs under the account-wide attempt budget.
+ */
+import { Effect } from "effect"
+import { AlreadyConfigured, MethodNotAllowed, NotConfigured } from "../../Domain/Errors.js"
+import type { UserId } from "../../Domain/Identity.js"
+import type { OtpChannel } from "../../Domain/Otp.js"
+import { Clock } from "effect"
+import { transact } from "../Store/Transaction.js"
+import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
+import { Attempts } from "./Attempts.js"
+import { OtpCodes } from "./OtpCodes.js"
+import { UserTotp } from "./UserTotp.js"
+
+/** Code requests and channel verification. */
+export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Server/OtpChallenges", {
+  effect: Effect.gen(function* () {
+    const users = yield* UsersRepo
+    const codes = yield* OtpCodes
+    const userTotp = yield* UserTotp
+    const attempts = yield* Attempts
+
+    /** Sends a code by EMAIL (to the account email) or SMS (to the phone on file). */
+    const request = (userId: UserId, method: OtpChannel) =>
+      transact(
+        Effect.gen(function* () {
+          const user = yield* users.requireActive(userId, true)
+          if (method === "TOTP") {
+            return yield* new MethodNotAllowed({ message: "A TOTP authenticator cannot receive codes" })
+          }
+          if (method === "SMS" && user.phone === null) {
+            return yield* new MethodNotAllowed({ message: "No phone number is configured for SMS" })
+          }
+          return yield* codes.issue(user, method, method === "EMAIL" ? user.email : user.phone!)
+        })
+      ).pipe(Effect.withSpan("OtpChallenges.request", { attributes: { method } }))
+
+    /** Verifies `channel` with `code`; the channel must be set up and not yet verified. */
+    const verify = (userId: UserId, channel: OtpChannel, code: string) =>
+      transact(
+        Effect.gen(function* () {
+          const user = yield* users.requireActive(userId, true)
+          const already = new AlreadyConfigured({ message: `${channel} is already verified` })
+          switch (channel) {
+            case "EMAIL": {
+              if (user.email_verified_at !== null) return yield* already
+              yield* attempts.budgeted(user, codes.consume(user, "EMAIL", user.email, code))
+              break
+            }
+            case "SMS": {
+              if (user.phone === null) return yield* new NotConfigured({ message: "No phone number is configured" })
+              if (user.phone_verified_at !== null) return yield* already
+              yield* attempts.budgeted(user, codes.consume(user, "SMS", user.phone, code))
+              break
+            }
+            case "TOTP": {
+              if (user.totp_secret === null) return yield* new NotConfigured({ message: "No TOTP secret is configured" })
+              if (user.totp_verified_at !== null) return yield* already
+              yield* attempts.budgeted(user, Effect.catchTag(userTotp.verify(user, code), "NotConfigured", Effect.die))
+              break
+            }
+          }
+          yield* users.markVerified(user.id, channel, yield* Clock.currentTimeMillis)
+          return toProfile(yield* users.requireActive(userId))
+        })
+      ).pipe(Effect.withSpan("OtpChallenges.verify", { attributes: { channel } }))
+
+    return { request, verify }
+  }),
+  dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, Attempts.Default]
+}) {}

@@ -1,0 +1,103 @@
+/**
+ * SMS and EMAIL one-time codes: issue (6 CSPRNG digits, valid 5 minutes, stored only as an HMAC,
+ * spaced 60 s and at most 5 an hour per channel) and verify (single use, 5 tries per code, under
+ * the account-wide budget).
+ */
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect, Option, Redacted, Schema } from "effect"
+import { randomUUID } from "node:crypto"
+import { Hmac } from "../../Crypto/Hmac.js"
+import { RandomTokens } from "../../Crypto/RandomTokens.js"
+import { AttemptsExhausted, InvalidOtp } from "../../Domain/Errors.js"
+import type { OtpDeliveryChannel } from "../../Domain/Otp.js"
+import { OtpCodeStatus } from "../../Domain/Otp.js"
+import { codeIsLive, Limits, resendWait } from "../../Domain/Policy.js"
+import { Millis, type UserRow } from "../Users/UsersRepo.js"
+import { OtpSender } from "./Delivery.js"
+
+/** The HMAC purpose label of stored OTP codes. */
+const CODE_PURPOSE = "otp-code"
+
+const CodeRow = Schema.Struct({
+  id: Schema.String,
+  destination: Schema.String,
+  code_hash: Schema.String,
+  valid_until: Millis,
+  attempts: Millis,
+  consumed_at: Schema.NullOr(Millis)
+})
+
+/** Issues and verifies delivered codes; callers hold the user's row lock (a transaction). */
+export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCodes", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const hmac = yield* Hmac
+    const random = yield* RandomTokens
+    const sender = yield* OtpSender
+
+    /** Seconds to wait before another send on this channel, or none. */
+    const throttle = (userId: string, channel: OtpDeliveryChannel, now: number) =>
+      sql`SELECT created_at FROM otp_codes
+          WHERE user_id = ${userId} AND channel = ${channel} AND created_at > ${now - Limits.sendWindowMs}`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(Schema.Array(Schema.Struct({ created_at: Millis })))),
+        Effect.orDie,
+        Effect.map((rows) => Option.fromNullable(resendWait(rows.map((r) => r.created_at), now)))
+      )
+
+    /** Sends a new code to `destination`, or fails with `AttemptsExhausted` when sends are throttled. */
+    const issue = (user: UserRow, channel: OtpDeliveryChannel, destination: string) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const wait = yield* throttle(user.id, channel, now)
+        if (Option.isSome(wait)) {
+          return yield* new AttemptsExhausted({
+            message: `Too many ${channel} codes requested; wait before requesting another`,
+            retryAfterSeconds: wait.value
+          })
+        }
+        const code = yield* random.otpCode()
+        const validUntil = now + Limits.codeTtlMs
+        yield* sql`INSERT INTO otp_codes (id, user_id, channel, destination, code_hash, created_at, valid_until)
+                   VALUES (${randomUUID()}, ${user.id}, ${channel}, ${destination},
+                           ${hmac.digest(CODE_PURPOSE, code)}, ${now}, ${validUntil})`
+        yield* Effect.orDie(sender.send({ channel, to: destination, code: Redacted.make(code) }))
+        const validated = channel === "EMAIL" ? user.email_verified_at !== null : user.phone_verified_at !== null
+        return new OtpCodeStatus({ validUntil: new Date(validUntil), channel, validated })
+      }).pipe(Effect.withSpan("OtpCodes.issue", { attributes: { channel } }))
+
+    /**
+     * Consumes the code last sent on `channel` to `destination` if `code` matches; a wrong code
+     * spends one of the code's 5 tries. Fails with `InvalidOtp` otherwise.
+     */
+    const consume = (user: UserRow, channel: OtpDeliveryChannel, destination: string, code: string) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const invalid = new InvalidOtp({ message: "OTP is not valid" })
+        const rows = yield* sql`SELECT id, destination, code_hash, valid_until, attempts, consumed_at FROM otp_codes
+            WHERE user_id = ${user.id} AND channel = ${channel} ORDER BY created_at DESC LIMIT 1`.pipe(
+          Effect.flatMap(Schema.decodeUnknown(Schema.Array(CodeRow))),
+          Effect.orDie
+        )
+        const last = rows[0]
+        if (
+          last === undefined ||
+          last.destination !== destination ||
+          !codeIsLive({ consumedAt: last.consumed_at, validUntil: last.valid_until, attempts: last.attempts }, now)
+        ) {
+          return yield* invalid
+        }
+        if (!hmac.equals(last.code_hash, hmac.digest(CODE_PURPOSE, code))) {
+          yield* sql`UPDATE otp_codes SET attempts = attempts + 1
+                     WHERE id = ${last.id} AND attempts < ${Limits.codeMaxAttempts}`
+          return yield* invalid
+        }
+        const consumed = yield* sql`UPDATE otp_codes SET consumed_at = ${now}
+            WHERE id = ${last.id} AND consumed_at IS NULL AND attempts < ${Limits.codeMaxAttempts}
+              AND valid_until > ${now}
+            RETURNING id`
+        if (consumed.length !== 1) return yield* invalid
+      }).pipe(Effect.withSpan("OtpCodes.consume", { attributes: { channel } }))
+
+    return { issue, consume }
+  })
+}) {}

@@ -1,0 +1,77 @@
+/**
+ * The user's OTP methods: add an SMS phone (a code is sent to it), create a TOTP secret (sealed at
+ * rest, returned once with its otpauth URI), delete the TOTP secret with a current TOTP code.
+ */
+import { Effect, Redacted } from "effect"
+import { SecretBox } from "../../Crypto/SecretBox.js"
+import { AlreadyConfigured, NotConfigured } from "../../Domain/Errors.js"
+import type { UserId } from "../../Domain/Identity.js"
+import type { E164 } from "../../Domain/Phone.js"
+import { TotpEnrollment, TotpSecret } from "../../Domain/Profile.js"
+import { Totp } from "../../Totp.js"
+import { transact } from "../Store/Transaction.js"
+import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
+import { Attempts } from "./Attempts.js"
+import { OtpCodes } from "./OtpCodes.js"
+import { totpAad, UserTotp } from "./UserTotp.js"
+
+/** Adding, creating and deleting OTP methods. */
+export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/OtpMethods", {
+  effect: Effect.gen(function* () {
+    const users = yield* UsersRepo
+    const codes = yield* OtpCodes
+    const box = yield* SecretBox
+    const totp = yield* Totp
+    const userTotp = yield* UserTotp
+    const attempts = yield* Attempts
+
+    /** Sets the E.164 phone (see `toE164`; replacing an unvalidated one) and sends it a code unless sends are throttled. */
+    const addSms = (userId: UserId, e164: E164) =>
+      transact(
+        Effect.gen(function* () {
+          const user = yield* users.requireActive(userId, true)
+          if (!(yield* users.setPhone(user.id, e164))) {
+            return yield* new AlreadyConfigured({ message: "The user already has a valid SMS phone added" })
+          }
+          const updated = yield* users.requireActive(userId)
+          // A throttled send is not an error here: the phone is saved, the code can be requested later.
+          yield* codes.issue(updated, "SMS", e164).pipe(Effect.catchTag("AttemptsExhausted", () => Effect.void))
+          return toProfile(updated)
+        })
+      ).pipe(Effect.withSpan("OtpMethods.addSms"))
+
+    /** Creates a TOTP secret (replacing an unvalidated one); validate it with a code on channel TOTP. */
+    const createTotp = (userId: UserId) =>
+      transact(
+        Effect.gen(function* () {
+          const user = yield* users.requireActive(userId, true)
+          const secret = yield* totp.generateSecret
+          const sealed = yield* box.seal(Redacted.make(secret), totpAad(user.id))
+          if (!(yield* users.setTotpSecret(user.id, sealed))) {
+            return yield* new AlreadyConfigured({ message: "The TOTP secret is already configured" })
+          }
+          const profile = toProfile(yield* users.requireActive(userId))
+          const uri = totp.keyUri({ secret, account: user.email, issuer: "Rampart" })
+          return new TotpEnrollment({ ...profile, totp: new TotpSecret({ secret, uri }) })
+        })
+      ).pipe(Effect.withSpan("OtpMethods.createTotp"))
+
+    /** Deletes the TOTP secret; `code` must be a current, unused TOTP code of that secret. */
+    const deleteTotp = (userId: UserId, code: string) =>
+      transact(
+        Effect.gen(function* () {
+          const user = yield* users.requireActive(userId, true)
+          if (user.totp_secret === null) {
+            return yield* new NotConfigured({ message: "User doesn't have a secret configured" })
+          }
+          yield* attempts.budgeted(user, Effect.catchTag(userTotp.verify(user, code), "NotConfigured", Effect.die))
+          yield* users.clearTotpSecret(user.id)
+          return toProfile(yield* users.requireActive(userId))
+        })
+      ).pipe(Effect.withSpan("OtpMethods.deleteTotp"))
+
+    return { addSms, createTotp, deleteTotp }
+  }),
+  dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, Attempts.Default]
+}) {}
+

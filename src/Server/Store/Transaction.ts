@@ -1,0 +1,23 @@
+/**
+ * One transaction per state change. A refusal (a tagged domain error such as `InvalidOtp`) commits
+ * what the attempt recorded — the counters must survive the refusal — while a store failure or a
+ * defect rolls everything back.
+ */
+import { SqlClient, SqlError } from "@effect/sql"
+import { Effect, Either } from "effect"
+
+/** Runs `effect` in a transaction that commits on success and on domain refusals, rolls back otherwise. */
+export const transact = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.withTransaction(
+      effect.pipe(
+        Effect.map((a) => Either.right(a) as Either.Either<A, E>),
+        Effect.catchIf(
+          (e): e is Exclude<E, SqlError.SqlError> => !(e instanceof SqlError.SqlError),
+          (e) => Effect.succeed(Either.left(e) as Either.Either<A, E>)
+        )
+      )
+    )
+  ).pipe(Effect.flatMap((result) => result))

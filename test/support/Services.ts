@@ -1,0 +1,66 @@
+/**
+ * Runs a program against the real domain services on a fresh store (SQLite or PostgreSQL), with
+ * Argon2 cost lowered by test configuration. Time is whatever Clock the caller runs under, so
+ * `it.effect` tests drive every rule with `TestClock`.
+ */
+import { Effect, Layer, Redacted, TestClock } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { layerServerConfig, type ServerSettings } from "../../src/Server/Config.js"
+import { layerServices } from "../../src/Server/Layers.js"
+import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
+import { Totp } from "../../src/Totp.js"
+import { UsersRepo } from "../../src/Server/Users/UsersRepo.js"
+import type { UserId } from "../../src/Domain/Identity.js"
+
+/** Argon2id parameters for tests only (production uses OWASP's m=19456, t=2, p=1). */
+export const testPasswordCost = { memoryCost: 1024, timeCost: 1 } as const
+
+/** Settings for a test server on `databaseUrl`, with its own state directory. */
+export const testSettings = (databaseUrl: string, overrides: Partial<ServerSettings> = {}): Partial<ServerSettings> => ({
+  databaseUrl,
+  mode: "sandbox",
+  stateDirectory: mkdtempSync(join(tmpdir(), "rampart-state-")),
+  passwordCost: testPasswordCost,
+  ...overrides
+})
+
+/** The domain services over a fresh store. */
+export const layerTestServices = (databaseUrl: string, overrides: Partial<ServerSettings> = {}) =>
+  layerServices.pipe(Layer.provideMerge(layerServerConfig(testSettings(databaseUrl, overrides))))
+
+/** Runs `program` with the services on a fresh store made by `fresh`. */
+export const onFreshStore =
+  (fresh: () => Promise<string>) =>
+  <A, E, R>(program: Effect.Effect<A, E, R>) =>
+    Effect.flatMap(Effect.promise(fresh), (url) =>
+      Effect.scoped(Effect.provide(program, layerTestServices(url)))
+    ) as Effect.Effect<A, E, Exclude<R, Layer.Layer.Success<ReturnType<typeof layerTestServices>>>>
+
+/** 2026-01-01T00:00:00Z, a TOTP step boundary, where time-driven tests start. */
+export const T0 = Date.UTC(2026, 0, 1)
+
+/** Moves the TestClock to `T0`. */
+export const startClock = TestClock.setTime(T0)
+
+/** A fresh sandbox user; returns its id and email. */
+export const newUser = (email = `u${Math.random().toString(36).slice(2, 10)}@example.com`, password = "correct horse battery") =>
+  Effect.gen(function* () {
+    const sandbox = yield* Sandbox
+    yield* sandbox.createUser(email, Redacted.make(password))
+    return { email, password }
+  })
+
+/** The newest code the sandbox delivered to `to`. */
+export const lastCode = (to: string) =>
+  Effect.flatMap(Sandbox, (sandbox) => Effect.map(sandbox.outbox(to), (messages) => messages[0]!.code))
+
+/** The TOTP code of `secret` at the current (test) time. */
+export const totpNow = (secret: string) => Effect.flatMap(Totp, (totp) => Effect.orDie(totp.generate(secret)))
+
+/** The id of the user with `email`. */
+export const userIdOf = (email: string) =>
+  Effect.flatMap(UsersRepo, (users) =>
+    Effect.map(Effect.orDie(Effect.flatten(users.findByEmail(email))), (row) => row.id as UserId)
+  )
