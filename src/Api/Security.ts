@@ -3,8 +3,8 @@
  * a middleware that provides who the request acts for or fails with `AuthError`.
  */
 import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
-import { Context } from "effect"
-import { AuthError } from "../Domain/Errors.js"
+import { Context, Schema } from "effect"
+import { AuthError, InternalError } from "../Domain/Errors.js"
 import type { AuthenticatedPartner, AuthenticatedUser } from "../Domain/Identity.js"
 
 /** The user behind the request's idToken. */
@@ -15,7 +15,7 @@ export class CurrentPartner extends Context.Tag("Rampart/CurrentPartner")<Curren
 
 /** Bearer idToken (EdDSA JWT) security for the Criptan endpoints. */
 export class UserAuthentication extends HttpApiMiddleware.Tag<UserAuthentication>()("Rampart/UserAuthentication", {
-  failure: AuthError,
+  failure: Schema.Union(AuthError, InternalError),
   provides: CurrentUser,
   security: {
     idToken: HttpApiSecurity.bearer.pipe(
@@ -29,7 +29,7 @@ export class UserAuthentication extends HttpApiMiddleware.Tag<UserAuthentication
 export class PartnerAuthentication extends HttpApiMiddleware.Tag<PartnerAuthentication>()(
   "Rampart/PartnerAuthentication",
   {
-    failure: AuthError,
+    failure: Schema.Union(AuthError, InternalError),
     provides: CurrentPartner,
     security: {
       partnerToken: HttpApiSecurity.bearer.pipe(

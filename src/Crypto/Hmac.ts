@@ -12,12 +12,15 @@ export class Hmac extends Effect.Service<Hmac>()("Rampart/Crypto/Hmac", {
     const key = deriveKey(master, "hmac")
 
     /** base64url HMAC of `purpose` ‖ 0x00 ‖ `value`: a code's digest never equals a token's. */
-    const digest = (purpose: string, value: string | Redacted.Redacted<string>): string =>
-      createHmac("sha256", key)
+    const digest = (purpose: string, value: string | Redacted.Redacted<string>): string => {
+      // Purposes are constants in code; a NUL inside one would make the encoding ambiguous.
+      if (purpose.includes("\u0000")) throw new Error("Hmac purpose must not contain NUL")
+      return createHmac("sha256", key)
         .update(purpose, "utf8")
         .update(Buffer.of(0))
         .update(typeof value === "string" ? value : Redacted.value(value), "utf8")
         .digest("base64url")
+    }
 
     /** Constant-time equality of two digests (false when their lengths differ). */
     const equals = (a: string, b: string): boolean => {

@@ -20,17 +20,51 @@ import { layerServices } from "./Layers.js"
 /** The largest request body the server reads. */
 export const MAX_BODY_BYTES = 64 * 1024
 
-/** Refuses declared oversize bodies with 413 and caps the bytes read from undeclared ones. */
+const tooLarge = () =>
+  HttpServerResponse.unsafeJson(
+    { _tag: "PayloadTooLarge", message: `Request body exceeds ${MAX_BODY_BYTES} bytes` },
+    { status: 413, headers: { connection: "close" } }
+  )
+
+/** 400 naming why the body is unreadable. */
+const unreadableBody = (message: string) =>
+  HttpServerResponse.unsafeJson({ _tag: "HttpApiDecodeError", issues: [], message }, { status: 400 })
+
+/**
+ * Reads a JSON body once, within the size limit, so that an oversize body is a 413 and malformed
+ * JSON a 400 that says so (the platform would answer an empty 400). The text is cached by the
+ * request, so the handler's own read does not touch the socket again.
+ */
+const checkJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.matchEffect(request.text, {
+    onFailure: (error) =>
+      Effect.succeed(
+        error.cause instanceof Error && error.cause.message === "maxBytes exceeded"
+          ? tooLarge()
+          : unreadableBody("Request body could not be read")
+      ),
+    onSuccess: (text) => {
+      if (text === "") return Effect.succeed(undefined)
+      try {
+        JSON.parse(text)
+        return Effect.succeed(undefined)
+      } catch (e) {
+        return Effect.succeed(unreadableBody(`Request body is not valid JSON: ${(e as Error).message}`))
+      }
+    }
+  })
+
+/** Refuses oversize bodies with 413 (declared ones before reading) and malformed JSON with a clear 400. */
 const limitBody = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const declared = Number(request.headers["content-length"] ?? "0")
-    if (declared > MAX_BODY_BYTES) {
-      return HttpServerResponse.unsafeJson(
-        { _tag: "PayloadTooLarge", message: `Request body exceeds ${MAX_BODY_BYTES} bytes` },
-        { status: 413, headers: { connection: "close" } }
-      )
-    }
-    return HttpIncomingMessage.withMaxBodySize(app, Option.some(MAX_BODY_BYTES))
+    if (declared > MAX_BODY_BYTES) return Effect.succeed(tooLarge())
+    const contentType = request.headers["content-type"] ?? "application/json"
+    const hasBody = request.method !== "GET" && request.method !== "HEAD" && contentType.includes("json")
+    const handled = hasBody
+      ? Effect.flatMap(checkJsonBody(request), (refusal) => (refusal === undefined ? app : Effect.succeed(refusal)))
+      : app
+    return HttpIncomingMessage.withMaxBodySize(handled, Option.some(MAX_BODY_BYTES))
   })
 
 /** The contract implemented by the handlers and security middlewares (needs the domain services). */

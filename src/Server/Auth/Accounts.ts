@@ -15,6 +15,7 @@ import { AlreadyConfigured, AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { Limits, lockRemaining } from "../../Domain/Policy.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
+import { decodeRows } from "../Store/Rows.js"
 
 /** The HMAC purpose label of stored refresh tokens. */
 const REFRESH_PURPOSE = "refresh-token"
@@ -94,8 +95,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
             JOIN users u ON u.id = r.user_id
             WHERE r.token_hash = ${hmac.digest(REFRESH_PURPOSE, refreshToken)}
               AND r.revoked_at IS NULL AND r.expires_at > ${now}`.pipe(
-          Effect.flatMap(Schema.decodeUnknown(Schema.Array(RefreshRow))),
-          Effect.orDie
+          Effect.flatMap(decodeRows(RefreshRow))
         )
         const row = rows[0]
         if (row === undefined || row.status !== "ACTIVE") {

@@ -5,9 +5,9 @@
 import { Effect, Layer, Redacted } from "effect"
 import { PartnerAuthentication, UserAuthentication } from "../../Api/Security.js"
 import { IdTokens } from "../../Crypto/IdTokens.js"
-import { AuthError } from "../../Domain/Errors.js"
 import { AuthenticatedUser, type UserId } from "../../Domain/Identity.js"
 import { Partners } from "../Partners/Partners.js"
+import { boundary } from "./Boundary.js"
 
 /** Verifies the idToken bearer and provides `CurrentUser`. */
 export const UserAuthenticationLive = Layer.effect(
@@ -25,8 +25,6 @@ export const PartnerAuthenticationLive = Layer.effect(
   PartnerAuthentication,
   Effect.map(Partners, (partners) => ({
     partnerToken: (token: Redacted.Redacted<string>) =>
-      partners.authenticate(token).pipe(
-        Effect.catchAllDefect(() => Effect.fail(new AuthError({ message: "Authentication error" })))
-      )
+boundary(partners.authenticate(token))
   }))
 )

@@ -12,8 +12,9 @@ import { AttemptsExhausted, InvalidOtp } from "../../Domain/Errors.js"
 import type { OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { OtpCodeStatus } from "../../Domain/Otp.js"
 import { codeIsLive, Limits, resendWait } from "../../Domain/Policy.js"
-import { Millis, type UserRow } from "../Users/UsersRepo.js"
+import { type UserRow } from "../Users/UsersRepo.js"
 import { OtpSender } from "./Delivery.js"
+import { decodeRows, Millis } from "../Store/Rows.js"
 
 /** The HMAC purpose label of stored OTP codes. */
 const CODE_PURPOSE = "otp-code"
@@ -39,8 +40,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
     const throttle = (userId: string, channel: OtpDeliveryChannel, now: number) =>
       sql`SELECT created_at FROM otp_codes
           WHERE user_id = ${userId} AND channel = ${channel} AND created_at > ${now - Limits.sendWindowMs}`.pipe(
-        Effect.flatMap(Schema.decodeUnknown(Schema.Array(Schema.Struct({ created_at: Millis })))),
-        Effect.orDie,
+        Effect.flatMap(decodeRows(Schema.Struct({ created_at: Millis }))),
         Effect.map((rows) => Option.fromNullable(resendWait(rows.map((r) => r.created_at), now)))
       )
 
@@ -75,8 +75,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
         const invalid = new InvalidOtp({ message: "OTP is not valid" })
         const rows = yield* sql`SELECT id, destination, code_hash, valid_until, attempts, consumed_at FROM otp_codes
             WHERE user_id = ${user.id} AND channel = ${channel} ORDER BY created_at DESC LIMIT 1`.pipe(
-          Effect.flatMap(Schema.decodeUnknown(Schema.Array(CodeRow))),
-          Effect.orDie
+          Effect.flatMap(decodeRows(CodeRow))
         )
         const last = rows[0]
         if (

@@ -18,7 +18,8 @@ import { normaliseEmail } from "../Auth/Accounts.js"
 import { Attempts } from "../Otp/Attempts.js"
 import { UserTotp } from "../Otp/UserTotp.js"
 import { transact } from "../Store/Transaction.js"
-import { Millis, UsersRepo } from "../Users/UsersRepo.js"
+import { UsersRepo } from "../Users/UsersRepo.js"
+import { decodeRows, Millis } from "../Store/Rows.js"
 
 /** HMAC purpose labels of partner secrets. */
 const CLIENT_SECRET_PURPOSE = "client-secret"
@@ -53,8 +54,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
           })
         : sql`SELECT * FROM partner_clients WHERE client_id = ${clientId}`
       ).pipe(
-        Effect.flatMap(Schema.decodeUnknown(Schema.Array(ClientRow))),
-        Effect.orDie,
+        Effect.flatMap(decodeRows(ClientRow)),
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
@@ -74,8 +74,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         const now = yield* Clock.currentTimeMillis
         const rows = yield* sql`INSERT INTO partner_clients (user_id, secret_hash, created_at)
             VALUES (${userId}, ${hmac.digest(CLIENT_SECRET_PURPOSE, secret)}, ${now}) RETURNING client_id`.pipe(
-          Effect.flatMap(Schema.decodeUnknown(Schema.Array(Schema.Struct({ client_id: Millis })))),
-          Effect.orDie
+          Effect.flatMap(decodeRows(Schema.Struct({ client_id: Millis })))
         )
         return { clientId: rows[0]!.client_id, clientSecret: secret }
       })
@@ -130,8 +129,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         const rows = yield* sql`SELECT session_id, client_id, user_id FROM partner_sessions
             WHERE token_hash = ${hmac.digest(ACCESS_TOKEN_PURPOSE, accessToken)}
               AND revoked_at IS NULL AND expires_at > ${now}`.pipe(
-          Effect.flatMap(Schema.decodeUnknown(Schema.Array(SessionRow))),
-          Effect.orDie
+          Effect.flatMap(decodeRows(SessionRow))
         )
         const row = rows[0]
         if (row === undefined) return yield* refused()

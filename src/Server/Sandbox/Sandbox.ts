@@ -13,7 +13,8 @@ import { outboxAad } from "../Otp/Delivery.js"
 import { totpAad } from "../Otp/UserTotp.js"
 import { Partners } from "../Partners/Partners.js"
 import { transact } from "../Store/Transaction.js"
-import { Millis, UsersRepo } from "../Users/UsersRepo.js"
+import { UsersRepo } from "../Users/UsersRepo.js"
+import { decodeRows, Millis } from "../Store/Rows.js"
 
 const OutboxRow = Schema.Struct({
   channel: Schema.Literal("EMAIL", "SMS"),
@@ -57,8 +58,7 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
         const destination = to.includes("@") ? normaliseEmail(to) : to.trim()
         const rows = yield* sql`SELECT channel, destination, sealed_code, sent_at FROM outbox
             WHERE destination = ${destination} ORDER BY sent_at DESC, id DESC LIMIT 100`.pipe(
-          Effect.flatMap(Schema.decodeUnknown(Schema.Array(OutboxRow))),
-          Effect.orDie
+          Effect.flatMap(decodeRows(OutboxRow))
         )
         return yield* Effect.forEach(rows, (row) =>
           Effect.map(Effect.orDie(box.open(row.sealed_code, outboxAad(row.destination))), (code) =>

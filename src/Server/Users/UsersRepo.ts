@@ -8,9 +8,8 @@ import { AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { Limits } from "../../Domain/Policy.js"
 import { SecurityProfile } from "../../Domain/Profile.js"
+import { decodeRows, Millis } from "../Store/Rows.js"
 
-/** BIGINT columns arrive as numbers from SQLite and as strings from PostgreSQL. */
-export const Millis = Schema.Union(Schema.Number, Schema.NumberFromString)
 const OptionalMillis = Schema.NullOr(Millis)
 
 /** A row of `users`. */
@@ -71,9 +70,7 @@ export type Counter = "password" | "otp"
 export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/UsersRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const decodeRows = Schema.decodeUnknown(Schema.Array(UserRow))
-    const one = (rows: ReadonlyArray<unknown>) =>
-      Effect.map(decodeRows(rows), (r) => Option.fromNullable(r[0])).pipe(Effect.orDie)
+    const one = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRows(UserRow)(rows), (r) => Option.fromNullable(r[0]))
 
     /** The row with this id, locked for the rest of the transaction on PostgreSQL. */
     const findById = (id: string, forUpdate = false) =>
