@@ -1,0 +1,185 @@
+/**
+ * The typed Rampart client, derived from the `RampartApi` contract with `HttpApiClient`: every
+ * endpoint is an `Effect` whose error channel holds the endpoint's documented errors, `InternalError`,
+ * transport failures (`HttpClientError`) and decoding failures (`ParseError`) — a server that breaks
+ * the contract is a typed `ParseError`, never a defect.
+ *
+ * Every attempt has a timeout (a timed-out attempt is a `RequestError` with reason `"Transport"`).
+ * Only requests that are safe to repeat are retried, on transport errors and 5xx answers, with a
+ * capped, jittered exponential backoff (`retrySchedule`):
+ * - `GET /health`, `GET /.well-known/jwks.json`, `GET /sandbox/outbox`: reads.
+ * - `POST /auth/login/refresh`: creates no state on the server (it reads the refresh token and signs
+ *   a new idToken), so a repeat after a lost answer is harmless.
+ * Never retried: `POST /auth/login` (each success creates a refresh token), `GET /auth/otp/code`
+ * (a GET that sends a code and spends the send budget), OTP verification and TOTP deletion (a
+ * repeat spends the single-use code or an attempt), partner login (consumes the TOTP step) and
+ * every other write. Their transport errors reach the caller, who knows whether a repeat is wise.
+ */
+import { HttpApiClient, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import type { HttpApi } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Config, type ConfigError, Context, Duration, Effect, Layer, Schedule } from "effect"
+import { RampartApi } from "../Api/RampartApi.js"
+import type { InternalError } from "../Domain/Errors.js"
+
+/** The groups of `RampartApi`, for typing derived clients. */
+export type RampartGroups = typeof RampartApi extends HttpApi.HttpApi<infer _Id, infer Groups, infer _E, infer _R>
+  ? Groups
+  : never
+
+/** The typed client of the whole contract: `client.auth.login(...)`, `client.otp.requestCode(...)`, ... */
+export type RampartClient = HttpApiClient.Client<RampartGroups, InternalError, never>
+
+/** How the client reaches the server. */
+export interface AuthClientOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
+  readonly baseUrl: string | URL
+  /** Time allowed for one attempt to get a response; 10 seconds by default; `Duration.infinity` disables it. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** The backoff between retries of retry-safe requests; `retrySchedule` by default. */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
+  /**
+   * An extra transformation of the transport, innermost: it sees every attempt (retries included).
+   * For instrumentation, e.g. counting requests with `HttpClient.tapRequest`.
+   */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+/** The settings `AuthClient` is built from. */
+export class AuthClientSettings extends Context.Tag("Rampart/Client/AuthClientSettings")<
+  AuthClientSettings,
+  AuthClientOptions
+>() {}
+
+/** The default base URL, where `npm start` listens. */
+export const DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+/** The default time allowed for one attempt. */
+export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(10)
+
+/** A timeout read as a duration ("10 seconds", "500 millis") or as a plain number of seconds ("10"). */
+const timeoutConfig = (name: string): Config.Config<Duration.Duration> =>
+  Config.duration(name).pipe(Config.orElse(() => Config.number(name).pipe(Config.map(Duration.seconds))))
+
+/** `RAMPART_URL` (default `http://127.0.0.1:8080`) and `RAMPART_CLIENT_TIMEOUT` (default 10 seconds). */
+export const authClientConfig: Config.Config<{ readonly baseUrl: string; readonly timeout: Duration.Duration }> = Config
+  .all({
+    baseUrl: Config.url("RAMPART_URL").pipe(
+      Config.map((url) => url.toString()),
+      Config.withDefault(DEFAULT_BASE_URL)
+    ),
+    timeout: timeoutConfig("RAMPART_CLIENT_TIMEOUT").pipe(Config.withDefault(DEFAULT_TIMEOUT))
+  })
+
+/**
+ * Exponential backoff from 100 ms (doubling), jittered (×0.8..1.2), each delay capped at 2 s, at most
+ * 3 retries (4 attempts in all).
+ */
+export const retrySchedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential("100 millis", 2).pipe(
+  Schedule.jittered,
+  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(2))),
+  Schedule.intersect(Schedule.recurs(3))
+)
+
+/** The routes whose requests may be repeated safely (see the module comment for why). */
+const retrySafeRoutes: ReadonlyArray<readonly [method: string, path: string]> = [
+  ["GET", "/health"],
+  ["GET", "/.well-known/jwks.json"],
+  ["GET", "/sandbox/outbox"],
+  ["POST", "/auth/login/refresh"]
+]
+
+const pathOf = (url: string): string => {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return url.split(/[?#]/)[0] ?? url
+  }
+}
+
+/** Whether a request may be retried: only the reads and the refresh listed in the module comment. */
+export const isRetrySafe = (request: HttpClientRequest.HttpClientRequest): boolean => {
+  const path = pathOf(request.url)
+  return retrySafeRoutes.some(([method, route]) => request.method === method && path.endsWith(route))
+}
+
+/** A 5xx answer held as a failure while retrying; the last one is handed back as a response. */
+class ServerFailure {
+  readonly _tag = "ServerFailure"
+  constructor(readonly response: HttpClientResponse.HttpClientResponse) {}
+}
+
+const isRetryable = (error: HttpClientError.HttpClientError | ServerFailure): boolean =>
+  error._tag === "ServerFailure" || (error._tag === "RequestError" && error.reason === "Transport")
+
+/** Fails an attempt that has no response after `timeout` with a transport `RequestError`. */
+const withTimeout = (timeout: Duration.Duration) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+  Duration.isFinite(timeout)
+    ? HttpClient.transform(client, (effect, request) =>
+      Effect.timeoutFail(effect, {
+        duration: timeout,
+        onTimeout: () =>
+          new HttpClientError.RequestError({
+            request,
+            reason: "Transport",
+            description: `no response within ${Duration.format(timeout)}`
+          })
+      }))
+    : client
+
+/** Retries retry-safe requests on transport errors and 5xx answers; the last 5xx is returned for decoding. */
+const withRetries = (schedule: Schedule.Schedule<unknown, unknown>) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+  HttpClient.transform(client, (effect, request) =>
+    isRetrySafe(request)
+      ? effect.pipe(
+        Effect.flatMap((response) =>
+          response.status >= 500 ? Effect.fail(new ServerFailure(response)) : Effect.succeed(response)
+        ),
+        Effect.retry({ schedule, while: isRetryable }),
+        Effect.catchIf(
+          (error): error is ServerFailure => error._tag === "ServerFailure",
+          (failure) => Effect.succeed(failure.response)
+        )
+      )
+      : effect)
+
+/** Builds the client from `AuthClientSettings` over the `HttpClient` in context. */
+const make = Effect.gen(function*() {
+  const settings = yield* AuthClientSettings
+  const baseUrl = settings.baseUrl.toString()
+  const transport = yield* HttpClient.HttpClient
+  /** The transport with the user's transformation, per-attempt timeout and retry policy (no base URL). */
+  const httpClient = transport.pipe(
+    settings.transformClient ?? ((client) => client),
+    withTimeout(Duration.decode(settings.timeout ?? DEFAULT_TIMEOUT)),
+    withRetries(settings.retry ?? retrySchedule)
+  )
+  const client: RampartClient = yield* HttpApiClient.makeWith(RampartApi, { httpClient, baseUrl })
+  return { ...client, httpClient, baseUrl }
+})
+
+/**
+ * The typed client of `RampartApi` (`auth`, `otp`, `partners`, `sandbox`, `operations` groups), plus
+ * its configured `httpClient` and `baseUrl` for deriving authenticated clients (see `Session`).
+ */
+export class AuthClient extends Effect.Service<AuthClient>()("Rampart/Client/AuthClient", {
+  effect: make
+}) {
+  /** The client over explicit settings and Node's undici transport. */
+  static readonly layer = (options: AuthClientOptions): Layer.Layer<AuthClient> =>
+    AuthClient.Default.pipe(
+      Layer.provide(Layer.succeed(AuthClientSettings, options)),
+      Layer.provide(NodeHttpClient.layerUndici)
+    )
+
+  /** The client over explicit settings and the `HttpClient` the caller provides (fetch, a test double). */
+  static readonly layerWithHttpClient = (
+    options: AuthClientOptions
+  ): Layer.Layer<AuthClient, never, HttpClient.HttpClient> =>
+    AuthClient.Default.pipe(Layer.provide(Layer.succeed(AuthClientSettings, options)))
+
+  /** The client configured from `RAMPART_URL` and `RAMPART_CLIENT_TIMEOUT`, over Node's undici transport. */
+  static readonly layerConfig: Layer.Layer<AuthClient, ConfigError.ConfigError> = Layer.unwrapEffect(
+    Effect.map(authClientConfig, (settings) => AuthClient.layer(settings))
+  )
+}
