@@ -45,9 +45,9 @@ const VALID_GROUP_LENGTHS: ReadonlySet<number> = new Set([2, 4, 5, 7, 8])
 const invalidBase32 = () => new CliError({ message: "the secret is not valid base32" })
 
 /**
- * Decodes one 8-character group (RFC 4648 §6): `n` data characters then `8 - n` `=`; returns the
- * `floor(5n / 8)` bytes, or `undefined` when the group is malformed. A padded group may be followed
- * by more groups: gnulib's decoder, which oathtool uses, accepts that, so this does too.
+ * Decodes one 8-character group (RFC 4648 §6) — `n` data characters then `8 - n` `=` — appending
+ * its `floor(5n / 8)` bytes to `out`; `false` when the group is malformed. A padded group may be
+ * followed by more groups: gnulib's decoder, which oathtool uses, accepts that, so this does too.
  */
 const decodeGroup = (group: string, out: Array<number>): boolean => {
   let data = 0

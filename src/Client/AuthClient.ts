@@ -20,15 +20,18 @@ import type { HttpApi } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Config, type ConfigError, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { RampartApi } from "../Api/RampartApi.js"
-import type { InternalError } from "../Domain/Errors.js"
 
 /** The groups of `RampartApi`, for typing derived clients. */
 export type RampartGroups = typeof RampartApi extends HttpApi.HttpApi<infer _Id, infer Groups, infer _E, infer _R>
   ? Groups
   : never
 
+/** Errors every endpoint may answer: `InternalError` (500) and `HttpApiDecodeError` (400, a refused request). */
+export type RampartApiError = typeof RampartApi extends HttpApi.HttpApi<infer _Id, infer _Groups, infer E, infer _R> ? E
+  : never
+
 /** The typed client of the whole contract: `client.auth.login(...)`, `client.otp.requestCode(...)`, ... */
-export type RampartClient = HttpApiClient.Client<RampartGroups, InternalError, never>
+export type RampartClient = HttpApiClient.Client<RampartGroups, RampartApiError, never>
 
 /** How the client reaches the server. */
 export interface AuthClientOptions {

@@ -13,12 +13,13 @@ import { RandomTokens } from "../../Crypto/RandomTokens.js"
 import { AttemptsExhausted, AuthError } from "../../Domain/Errors.js"
 import { AuthenticatedPartner, type UserId } from "../../Domain/Identity.js"
 import { MAX_EXPIRES_IN, PartnerLoginResponse, type PartnerLoginRequest } from "../../Domain/Partner.js"
-import { Limits, lockRemaining } from "../../Domain/Policy.js"
+import { lockRemaining } from "../../Domain/Policy.js"
 import { normaliseEmail } from "../Auth/Accounts.js"
 import { Attempts } from "../Otp/Attempts.js"
 import { UserTotp } from "../Otp/UserTotp.js"
 import { transact } from "../Store/Transaction.js"
 import { UsersRepo } from "../Users/UsersRepo.js"
+import { recordFailure, resetFailures, selectRow } from "../Store/Counters.js"
 import { decodeRows, Millis } from "../Store/Rows.js"
 
 /** HMAC purpose labels of partner secrets. */
@@ -32,6 +33,9 @@ const ClientRow = Schema.Struct({
   failures: Millis,
   locked_until: Schema.NullOr(Millis)
 })
+
+/** The login-failure counter of partner clients. */
+const clientCounter = { table: "partner_clients", key: "client_id", failures: "failures", lockedUntil: "locked_until" }
 
 const SessionRow = Schema.Struct({ session_id: Schema.String, client_id: Millis, user_id: Schema.String })
 
@@ -47,23 +51,13 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
     const userTotp = yield* UserTotp
 
     const findClient = (clientId: number, forUpdate = false) =>
-      (forUpdate
-        ? sql.onDialectOrElse({
-            pg: () => sql`SELECT * FROM partner_clients WHERE client_id = ${clientId} FOR UPDATE`,
-            orElse: () => sql`SELECT * FROM partner_clients WHERE client_id = ${clientId}`
-          })
-        : sql`SELECT * FROM partner_clients WHERE client_id = ${clientId}`
-      ).pipe(
+      selectRow("partner_clients", "client_id", clientId, forUpdate).pipe(
         Effect.flatMap(decodeRows(ClientRow)),
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
 
     /** One more failure for a client (not while locked); at 10 the client locks for 15 minutes. */
-    const recordFailure = (clientId: number, now: number) =>
-      sql`UPDATE partner_clients SET
-            failures = CASE WHEN failures + 1 >= ${Limits.lockThreshold} THEN 0 ELSE failures + 1 END,
-            locked_until = CASE WHEN failures + 1 >= ${Limits.lockThreshold} THEN ${now + Limits.lockMs} ELSE locked_until END
-          WHERE client_id = ${clientId} AND (locked_until IS NULL OR locked_until <= ${now})`
+    const recordClientFailure = (clientId: number, now: number) => recordFailure(clientCounter, clientId, now)
 
     const refused = () => new AuthError({ message: "Authentication error" })
 
@@ -93,7 +87,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
           hmac.equals(client.secret_hash, hmac.digest(CLIENT_SECRET_PURPOSE, request.client_secret))
         const now = yield* Clock.currentTimeMillis
         if (!credentialsOk) {
-          if (client !== null) yield* recordFailure(client.client_id, now)
+          if (client !== null) yield* recordClientFailure(client.client_id, now)
           return yield* refused()
         }
         const expiresIn = request.expires_in ?? MAX_EXPIRES_IN
@@ -112,8 +106,8 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
             if (account.totp_secret === null || account.totp_verified_at === null) return yield* refused()
             yield* attempts
               .budgeted(account, Effect.catchTag(userTotp.verify(account, request.security_code), "NotConfigured", Effect.die))
-              .pipe(Effect.tapError((e) => (e._tag === "InvalidOtp" ? recordFailure(client.client_id, now) : Effect.void)))
-            yield* sql`UPDATE partner_clients SET failures = 0 WHERE client_id = ${client.client_id}`
+              .pipe(Effect.tapError((e) => (e._tag === "InvalidOtp" ? recordClientFailure(client.client_id, now) : Effect.void)))
+            yield* resetFailures(clientCounter, client.client_id)
             yield* sql`INSERT INTO partner_sessions (token_hash, session_id, client_id, user_id, created_at, expires_at)
                 VALUES (${hmac.digest(ACCESS_TOKEN_PURPOSE, token)}, ${randomUUID()}, ${client.client_id},
                         ${client.user_id}, ${now}, ${now + expiresIn * 1000})`

@@ -2,7 +2,7 @@
  * The SQL store behind Rampart: embedded SQLite by default, PostgreSQL for a `postgres://` URL, with
  * the migrations applied when the Layer is built.
  */
-import { SqlClient, type SqlError } from "@effect/sql"
+import type { SqlClient, SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { type ConfigError, Data, Effect, Layer, Redacted } from "effect"
@@ -57,13 +57,4 @@ export const layerDatabase = (url: string) =>
         Layer.merge(Layer.succeed(StoreInfo, { kind: target.kind }))
       )
     )
-  )
-
-/** Serialises work on one user across connections and instances (PostgreSQL row lock; SQLite has one writer). */
-export const lockRow = (table: "users" | "partner_clients", column: string, id: string | number) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql.onDialectOrElse({
-      pg: () => sql`SELECT 1 FROM ${sql(table)} WHERE ${sql(column)} = ${id} FOR UPDATE`.pipe(Effect.asVoid),
-      orElse: () => Effect.void
-    })
   )

@@ -6,8 +6,8 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import { AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
-import { Limits } from "../../Domain/Policy.js"
 import { SecurityProfile } from "../../Domain/Profile.js"
+import { type CounterColumns, recordFailure, resetFailures, selectRow } from "../Store/Counters.js"
 import { decodeRows, Millis } from "../Store/Rows.js"
 
 const OptionalMillis = Schema.NullOr(Millis)
@@ -73,21 +73,12 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
     const one = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRows(UserRow)(rows), (r) => Option.fromNullable(r[0]))
 
     /** The row with this id, locked for the rest of the transaction on PostgreSQL. */
-    const findById = (id: string, forUpdate = false) =>
-      Effect.flatMap(
-        forUpdate
-          ? sql.onDialectOrElse({
-              pg: () => sql`SELECT * FROM users WHERE id = ${id} FOR UPDATE`,
-              orElse: () => sql`SELECT * FROM users WHERE id = ${id}`
-            })
-          : sql`SELECT * FROM users WHERE id = ${id}`,
-        one
-      )
+    const findById = (id: string, forUpdate = false) => Effect.flatMap(selectRow("users", "id", id, forUpdate), one)
 
-    const failureColumns = (counter: Counter) =>
-      counter === "password"
-        ? { failures: sql("password_failures"), lockedUntil: sql("password_locked_until") }
-        : { failures: sql("otp_failures"), lockedUntil: sql("otp_locked_until") }
+    const counter = (which: Counter): CounterColumns =>
+      which === "password"
+        ? { table: "users", key: "id", failures: "password_failures", lockedUntil: "password_locked_until" }
+        : { table: "users", key: "id", failures: "otp_failures", lockedUntil: "otp_locked_until" }
 
     /** The user's row if it exists and is ACTIVE, else `AuthError` (the token outlived its user). */
     const requireActive = (id: string, forUpdate = false) =>
@@ -111,19 +102,10 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
         ),
 
       /** One more failure on a counter (not while locked); at the threshold it resets and the lock starts. */
-      recordFailure: (id: string, counter: Counter, now: number) => {
-        const c = failureColumns(counter)
-        return sql`UPDATE users SET
-            ${c.failures} = CASE WHEN ${c.failures} + 1 >= ${Limits.lockThreshold} THEN 0 ELSE ${c.failures} + 1 END,
-            ${c.lockedUntil} = CASE WHEN ${c.failures} + 1 >= ${Limits.lockThreshold} THEN ${now + Limits.lockMs} ELSE ${c.lockedUntil} END
-          WHERE id = ${id} AND (${c.lockedUntil} IS NULL OR ${c.lockedUntil} <= ${now})`.pipe(Effect.asVoid)
-      },
+      recordFailure: (id: string, which: Counter, now: number) => recordFailure(counter(which), id, now),
 
       /** Clears a counter after a success. */
-      resetFailures: (id: string, counter: Counter) => {
-        const c = failureColumns(counter)
-        return sql`UPDATE users SET ${c.failures} = 0 WHERE id = ${id} AND ${c.failures} <> 0`.pipe(Effect.asVoid)
-      },
+      resetFailures: (id: string, which: Counter) => resetFailures(counter(which), id),
 
       /** Records a successful password login unless a lock started meanwhile; true when recorded. */
       recordLogin: (id: string, now: number, device: string | null, rehash: string | null) =>

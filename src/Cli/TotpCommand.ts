@@ -1,0 +1,93 @@
+/**
+ * `rampart totp SECRET [--now ISO-8601|@unix-seconds] [--digits N] [--period S] [--algorithm A]`:
+ * prints the TOTP code of a base32 secret exactly as `oathtool --totp[=A] -b [--digits=N]
+ * [--time-step-size=Ss] [--now=...] SECRET` prints it: the code and a newline.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Clock, Console, Effect, Either, Option, Redacted } from "effect"
+import { readFileSync } from "node:fs"
+import { CliError } from "./CliError.js"
+import {
+  decodeBase32Secret,
+  MAX_TOTP_PERIOD,
+  TOTP_CODE_DIGITS,
+  totpCode,
+  type TotpCodeAlgorithm,
+  type TotpCodeDigits
+} from "./TotpCode.js"
+import { parseNow } from "./TotpTime.js"
+
+/** The parsed command line of `rampart totp`. */
+export interface TotpArgs {
+  readonly secret: Redacted.Redacted<string>
+  readonly now: Option.Option<string>
+  readonly digits: number
+  readonly period: number
+  readonly algorithm: TotpCodeAlgorithm
+}
+
+/**
+ * The secret itself, or — like oathtool — the first line of stdin for `-` or of FILE for `@FILE`,
+ * which keeps the secret out of the process list and the shell history.
+ */
+const readSecret = (secret: Redacted.Redacted<string>): Effect.Effect<Redacted.Redacted<string>, CliError> => {
+  const text = Redacted.value(secret)
+  if (text !== "-" && !text.startsWith("@")) return Effect.succeed(secret)
+  const source = text === "-" ? "stdin" : text.slice(1)
+  return Effect.try({
+    try: () => readFileSync(text === "-" ? 0 : source, "utf8"),
+    catch: (error) =>
+      new CliError({ message: `cannot read the secret from ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` })
+  }).pipe(
+    Effect.filterOrFail(
+      (content) => content.length > 0,
+      () => new CliError({ message: `cannot read the secret from ${source}: it is empty` })
+    ),
+    Effect.map((content) => Redacted.make(content.split("\n", 1)[0]!))
+  )
+}
+
+const isDigits = (n: number): n is TotpCodeDigits => (TOTP_CODE_DIGITS as ReadonlyArray<number>).includes(n)
+
+/** Whole Unix seconds now, from Effect's `Clock`. */
+const currentSeconds = Effect.map(Clock.currentTimeMillis, (millis) => BigInt(Math.floor(millis / 1000)))
+
+/** The code `rampart totp` prints for `args` (without the newline). */
+export const totpFor = (args: TotpArgs): Effect.Effect<string, CliError> =>
+  Effect.gen(function* () {
+    const digits = args.digits
+    if (!isDigits(digits)) return yield* new CliError({ message: "--digits must be 6, 7 or 8" })
+    if (!(Number.isSafeInteger(args.period) && args.period >= 1 && args.period <= MAX_TOTP_PERIOD)) {
+      return yield* new CliError({ message: `--period must be a whole number of seconds from 1 to ${MAX_TOTP_PERIOD}` })
+    }
+    const epochSeconds = Option.isSome(args.now)
+      ? yield* Either.match(parseNow(args.now.value), { onLeft: Effect.fail, onRight: Effect.succeed })
+      : yield* currentSeconds
+    const secret = yield* readSecret(args.secret)
+    const key = yield* Either.match(decodeBase32Secret(Redacted.value(secret)), {
+      onLeft: Effect.fail,
+      onRight: Effect.succeed
+    })
+    return totpCode({ key, epochSeconds, digits, period: args.period, algorithm: args.algorithm })
+  })
+
+/** `rampart totp`. */
+export const totpCommand = Command.make(
+  "totp",
+  {
+    secret: Args.redacted({ name: "SECRET" }).pipe(
+      Args.withDescription("The base32 secret (case, spaces and padding as oathtool -b accepts them); - reads it from stdin, @FILE from a file")
+    ),
+    now: Options.text("now").pipe(
+      Options.optional,
+      Options.withDescription("The time to compute the code for: ISO-8601 (2026-01-01T00:00:00Z; local time without a zone) or @unix-seconds; default: now")
+    ),
+    digits: Options.integer("digits").pipe(Options.withDefault(6), Options.withDescription("Code length: 6, 7 or 8")),
+    period: Options.integer("period").pipe(Options.withDefault(30), Options.withDescription("Time step in seconds")),
+    algorithm: Options.choice("algorithm", ["sha1", "sha256", "sha512"]).pipe(
+      Options.withDefault("sha1" as const),
+      Options.withDescription("HMAC hash")
+    )
+  },
+  (args) => Effect.flatMap(totpFor(args), (code) => Console.log(code))
+).pipe(Command.withDescription("Print the TOTP code of a base32 secret, as `oathtool --totp -b SECRET` does"))
