@@ -10,6 +10,8 @@
  *   renews it; it is forked in the caller's `Scope` and interrupted when that scope closes.
  * - Lazy: `current` renews first when `renewAt` has passed (the background fiber may be late, e.g.
  *   after the process was suspended).
+ * - On scope close the background fiber is interrupted first, then `release` (if any) runs with the
+ *   last value.
  * - Background failures are logged and tried again with a capped exponential backoff (1 s doubling
  *   to 5 min), or after the delay the error names; a fatal error (refused credentials, where a
  *   repeat can only lock the account) stops the background work, and callers see it lazily.
@@ -41,6 +43,11 @@ export interface TokenKeeperOptions<T, E> {
   readonly isFatal: (error: E) => boolean
   /** A delay the error itself asks for (e.g. `retryAfterSeconds`), instead of the backoff. */
   readonly retryAfter?: ((error: E) => Option.Option<Duration.Duration>) | undefined
+  /**
+   * Runs with the last value when the scope closes, after the background work has stopped and any
+   * renewal under way has finished (e.g. a logout). Its failures are logged, never raised.
+   */
+  readonly release?: ((value: T) => Effect.Effect<void, E>) | undefined
 }
 
 /** A shared, self-renewing credential. */
@@ -93,6 +100,19 @@ export const makeTokenKeeper = <T, E>(
       if (lease.renewAt > now) yield* Effect.sleep(Duration.millis(lease.renewAt - now))
       yield* renew(lease.generation)
     })
+
+    const release = options.release
+    if (release !== undefined) {
+      // Added before the background fork, so it runs after the fork is interrupted; the update
+      // waits for a renewal under way, so the value released is the newest one.
+      yield* Effect.addFinalizer(() =>
+        SynchronizedRef.updateEffect(ref, (lease) =>
+          release(lease.value).pipe(
+            Effect.catchAll((error) => Effect.logWarning(`${options.name}: release failed (${describe(error)})`)),
+            Effect.as(lease)
+          ))
+      )
+    }
 
     const background = Effect.gen(function*() {
       let failures = 0

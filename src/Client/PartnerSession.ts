@@ -1,0 +1,186 @@
+/**
+ * A long-lived KriptoAPI partner session: logs in with email, password, client credentials and a
+ * TOTP `security_code`, logs in again before `expires_in` runs out, and logs out when its scope
+ * closes.
+ *
+ * - Every secret (password, client secret, TOTP secret) stays `Redacted` until it is sent or used.
+ * - The `security_code` is made by the `Totp` service at `Clock` time. The session remembers the
+ *   last TOTP step it sent a code from and never sends a second code from that step or an earlier
+ *   one (the server refuses it, RFC 6238 §5.2): when a new login falls in the same step, it sleeps
+ *   (on `Clock`) until the next step begins.
+ * - The session is renewed `margin` (60 s by default, at most half the session) before `expires_in`
+ *   runs out, counted from the moment the login request left: proactively in a background fiber and
+ *   lazily by any caller that finds it due; renewals are single-flight (see `TokenKeeper`). The
+ *   superseded access token is left to expire (within the margin) rather than logged out, so calls
+ *   still under way with it are not refused.
+ * - A call refused with `AuthError` (403) is sent once more after a new login.
+ * - On scope close: the background fiber stops, then `POST /api/v1/partners/auth/logout` revokes
+ *   the current access token (a failure is logged, not raised).
+ */
+import { HttpApiClient, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { Clock, Context, Duration, Effect, Layer, Option, type ParseResult, Predicate, Redacted, Ref } from "effect"
+import type { Scope } from "effect"
+import { RampartApi } from "../Api/RampartApi.js"
+import type { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
+import { PartnerLoginRequest } from "../Domain/Partner.js"
+import { Totp, type TotpFormatError } from "../Totp.js"
+import { AuthClient, type RampartApiError } from "./AuthClient.js"
+import { makeTokenKeeper } from "./TokenKeeper.js"
+
+/** How to open a `PartnerSession`. */
+export interface PartnerSessionOptions {
+  readonly email: string
+  readonly password: Redacted.Redacted<string>
+  readonly clientId: number
+  readonly clientSecret: Redacted.Redacted<string>
+  /** The partner's base32 TOTP secret (`oathtool --totp -b SECRET` makes the same codes). */
+  readonly totpSecret: Redacted.Redacted<string>
+  /** The session length asked of the server, 1..3600 seconds; the server's default (3600) when absent. */
+  readonly expiresIn?: number | undefined
+  /** How long before the session expires a new login is made; 60 seconds by default. */
+  readonly renewMargin?: Duration.DurationInput | undefined
+}
+
+/** Why a partner session could not get a valid access token. */
+export type PartnerSessionError =
+  | AuthError
+  | InvalidOtp
+  | AttemptsExhausted
+  | RampartApiError
+  | TotpFormatError
+  | HttpClientError.HttpClientError
+  | ParseResult.ParseError
+
+/** A live partner session. */
+export interface PartnerSessionService {
+  /** A valid access token (a new login first when the session is due for renewal). */
+  readonly accessToken: Effect.Effect<Redacted.Redacted<string>, PartnerSessionError>
+  /** Runs `f` with a valid access token; when it fails with `AuthError`, logs in again and runs it once more. */
+  readonly withAuth: <A, E, R>(
+    f: (accessToken: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | PartnerSessionError, R>
+  /** An `HttpClient` that sends the access token as `Authorization: Bearer` (and retries a 403 once). */
+  readonly httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError | PartnerSessionError>
+}
+
+/** The default renewal margin. */
+export const DEFAULT_RENEW_MARGIN: Duration.Duration = Duration.seconds(60)
+
+/** The TOTP period of partner security codes (Google Authenticator's 30 s). */
+const PERIOD_MS = 30_000
+
+const isAuthError = (error: unknown): boolean => Predicate.isTagged(error, "AuthError")
+
+/** Logs in and keeps the session alive until the scope closes, then logs out. */
+const make = (
+  options: PartnerSessionOptions
+): Effect.Effect<PartnerSessionService, PartnerSessionError, AuthClient | Totp | Scope.Scope> =>
+  Effect.gen(function*() {
+    const client = yield* AuthClient
+    const totp = yield* Totp
+    const base = client.httpClient
+    const baseUrl = client.baseUrl
+    const marginMs = Duration.toMillis(options.renewMargin ?? DEFAULT_RENEW_MARGIN)
+    /** The last TOTP step a code was sent from; only touched inside a (single-flight) login. */
+    const lastStep = yield* Ref.make(Option.none<number>())
+
+    /** A code from a step after the last one used, waiting for the next step when needed. */
+    const nextCode = Effect.gen(function*() {
+      while (true) {
+        const used = yield* Ref.get(lastStep)
+        const step = yield* totp.currentStep()
+        if (Option.isSome(used) && step <= used.value) {
+          const now = yield* Clock.currentTimeMillis
+          yield* Effect.logDebug("PartnerSession: waiting for the next TOTP step")
+          yield* Effect.sleep(Duration.millis(Math.max(1, (used.value + 1) * PERIOD_MS - now)))
+          continue
+        }
+        const code = yield* totp.generate(options.totpSecret)
+        // A step boundary between the two readings leaves the code's step unknown: make another.
+        if ((yield* totp.currentStep()) !== step) continue
+        // Recorded before sending: a code whose answer is lost may still have been accepted.
+        yield* Ref.set(lastStep, Option.some(step))
+        return code
+      }
+    })
+
+    const partnersWith = (token: Redacted.Redacted<string>) =>
+      HttpApiClient.group(RampartApi, {
+        group: "partners",
+        httpClient: base.pipe(HttpClient.mapRequest(HttpClientRequest.bearerToken(token))),
+        baseUrl
+      })
+
+    const partners = yield* HttpApiClient.group(RampartApi, { group: "partners", httpClient: base, baseUrl })
+
+    const login = Effect.gen(function*() {
+      const code = yield* nextCode
+      const sentAt = yield* Clock.currentTimeMillis
+      // Unvalidated construction: bad input is a typed ParseError when the request is encoded.
+      const payload = new PartnerLoginRequest({
+        email: options.email,
+        password: options.password,
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+        security_code: code,
+        ...(options.expiresIn !== undefined ? { expires_in: options.expiresIn } : {})
+      }, true)
+      const response = yield* partners.login({ payload })
+      const lifetimeMs = response.expires_in * 1000
+      return {
+        value: Redacted.make(response.access_token),
+        renewAt: sentAt + lifetimeMs - Math.min(marginMs, lifetimeMs / 2)
+      }
+    }).pipe(Effect.withSpan("PartnerSession.login"))
+
+    const keeper = yield* makeTokenKeeper<Redacted.Redacted<string>, PartnerSessionError>({
+      name: "PartnerSession",
+      acquire: () => login,
+      // Refused credentials count towards the client's lockout: repeating them can only lock it.
+      isFatal: (error) =>
+        error._tag === "AuthError" || error._tag === "HttpApiDecodeError" || error._tag === "TotpFormatError",
+      retryAfter: (error) =>
+        error._tag === "AttemptsExhausted" ? Option.some(Duration.seconds(error.retryAfterSeconds)) : Option.none(),
+      release: (token) =>
+        Effect.flatMap(partnersWith(token), (authed) => authed.logout()).pipe(Effect.withSpan("PartnerSession.logout"))
+    })
+
+    const withAuth = <A, E, R>(
+      f: (accessToken: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E | PartnerSessionError, R> =>
+      Effect.flatMap(keeper.current, (current) =>
+        f(current.value).pipe(
+          Effect.catchIf(isAuthError, () => Effect.flatMap(keeper.renew(current.generation), (next) => f(next.value)))
+        ))
+
+    const httpClient = HttpClient.makeWith(
+      (request: Effect.Effect<HttpClientRequest.HttpClientRequest, HttpClientError.HttpClientError | PartnerSessionError>) =>
+        Effect.flatMap(request, (request) =>
+          Effect.gen(function*() {
+            const current = yield* keeper.current
+            const first = yield* base.execute(HttpClientRequest.bearerToken(request, current.value))
+            if (first.status !== 403) return first
+            const next = yield* keeper.renew(current.generation)
+            return yield* base.execute(HttpClientRequest.bearerToken(request, next.value))
+          })),
+      Effect.succeed
+    )
+
+    return {
+      accessToken: Effect.map(keeper.current, (current) => current.value),
+      withAuth,
+      httpClient
+    } satisfies PartnerSessionService
+  })
+
+/** A KriptoAPI partner session as a service: `PartnerSession.make(options)` (scoped) or `.layer(options)`. */
+export class PartnerSession extends Context.Tag("Rampart/Client/PartnerSession")<PartnerSession, PartnerSessionService>() {
+  /** Logs in and keeps the session alive until the scope closes, then logs out. */
+  static readonly make = make
+
+  /** The session as a Layer over `AuthClient` (the `Totp` service is included). */
+  static readonly layer = (
+    options: PartnerSessionOptions
+  ): Layer.Layer<PartnerSession, PartnerSessionError, AuthClient> =>
+    Layer.scoped(PartnerSession, make(options)).pipe(Layer.provide(Totp.Default))
+}
