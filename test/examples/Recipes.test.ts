@@ -1,9 +1,16 @@
 /** Every recipe in docs/recipes/ is backed by a file under examples/ that runs here. */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { runEmbedded } from "../../examples/embed-domain-layers.js"
 import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-testclock.js"
-import { storeKinds } from "../support/Stores.js"
+import * as enrolTotp from "../../examples/enrol-totp.js"
+import * as keepFresh from "../../examples/keep-session-fresh.js"
+import * as partnerSession from "../../examples/partner-session.js"
+import * as stepUp from "../../examples/step-up-email.js"
+import * as typedErrors from "../../examples/typed-errors.js"
+import { call } from "../support/Http.js"
+import { type RunningServer, startServer } from "../support/Server.js"
+import { freshSqliteUrl, storeKinds } from "../support/Stores.js"
 
 describe("recipe: embedding the domain Layers", () => {
   it.each(storeKinds)("runs on %s", async (_kind, fresh) => {
@@ -22,4 +29,62 @@ describe("recipe: testing with TestClock", () => {
       expect(expired._tag).toBe("InvalidOtp")
     }).pipe(Effect.provide(layerSandbox))
   )
+})
+
+describe("client recipes against the in-process server", () => {
+  let server: RunningServer
+  const password = "recipe password 1"
+  const newUser = async () => {
+    const email = `recipe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}@example.com`
+    expect((await call(server.url, "POST", "/sandbox/users", { body: { email, password } })).status).toBe(201)
+    return email
+  }
+  beforeAll(async () => {
+    server = await startServer(freshSqliteUrl())
+  })
+  afterAll(() => server.close())
+
+  it("keeps a session fresh", async () => {
+    const result = await Effect.runPromise(keepFresh.run(server.url, await newUser(), password))
+    expect(result.channel).toBe("EMAIL")
+    expect(result.tokenLength).toBeGreaterThan(100)
+  })
+
+  it("enrols and validates TOTP", async () => {
+    const result = await Effect.runPromise(enrolTotp.run(server.url, await newUser(), password))
+    expect(result.uri).toMatch(/^otpauth:\/\/totp\/Rampart:/)
+    expect(result.hasValidatedSecret).toBe(true)
+  })
+
+  it("steps up with an EMAIL code in x-otp", async () => {
+    const result = await Effect.runPromise(stepUp.run(server.url, await newUser(), password))
+    expect(result.hasValidatedEmail).toBe(true)
+  })
+
+  it("runs a partner session with automatic security codes and logs out on close", async () => {
+    const email = `partner-recipe-${Date.now().toString(36)}@example.com`
+    const creds = (await call(server.url, "POST", "/sandbox/partners", { body: { email, password } })).body
+    const token = await Effect.runPromise(
+      Effect.scoped(
+        partnerSession.run(server.url, {
+          email,
+          password,
+          clientId: creds.client_id,
+          clientSecret: creds.client_secret,
+          totpSecret: creds.totp_secret
+        })
+      )
+    )
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect((await call(server.url, "POST", "/api/v1/partners/auth/logout", { token })).status).toBe(403)
+  })
+
+  it("recovers typed errors by tag", async () => {
+    const email = await newUser()
+    const [[first, second], refused] = await Effect.runPromise(typedErrors.run(server.url, email, password))
+    expect(first.sent).toBe(true)
+    expect(second).toMatchObject({ sent: false })
+    expect(second.sent === false && second.retryAfterSeconds).toBeGreaterThanOrEqual(59)
+    expect(refused).toBe("refused: Invalid email or password")
+  })
 })
