@@ -20,7 +20,11 @@ export class OtpApi extends HttpApiGroup.make("otp")
   )
   .add(
     HttpApiEndpoint.post("createTotpSecret", "/auth/otp/methods/totp")
-      .setPayload(Schema.NullOr(Schema.Struct({})).annotations({ description: "An empty object, or no body" }))
+      .setPayload(
+        Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })).annotations({
+          description: "An empty object, or no body"
+        })
+      )
       .addSuccess(TotpEnrollment)
       .addError(AlreadyConfigured)
       .annotate(OpenApi.Summary, "Create a TOTP secret (validate it with POST /auth/otp/code)")

@@ -26,6 +26,30 @@ const tooLarge = () =>
     { status: 413, headers: { connection: "close" } }
   )
 
+/** The deepest JSON nesting a request may have (every payload of the contract is 1 or 2 deep). */
+export const MAX_JSON_DEPTH = 32
+
+/** Nesting depth of a parsed JSON value, without recursion (deep values must not overflow the stack). */
+const nestingDepth = (value: unknown): number => {
+  let deepest = 0
+  const stack: Array<readonly [unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== "object" || current === null) continue
+    if (depth + 1 > deepest) deepest = depth + 1
+    if (deepest > MAX_JSON_DEPTH) return deepest
+    for (const child of Object.values(current)) stack.push([child, depth + 1])
+  }
+  return deepest
+}
+
+/** 415: the API speaks JSON only. */
+const unsupportedMediaType = (contentType: string) =>
+  HttpServerResponse.unsafeJson(
+    { _tag: "UnsupportedMediaType", message: `Request bodies must be application/json, not ${contentType}` },
+    { status: 415 }
+  )
+
 /** 400 naming why the body is unreadable. */
 const unreadableBody = (message: string) =>
   HttpServerResponse.unsafeJson({ _tag: "HttpApiDecodeError", issues: [], message }, { status: 400 })
@@ -46,22 +70,29 @@ const checkJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
     onSuccess: (text) => {
       if (text === "") return Effect.succeed(undefined)
       try {
-        JSON.parse(text)
-        return Effect.succeed(undefined)
+        return Effect.succeed(
+          nestingDepth(JSON.parse(text)) > MAX_JSON_DEPTH
+            ? unreadableBody(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`)
+            : undefined
+        )
       } catch (e) {
         return Effect.succeed(unreadableBody(`Request body is not valid JSON: ${(e as Error).message}`))
       }
     }
   })
 
-/** Refuses oversize bodies with 413 (declared ones before reading) and malformed JSON with a clear 400. */
+/** Refuses oversize bodies with 413 (declared ones before reading), non-JSON bodies with 415, malformed or too deep JSON with a clear 400. */
 const limitBody = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const declared = Number(request.headers["content-length"] ?? "0")
     if (declared > MAX_BODY_BYTES) return Effect.succeed(tooLarge())
-    const contentType = request.headers["content-type"] ?? "application/json"
-    const hasBody = request.method !== "GET" && request.method !== "HEAD" && contentType.includes("json")
-    const handled = hasBody
+    const contentType = request.headers["content-type"]
+    const mayHaveBody = request.method !== "GET" && request.method !== "HEAD"
+    // Only JSON is read: the platform would parse forms and multipart too (and die on bad multipart).
+    if (mayHaveBody && contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType.trim())) {
+      return Effect.succeed(unsupportedMediaType(contentType.slice(0, 100)))
+    }
+    const handled = mayHaveBody
       ? Effect.flatMap(checkJsonBody(request), (refusal) => (refusal === undefined ? app : Effect.succeed(refusal)))
       : app
     return HttpIncomingMessage.withMaxBodySize(handled, Option.some(MAX_BODY_BYTES))

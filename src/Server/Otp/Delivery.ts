@@ -65,7 +65,15 @@ export const layerWebhookSender = (url: string) =>
             Effect.scoped,
             Effect.timeout("10 seconds"),
             Effect.asVoid,
-            Effect.mapError((cause) => new DeliveryError({ message: "webhook delivery failed", cause }))
+            // The cause is dropped on purpose: the client error holds the request, whose body is the code.
+            Effect.mapError((error) =>
+              new DeliveryError({
+                message:
+                  error._tag === "ResponseError"
+                    ? `webhook delivery failed: HTTP ${error.response.status}`
+                    : `webhook delivery failed: ${error._tag}`
+              })
+            )
           )
       }
     })
