@@ -12,7 +12,7 @@ export const oneLine = (text: string): string => text.replace(/\s+/g, " ").trim(
 
 /** A `ConfigError` as one line naming each variable, e.g. `RAMPART_CLIENT_ID is not set`. */
 export const describeConfigError = (error: ConfigError.ConfigError): string => {
-  const problems = ConfigError.reduceWithContext(error, undefined, {
+  const problems = ConfigError.reduceWithContext<undefined, ReadonlyArray<string>>(error, undefined, {
     andCase: (_, left, right) => [...left, ...right],
     orCase: (_, left, right) => [...left, ...right],
     invalidDataCase: (_, path, message) => [`${path.join(".")}: ${message}`],

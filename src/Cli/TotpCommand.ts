@@ -17,12 +17,12 @@ import {
 } from "./TotpCode.js"
 import { parseNow } from "./TotpTime.js"
 
-/** The parsed command line of `rampart totp`. */
+/** The command line of `rampart totp`; numbers stay text so that their errors name the option. */
 export interface TotpArgs {
   readonly secret: Redacted.Redacted<string>
   readonly now: Option.Option<string>
-  readonly digits: number
-  readonly period: number
+  readonly digits: string
+  readonly period: string
   readonly algorithm: TotpCodeAlgorithm
 }
 
@@ -49,15 +49,19 @@ const readSecret = (secret: Redacted.Redacted<string>): Effect.Effect<Redacted.R
 
 const isDigits = (n: number): n is TotpCodeDigits => (TOTP_CODE_DIGITS as ReadonlyArray<number>).includes(n)
 
+/** A whole number written as oathtool reads one (`6`, `06`, `+6`); `NaN` otherwise. */
+const wholeNumber = (text: string): number => (/^\s*\+?\d+\s*$/.test(text) ? Number(text) : Number.NaN)
+
 /** Whole Unix seconds now, from Effect's `Clock`. */
 const currentSeconds = Effect.map(Clock.currentTimeMillis, (millis) => BigInt(Math.floor(millis / 1000)))
 
 /** The code `rampart totp` prints for `args` (without the newline). */
 export const totpFor = (args: TotpArgs): Effect.Effect<string, CliError> =>
   Effect.gen(function* () {
-    const digits = args.digits
+    const digits = wholeNumber(args.digits)
     if (!isDigits(digits)) return yield* new CliError({ message: "--digits must be 6, 7 or 8" })
-    if (!(Number.isSafeInteger(args.period) && args.period >= 1 && args.period <= MAX_TOTP_PERIOD)) {
+    const period = wholeNumber(args.period)
+    if (!(period >= 1 && period <= MAX_TOTP_PERIOD)) {
       return yield* new CliError({ message: `--period must be a whole number of seconds from 1 to ${MAX_TOTP_PERIOD}` })
     }
     const epochSeconds = Option.isSome(args.now)
@@ -68,7 +72,7 @@ export const totpFor = (args: TotpArgs): Effect.Effect<string, CliError> =>
       onLeft: Effect.fail,
       onRight: Effect.succeed
     })
-    return totpCode({ key, epochSeconds, digits, period: args.period, algorithm: args.algorithm })
+    return totpCode({ key, epochSeconds, digits, period, algorithm: args.algorithm })
   })
 
 /** `rampart totp`. */
@@ -79,11 +83,20 @@ export const totpCommand = Command.make(
       Args.withDescription("The base32 secret (case, spaces and padding as oathtool -b accepts them); - reads it from stdin, @FILE from a file")
     ),
     now: Options.text("now").pipe(
+      Options.withPseudoName("ISO-8601|@unix-seconds"),
       Options.optional,
       Options.withDescription("The time to compute the code for: ISO-8601 (2026-01-01T00:00:00Z; local time without a zone) or @unix-seconds; default: now")
     ),
-    digits: Options.integer("digits").pipe(Options.withDefault(6), Options.withDescription("Code length: 6, 7 or 8")),
-    period: Options.integer("period").pipe(Options.withDefault(30), Options.withDescription("Time step in seconds")),
+    digits: Options.text("digits").pipe(
+      Options.withPseudoName("N"),
+      Options.withDefault("6"),
+      Options.withDescription("Code length: 6, 7 or 8")
+    ),
+    period: Options.text("period").pipe(
+      Options.withPseudoName("S"),
+      Options.withDefault("30"),
+      Options.withDescription(`Time step in whole seconds, 1 to ${MAX_TOTP_PERIOD}`)
+    ),
     algorithm: Options.choice("algorithm", ["sha1", "sha256", "sha512"]).pipe(
       Options.withDefault("sha1" as const),
       Options.withDescription("HMAC hash")

@@ -15,7 +15,7 @@ import { CliError } from "./CliError.js"
 /** The last second `--now` accepts: 9999-12-31T23:59:59Z. */
 export const MAX_NOW_SECONDS = 253_402_300_799n
 
-const UNIX = /^@\s*\+?(\d+)(?:[.,]\d+)?$/
+const UNIX = /^@\s*([+-]?\d+)(?:[.,]\d+)?$/
 const ISO =
   /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?(?:\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?))?$/
 

@@ -106,7 +106,7 @@ export const layerApi = HttpApiBuilder.api(RampartApi).pipe(
 
 /** The routes served on an `HttpServer`: the API, `/openapi.json`, `/docs`. */
 export const layerRoutes = HttpApiBuilder.serve(limitBody).pipe(
-  Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+  Layer.provide(HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(layerApi)
 )

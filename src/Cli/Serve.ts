@@ -1,0 +1,57 @@
+/**
+ * What `rampart serve` runs: the reference server as `src/Server/main.ts` launches it (`layerServer`
+ * plus the sandbox demo seeding), over `ServerConfig` read from the environment with the command's
+ * flags laid over it. Loaded only when `serve` runs, so the other commands start faster.
+ */
+import { ConfigError, ConfigProvider, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { serverSettings, ServerConfig } from "../Server/Config.js"
+import { seedAndPrintDemo } from "../Server/Demo.js"
+import { layerServer } from "../Server/Http.js"
+import { layerServices } from "../Server/Layers.js"
+import { CliError, describeConfigError, oneLine } from "./CliError.js"
+import type { ServeFlags } from "./ServeCommand.js"
+
+/** The environment variable each flag stands for. */
+const flagVariables = (flags: ServeFlags): ReadonlyArray<readonly [string, Option.Option<string>]> => [
+  ["RAMPART_HOST", flags.host],
+  ["RAMPART_PORT", flags.port],
+  ["RAMPART_DATABASE_URL", flags.databaseUrl],
+  ["RAMPART_MODE", flags.mode]
+]
+
+/** The environment with the given flags laid over it. */
+export const serveConfigProvider = (flags: ServeFlags): ConfigProvider.ConfigProvider => {
+  const overrides = new Map<string, string>()
+  for (const [name, value] of flagVariables(flags)) if (Option.isSome(value)) overrides.set(name, value.value)
+  return ConfigProvider.fromMap(overrides).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv()))
+}
+
+/** `ServerConfig` from the environment, overridden by the flags. */
+export const layerServeConfig = (flags: ServeFlags) =>
+  Layer.effect(ServerConfig, Effect.withConfigProvider(serverSettings, serveConfigProvider(flags)))
+
+/** Seeds and prints the sandbox demo accounts once the services are up (as `src/Server/main.ts`). */
+const layerDemo = Layer.effectDiscard(
+  Effect.flatMap(ServerConfig, (config) => (config.mode === "sandbox" ? seedAndPrintDemo : Effect.void))
+).pipe(Layer.provide(layerServices))
+
+/** Why the server did not start, on one line. */
+const startFailure = (error: unknown): CliError => {
+  const detail = ConfigError.isConfigError(error)
+    ? describeConfigError(error)
+    : error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
+    ? String((error as { readonly message: unknown }).message)
+    : String(error)
+  return new CliError({ message: `the server did not start: ${oneLine(detail)}` })
+}
+
+/**
+ * Runs the server until interrupted (SIGINT / SIGTERM). A failure to start (bad configuration,
+ * missing production key, unreachable store, port in use) is one `CliError`; defects are logged whole.
+ */
+export const serve = (flags: ServeFlags): Effect.Effect<never, CliError> =>
+  Layer.launch(Layer.mergeAll(layerServer, layerDemo).pipe(Layer.provide(layerServeConfig(flags)))).pipe(
+    Effect.tapDefect((cause) => Effect.logError("Rampart failed to start", cause)),
+    Logger.withMinimumLogLevel(LogLevel.Info),
+    Effect.mapError(startFailure)
+  )

@@ -1,0 +1,9 @@
+/**
+ * The `rampart` executable (`bin/rampart.mjs` loads this through tsx): runs the command line on
+ * Node. Every error is one line on stderr, `rampart: <message>`, and the process exits with code 1.
+ */
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { rampartMain } from "./Rampart.js"
+
+rampartMain(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disableErrorReporting: true }))

@@ -1,0 +1,264 @@
+/**
+ * The `rampart` executable end to end: `--version`, `--help`, `openapi`, `partner-login` against a
+ * real server (in this process), `serve` with flags over the environment, and the one-line errors.
+ * Commands that need no network run the real binary; a few error paths run in-process.
+ */
+import { NodeContext } from "@effect/platform-node"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Console, Effect, Exit } from "effect"
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { rampartMain } from "../../src/Cli/Rampart.js"
+import { type RunningServer, startServer } from "../support/Server.js"
+import { freshSqliteUrl } from "../support/Stores.js"
+
+const BIN = fileURLToPath(new URL("../../bin/rampart.mjs", import.meta.url))
+const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
+
+/** How a run of the binary ended. */
+interface BinaryRun {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs the real executable asynchronously (the test server lives in this process, so the event
+ * loop must stay free), with only the given `RAMPART_*` variables set.
+ */
+const runBinary = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<BinaryRun> =>
+  new Promise((resolve, reject) => {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_")))
+    const child = spawn(BIN, [...args], { env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (status) => resolve({ status, stdout, stderr }))
+  })
+
+/** Runs `rampart ...args` in-process with `env` as its whole environment; console output captured. */
+const runInProcess = async (args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const stdout: Array<string> = []
+  const stderr: Array<string> = []
+  const exit = await Effect.runPromise(
+    Effect.flatMap(Effect.console, (base) =>
+      rampartMain(["node", "rampart", ...args]).pipe(
+        Console.withConsole({
+          ...base,
+          log: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(parts.map(String).join(" "))),
+          error: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(parts.map(String).join(" ")))
+        }),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
+        Effect.provide(NodeContext.layer),
+        Effect.exit
+      )
+    )
+  )
+  return { ok: Exit.isSuccess(exit), stdout, stderr }
+}
+
+/** Text without ANSI styling (@effect/cli colours its help). */
+const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
+
+/** A port nothing listens on right now. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
+    })
+  })
+
+const expectOneLineFailure = (run: BinaryRun, message: RegExp) => {
+  expect(run.status, run.stderr).toBe(1)
+  expect(run.stdout).toBe("")
+  expect(run.stderr).toMatch(message)
+  expect(run.stderr.endsWith("\n")).toBe(true)
+  expect(run.stderr.trimEnd().split("\n")).toHaveLength(1)
+}
+
+describe("rampart", () => {
+  it("--version prints the package version", async () => {
+    expect(await runBinary(["--version"])).toEqual({ status: 0, stdout: `${packageVersion}\n`, stderr: "" })
+  }, 60_000)
+
+  it("totp --help documents the command and its options", async () => {
+    const run = await runBinary(["totp", "--help"])
+    expect(run.status).toBe(0)
+    const help = plain(run.stdout)
+    expect(help).toContain("oathtool --totp -b SECRET")
+    for (const option of ["<SECRET>", "--now ISO-8601|@unix-seconds", "--digits N", "--period S", "--algorithm sha1 | sha256 | sha512"]) {
+      expect(help).toContain(option)
+    }
+  }, 60_000)
+
+  it("--help on every command (in-process)", async () => {
+    for (const [command, text] of [
+      [[], "partner-login"],
+      [["serve"], "--database-url"],
+      [["openapi"], "OpenAPI"],
+      [["partner-login"], "RAMPART_TOTP_SECRET"]
+    ] as const) {
+      const run = await runInProcess([...command, "--help"], {})
+      expect(run.ok, command.join(" ")).toBe(true)
+      expect(plain(run.stdout.join("\n")), command.join(" ")).toContain(text)
+    }
+  })
+
+  it("openapi prints the OpenAPI document of the contract", async () => {
+    const run = await runBinary(["openapi"])
+    expect(run.status).toBe(0)
+    expect(run.stderr).toBe("")
+    const document = JSON.parse(run.stdout) as { openapi: string; paths: Record<string, Record<string, unknown>> }
+    expect(document.openapi).toMatch(/^3\./)
+    expect(Object.keys(document.paths["/api/v1/partners/auth/login"] ?? {})).toContain("post")
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/auth/login", "/auth/otp/code", "/api/v1/partners/auth/logout"]))
+  }, 60_000)
+
+  it("an unknown command or no command: one line and exit code 1", async () => {
+    expectOneLineFailure(await runBinary(["frobnicate"]), /^rampart: .*'serve', 'totp', 'openapi', 'partner-login'/)
+    const none = await runInProcess([], {})
+    expect(none).toEqual({ ok: false, stdout: [], stderr: ["rampart: missing command: serve, totp, openapi or partner-login (see rampart --help)"] })
+  }, 60_000)
+})
+
+describe("rampart partner-login", () => {
+  let server: RunningServer
+  let partner: { client_id: number; client_secret: string; totp_secret: string }
+  const email = `cli${Date.now().toString(36)}@example.com`
+  const password = "partner password 123"
+  const envFor = (overrides: Record<string, string> = {}): Record<string, string> => ({
+    RAMPART_URL: server.url,
+    RAMPART_PARTNER_EMAIL: email,
+    RAMPART_PARTNER_PASSWORD: password,
+    RAMPART_CLIENT_ID: String(partner.client_id),
+    RAMPART_CLIENT_SECRET: partner.client_secret,
+    RAMPART_TOTP_SECRET: partner.totp_secret,
+    ...overrides
+  })
+
+  beforeAll(async () => {
+    server = await startServer(freshSqliteUrl())
+    const created = await fetch(`${server.url}/sandbox/partners`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password })
+    })
+    expect(created.status).toBe(201)
+    partner = (await created.json()) as typeof partner
+  })
+  afterAll(() => server.close())
+
+  it("logs in with the environment's credentials and the current code; the token works and logs out", async () => {
+    const run = await runBinary(["partner-login"], envFor())
+    expect(run.stderr).toBe("")
+    expect(run.status).toBe(0)
+    const response = JSON.parse(run.stdout) as { access_token: string; expires_in: number }
+    expect(Object.keys(response).sort()).toEqual(["access_token", "expires_in"])
+    expect(response.expires_in).toBe(3600)
+    expect(response.access_token.length).toBeGreaterThanOrEqual(32)
+    const logout = (token: string) =>
+      fetch(`${server.url}/api/v1/partners/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
+    expect((await logout(response.access_token)).status).toBe(204)
+    expect((await logout(response.access_token)).status).toBe(403)
+  }, 60_000)
+
+  it("a wrong TOTP secret: the server's InvalidOtp on one line, exit code 1", async () => {
+    const run = await runBinary(["partner-login"], envFor({ RAMPART_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }))
+    expectOneLineFailure(run, /^rampart: InvalidOtp: /)
+  }, 60_000)
+
+  it("RAMPART_EXPIRES_IN sets the session length; bad or missing settings are named (in-process)", async () => {
+    // A second partner, whose code of this 30 s step is still unused.
+    const other = `cli2${Date.now().toString(36)}@example.com`
+    const created = await fetch(`${server.url}/sandbox/partners`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: other, password })
+    })
+    const second = (await created.json()) as typeof partner
+    const short = await runInProcess(
+      ["partner-login"],
+      envFor({
+        RAMPART_PARTNER_EMAIL: other,
+        RAMPART_CLIENT_ID: String(second.client_id),
+        RAMPART_CLIENT_SECRET: second.client_secret,
+        RAMPART_TOTP_SECRET: second.totp_secret,
+        RAMPART_EXPIRES_IN: "60"
+      })
+    )
+    expect(short.stderr).toEqual([])
+    expect(JSON.parse(short.stdout[0]!)).toEqual({ access_token: expect.any(String), expires_in: 60 })
+
+    const missing = await runInProcess(["partner-login"], { RAMPART_URL: server.url })
+    expect(missing.ok).toBe(false)
+    expect(missing.stderr).toHaveLength(1)
+    for (const name of ["RAMPART_PARTNER_EMAIL", "RAMPART_PARTNER_PASSWORD", "RAMPART_CLIENT_ID", "RAMPART_CLIENT_SECRET", "RAMPART_TOTP_SECRET"]) {
+      expect(missing.stderr[0]).toContain(`${name} is not set`)
+    }
+    expect(missing.stderr[0]).not.toContain(password)
+
+    const badSecret = await runInProcess(["partner-login"], envFor({ RAMPART_TOTP_SECRET: "not base32!" }))
+    expect(badSecret).toEqual({ ok: false, stdout: [], stderr: ["rampart: RAMPART_TOTP_SECRET: the secret is not valid base32"] })
+
+    const badExpiry = await runInProcess(["partner-login"], envFor({ RAMPART_EXPIRES_IN: "7200" }))
+    expect(badExpiry.ok).toBe(false)
+    expect(badExpiry.stderr).toEqual([expect.stringMatching(/^rampart: RAMPART_EXPIRES_IN: /)])
+
+    const wrongPassword = await runInProcess(["partner-login"], envFor({ RAMPART_PARTNER_PASSWORD: "wrong password 123" }))
+    expect(wrongPassword).toEqual({ ok: false, stdout: [], stderr: [expect.stringMatching(/^rampart: AuthError: /)] })
+
+    const unreachable = await runInProcess(["partner-login"], envFor({ RAMPART_URL: `http://127.0.0.1:${await freePort()}` }))
+    expect(unreachable.ok).toBe(false)
+    expect(unreachable.stderr).toEqual([expect.stringMatching(/^rampart: cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/)])
+  }, 60_000)
+})
+
+describe("rampart serve", () => {
+  it("serves with the flags overriding the environment, and stops on SIGTERM", async () => {
+    const state = mkdtempSync(join(tmpdir(), "rampart-serve-"))
+    const port = await freePort()
+    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_")))
+    const child = spawn(
+      BIN,
+      ["serve", "--host", "127.0.0.1", "--port", String(port), "--database-url", `sqlite:${join(state, "rampart.db")}`, "--mode", "sandbox"],
+      // The environment asks for production on another port and store: the flags win.
+      { env: { ...base, RAMPART_STATE_DIR: state, RAMPART_MODE: "production", RAMPART_PORT: "1", RAMPART_DATABASE_URL: "postgres://nowhere/none" } }
+    )
+    let stdout = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    let stderr = ""
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+    try {
+      const deadline = Date.now() + 90_000
+      while (!stdout.includes("demo partner") && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      expect(stdout, stderr).toContain(`Rampart sandbox on http://127.0.0.1:${port}`)
+      const health = await fetch(`http://127.0.0.1:${port}/health`)
+      expect(health.status).toBe(200)
+      expect((await fetch(`http://127.0.0.1:${port}/sandbox/outbox?to=x@example.com`)).status).toBe(200)
+    } finally {
+      child.kill("SIGTERM")
+    }
+    expect(await exited).toBe(0)
+  }, 120_000)
+
+  it("a bad flag or a refused start-up: one line, exit code 1", async () => {
+    expectOneLineFailure(await runBinary(["serve", "--port", "99999"]), /^rampart: --port must be a whole number from 1 to 65535\n$/)
+    const state = mkdtempSync(join(tmpdir(), "rampart-serve-"))
+    const production = await runBinary(["serve", "--mode", "production", "--database-url", `sqlite:${join(state, "rampart.db")}`], {
+      RAMPART_STATE_DIR: state
+    })
+    expectOneLineFailure(production, /^rampart: the server did not start: RAMPART_SECRET_KEY/)
+  }, 120_000)
+})
