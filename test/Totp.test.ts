@@ -2,25 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import { Effect, Either, FastCheck, Redacted, TestClock } from "effect"
 import { Totp, totpAt, type TotpAlgorithm, type TotpOptions } from "../src/Totp.js"
-
-/** RFC 4648 base32 without padding, written here independently of the implementation under test. */
-const base32 = (bytes: Uint8Array): string => {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-  let out = ""
-  let buffer = 0
-  let bits = 0
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      out += alphabet[(buffer >>> (bits - 5)) & 31]
-      bits -= 5
-    }
-    buffer &= (1 << bits) - 1
-  }
-  if (bits > 0) out += alphabet[(buffer << (5 - bits)) & 31]
-  return out
-}
+import { base32 } from "./support/Base32.js"
 
 const ascii = (text: string) => new TextEncoder().encode(text)
 

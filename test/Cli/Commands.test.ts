@@ -3,18 +3,16 @@
  * real server (in this process), `serve` with flags over the environment, and the one-line errors.
  * Commands that need no network run the real binary; a few error paths run in-process.
  */
-import { NodeContext } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Console, Effect, Exit } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { rampartMain } from "../../src/Cli/Rampart.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
+import { runInProcess } from "../support/Cli.js"
 
 const BIN = fileURLToPath(new URL("../../bin/rampart.mjs", import.meta.url))
 const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
@@ -41,27 +39,6 @@ const runBinary = (args: ReadonlyArray<string>, env: Record<string, string> = {}
     child.on("error", reject)
     child.on("close", (status) => resolve({ status, stdout, stderr }))
   })
-
-/** Runs `rampart ...args` in-process with `env` as its whole environment; console output captured. */
-const runInProcess = async (args: ReadonlyArray<string>, env: Record<string, string>) => {
-  const stdout: Array<string> = []
-  const stderr: Array<string> = []
-  const exit = await Effect.runPromise(
-    Effect.flatMap(Effect.console, (base) =>
-      rampartMain(["node", "rampart", ...args]).pipe(
-        Console.withConsole({
-          ...base,
-          log: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(parts.map(String).join(" "))),
-          error: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(parts.map(String).join(" ")))
-        }),
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-        Effect.provide(NodeContext.layer),
-        Effect.exit
-      )
-    )
-  )
-  return { ok: Exit.isSuccess(exit), stdout, stderr }
-}
 
 /** Text without ANSI styling (@effect/cli colours its help). */
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
