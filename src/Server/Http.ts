@@ -2,13 +2,13 @@
  * The HTTP server: `RampartApi` served by the domain services, plus `/openapi.json` and the offline
  * Scalar page at `/docs`; request bodies over 64 KiB are refused with 413 before they are read.
  */
-import { HttpApiBuilder, HttpApiScalar, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { HttpIncomingMessage } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, Option } from "effect"
 import { createServer } from "node:http"
 import { RampartApi } from "../Api/RampartApi.js"
-import { ServerConfig } from "./Config.js"
+import { type HttpTransport, ServerConfig } from "./Config.js"
 import { AuthHttpLive } from "./Http/AuthHttp.js"
 import { OperationsHttpLive } from "./Http/OperationsHttp.js"
 import { OtpHttpLive } from "./Http/OtpHttp.js"
@@ -16,6 +16,7 @@ import { PartnersHttpLive } from "./Http/PartnersHttp.js"
 import { SandboxHttpLive } from "./Http/SandboxHttp.js"
 import { PartnerAuthenticationLive, UserAuthenticationLive } from "./Http/SecurityLive.js"
 import { layerServices } from "./Layers.js"
+import { layerLeanServer } from "./LeanHttpServer.js"
 
 /** The largest request body the server reads. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -111,12 +112,26 @@ export const layerRoutes = HttpApiBuilder.serve(limitBody).pipe(
   Layer.provide(layerApi)
 )
 
-/** The whole server over `ServerConfig`, listening on its host and port. */
+/** The `HttpServer` of a transport listening on `listen` (`fast`: the lean node:http server; `platform`: `NodeHttpServer`). */
+export const layerHttpServer = (transport: HttpTransport, listen: { readonly port: number; readonly host: string }) =>
+  transport === "fast"
+    ? layerLeanServer(createServer, listen, { maxBodyBytes: MAX_BODY_BYTES })
+    : NodeHttpServer.layer(createServer, listen)
+
+/**
+ * `layer` with Effect's tracer on or off. Off (the default, `RAMPART_TRACING`): with no exporter
+ * installed, spans and the HTTP server span built from every request's URL and headers are pure
+ * per-request cost.
+ */
+export const withTracing = <A, E, R>(layer: Layer.Layer<A, E, R>, tracing: boolean): Layer.Layer<A, E, R> =>
+  tracing ? layer : HttpMiddleware.withTracerDisabledWhen(layer, () => true).pipe(Layer.provide(Layer.setTracerEnabled(false)))
+
+/** The whole server over `ServerConfig`, listening on its host and port, on the configured transport. */
 export const layerServer = Layer.unwrapEffect(
   Effect.map(ServerConfig, (config) =>
-    layerRoutes.pipe(
-      HttpServer.withLogAddress,
-      Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host }))
+    withTracing(
+      layerRoutes.pipe(HttpServer.withLogAddress, Layer.provide(layerHttpServer(config.http, { port: config.port, host: config.host }))),
+      config.tracing
     )
   )
 ).pipe(Layer.provide(layerServices))

@@ -3,11 +3,9 @@
  * recipes and integrators who want the sandbox without a separate process.
  */
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
-import { createServer } from "node:http"
-import { layerServerConfig, type ServerSettings } from "./Config.js"
-import { layerRoutes } from "./Http.js"
+import { layerServerConfig, ServerConfig, type ServerSettings } from "./Config.js"
+import { layerHttpServer, layerRoutes, withTracing } from "./Http.js"
 import { layerServices } from "./Layers.js"
 
 /** The base URL of the in-process server, e.g. `http://127.0.0.1:41234`. */
@@ -22,8 +20,12 @@ export const layerInProcessServer = (settings: Partial<ServerSettings>) => {
       server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "http://127.0.0.1"
     )
   )
-  return Layer.merge(layerRoutes, url).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+  const served = Layer.unwrapEffect(
+    Effect.map(ServerConfig, (c) =>
+      withTracing(Layer.merge(layerRoutes, url).pipe(Layer.provideMerge(layerHttpServer(c.http, { port: 0, host: "127.0.0.1" }))), c.tracing)
+    )
+  )
+  return served.pipe(
     Layer.provideMerge(layerServices),
     Layer.provideMerge(config)
   )

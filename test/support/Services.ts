@@ -17,9 +17,18 @@ import type { UserId } from "../../src/Domain/Identity.js"
 /** Argon2id parameters for tests only (production uses OWASP's m=19456, t=2, p=1). */
 export const testPasswordCost = { memoryCost: 1024, timeCost: 1 } as const
 
+/** The transport test servers use: `RAMPART_TEST_HTTP` (the suite runs the end-to-end files on both), else the default. */
+const testTransport = (): Partial<ServerSettings> => {
+  const http = process.env["RAMPART_TEST_HTTP"]
+  if (http === undefined) return {}
+  if (http !== "fast" && http !== "platform") throw new Error(`RAMPART_TEST_HTTP must be fast or platform, not "${http}"`)
+  return { http }
+}
+
 /** Settings for a test server on `databaseUrl`, with its own state directory. */
 export const testSettings = (databaseUrl: string, overrides: Partial<ServerSettings> = {}): Partial<ServerSettings> => ({
   databaseUrl,
+  ...testTransport(),
   mode: "sandbox",
   stateDirectory: mkdtempSync(join(tmpdir(), "rampart-state-")),
   passwordCost: testPasswordCost,

@@ -103,7 +103,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         }
         const idToken = yield* idTokens.issue({ sub: row.user_id, email: row.email })
         return new RefreshResponse({ idToken: idToken.token })
-      }).pipe(Effect.withSpan("Accounts.refresh"))
+      }).pipe(Effect.withSpan("Accounts.refresh", { captureStackTrace: false })) // hot path: no stack capture per call
 
     /** The security profile of an ACTIVE user. */
     const profile = (userId: UserId) => Effect.map(users.requireActive(userId), toProfile)

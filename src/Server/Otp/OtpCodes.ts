@@ -36,11 +36,13 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
     const random = yield* RandomTokens
     const sender = yield* OtpSender
 
+    const CreatedAtRow = Schema.Struct({ created_at: Millis })
+
     /** Seconds to wait before another send on this channel, or none. */
     const throttle = (userId: string, channel: OtpDeliveryChannel, now: number) =>
       sql`SELECT created_at FROM otp_codes
           WHERE user_id = ${userId} AND channel = ${channel} AND created_at > ${now - Limits.sendWindowMs}`.pipe(
-        Effect.flatMap(decodeRows(Schema.Struct({ created_at: Millis }))),
+        Effect.flatMap(decodeRows(CreatedAtRow)),
         Effect.map((rows) => Option.fromNullable(resendWait(rows.map((r) => r.created_at), now)))
       )
 

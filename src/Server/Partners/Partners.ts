@@ -61,6 +61,8 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
 
     const refused = () => new AuthError({ message: "Authentication error" })
 
+    const ClientIdRow = Schema.Struct({ client_id: Millis })
+
     /** Creates a client credential for a user: the client id and the secret (shown once). */
     const createClient = (userId: UserId) =>
       Effect.gen(function* () {
@@ -68,7 +70,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         const now = yield* Clock.currentTimeMillis
         const rows = yield* sql`INSERT INTO partner_clients (user_id, secret_hash, created_at)
             VALUES (${userId}, ${hmac.digest(CLIENT_SECRET_PURPOSE, secret)}, ${now}) RETURNING client_id`.pipe(
-          Effect.flatMap(decodeRows(Schema.Struct({ client_id: Millis })))
+          Effect.flatMap(decodeRows(ClientIdRow))
         )
         return { clientId: rows[0]!.client_id, clientSecret: secret }
       })
