@@ -26,6 +26,7 @@ import { PartnerLoginRequest } from "../Domain/Partner.js"
 import { Totp, type TotpFormatError } from "../Totp.js"
 import { AuthClient, type RampartApiError } from "./AuthClient.js"
 import { makeTokenKeeper } from "./TokenKeeper.js"
+import { traced } from "../Spans.js"
 
 /** How to open a `PartnerSession`. */
 export interface PartnerSessionOptions {
@@ -131,7 +132,7 @@ const make = (
         value: Redacted.make(response.access_token),
         renewAt: sentAt + lifetimeMs - Math.min(marginMs, lifetimeMs / 2)
       }
-    }).pipe(Effect.withSpan("PartnerSession.login"))
+    }).pipe(traced("PartnerSession.login"))
 
     const keeper = yield* makeTokenKeeper<Redacted.Redacted<string>, PartnerSessionError>({
       name: "PartnerSession",
@@ -142,7 +143,7 @@ const make = (
       retryAfter: (error) =>
         error._tag === "AttemptsExhausted" ? Option.some(Duration.seconds(error.retryAfterSeconds)) : Option.none(),
       release: (token) =>
-        Effect.flatMap(partnersWith(token), (authed) => authed.logout()).pipe(Effect.withSpan("PartnerSession.logout"))
+        Effect.flatMap(partnersWith(token), (authed) => authed.logout()).pipe(traced("PartnerSession.logout"))
     })
 
     const withAuth = <A, E, R>(

@@ -22,6 +22,7 @@ import { LoginRequest, type LoginResponse, RefreshRequest } from "../Domain/Cred
 import type { AuthError } from "../Domain/Errors.js"
 import { AuthClient, type RampartApiError, type RampartGroups } from "./AuthClient.js"
 import { makeTokenKeeper, type TokenKeeper } from "./TokenKeeper.js"
+import { traced } from "../Spans.js"
 
 /** How to open a `Session`. */
 export interface SessionOptions {
@@ -125,7 +126,7 @@ const make = (options: SessionOptions): Effect.Effect<SessionService, SessionErr
         payload: new LoginRequest({ email: options.email, password: options.password }, true)
       })
       return yield* lease(response.idToken, Redacted.make(response.refreshToken), sentAt)
-    }).pipe(Effect.withSpan("Session.login"))
+    }).pipe(traced("Session.login"))
 
     const refresh = (tokens: Tokens) =>
       Effect.gen(function*() {
@@ -133,7 +134,7 @@ const make = (options: SessionOptions): Effect.Effect<SessionService, SessionErr
         const response = yield* auth.refresh({ payload: new RefreshRequest({ refreshToken: tokens.refreshToken }, true) })
         return yield* lease(response.idToken, tokens.refreshToken, sentAt)
       }).pipe(
-        Effect.withSpan("Session.refresh"),
+        traced("Session.refresh"),
         Effect.catchTag("AuthError", () =>
           Effect.zipRight(Effect.logInfo("Session: refresh token refused; logging in again"), login))
       )

@@ -17,6 +17,7 @@
  *   repeat can only lock the account) stops the background work, and callers see it lazily.
  */
 import { Clock, Duration, Effect, Either, Option, type Scope, SynchronizedRef } from "effect"
+import { traced } from "../Spans.js"
 
 /** A credential with the time it is due for renewal and its generation. */
 export interface Lease<T> {
@@ -85,7 +86,7 @@ export const makeTokenKeeper = <T, E>(
             value: next.value,
             renewAt: next.renewAt,
             generation: lease.generation + 1
-          }))).pipe(Effect.withSpan(`${options.name}.renew`))
+          }))).pipe(traced(`${options.name}.renew`))
 
     const current: Effect.Effect<Lease<T>, E> = Effect.flatMap(
       SynchronizedRef.get(ref),

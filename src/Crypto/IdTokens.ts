@@ -14,6 +14,7 @@ import { Clock, Context, Effect, Layer } from "effect"
 import { createPublicKey, randomUUID, sign, verify, type KeyObject } from "node:crypto"
 import { AuthError } from "../Domain/Errors.js"
 import { type Ed25519PublicJwk, SigningKey } from "./SigningKey.js"
+import { traced } from "../Spans.js"
 
 /** Issuer, audience and timing of idTokens. */
 export interface IdTokenSettingsValue {
@@ -166,7 +167,7 @@ export class IdTokens extends Effect.Service<IdTokens>()("Rampart/Crypto/IdToken
         // Synchronous Ed25519 (~0.08 ms): stays off libuv's thread pool, see the module comment.
         const signature = sign(null, Buffer.from(signingInput, "ascii"), key.privateKey).toString("base64url")
         return { token: `${signingInput}.${signature}`, expiresAt: new Date(exp * 1000), jti }
-      }).pipe(Effect.withSpan("IdTokens.issue", { captureStackTrace: false }))
+      }).pipe(traced("IdTokens.issue"))
 
     // Spans skip the stack capture: verify runs on every authenticated request.
     /** The claims of a valid, unexpired token of ours; any failure is the same generic `AuthError`. */
@@ -184,7 +185,7 @@ export class IdTokens extends Effect.Service<IdTokens>()("Rampart/Crypto/IdToken
               Effect.fail(new AuthError({ message: "invalid or expired token" }))
             )
           : Effect.succeed(verdict)
-      }).pipe(Effect.withSpan("IdTokens.verify", { captureStackTrace: false }))
+      }).pipe(traced("IdTokens.verify"))
 
     /** The public signing key, for `/.well-known/jwks.json`. */
     const jwks: JwksValue = { keys: [{ ...key.publicJwk, alg: "EdDSA", use: "sig" }] }

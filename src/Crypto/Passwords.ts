@@ -5,6 +5,7 @@
  */
 import { type Algorithm, hash as argon2Hash, parseOptions, verify as argon2Verify } from "@node-rs/argon2"
 import { Context, Effect, Layer, Redacted } from "effect"
+import { traced } from "../Spans.js"
 
 /** Argon2id cost parameters (parallelism is always 1). */
 export interface PasswordCost {
@@ -71,7 +72,7 @@ export class Passwords extends Effect.Service<Passwords>()("Rampart/Crypto/Passw
 
     /** A PHC string (`$argon2id$v=19$m=..,t=..,p=1$salt$hash`) for the NFKC form of `password`. */
     const hash = (password: Redacted.Redacted<string>): Effect.Effect<string> =>
-      onPool(() => argon2Hash(normalise(password), options)).pipe(Effect.withSpan("Passwords.hash"))
+      onPool(() => argon2Hash(normalise(password), options)).pipe(traced("Passwords.hash"))
 
     /** Whether `password` matches `phc`, and whether `phc` should be re-hashed at the current cost. */
     const verify = (phc: string, password: Redacted.Redacted<string>): Effect.Effect<PasswordCheck> =>
@@ -85,7 +86,7 @@ export class Passwords extends Effect.Service<Passwords>()("Rampart/Crypto/Passw
           malformed ? Effect.logWarning("Passwords.verify: stored hash is not a valid PHC string") : Effect.void
         ),
         Effect.map(({ valid }): PasswordCheck => ({ valid, needsRehash: valid && isWeaker(phc, cost) })),
-        Effect.withSpan("Passwords.verify")
+        traced("Passwords.verify")
       )
 
     /** `verify`, but with no hash (unknown or locked user) it spends one verification and is never valid. */

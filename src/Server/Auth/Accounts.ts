@@ -16,6 +16,7 @@ import type { UserId } from "../../Domain/Identity.js"
 import { Limits, lockRemaining } from "../../Domain/Policy.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
 import { decodeRows } from "../Store/Rows.js"
+import { traced } from "../../Spans.js"
 
 /** The HMAC purpose label of stored refresh tokens. */
 const REFRESH_PURPOSE = "refresh-token"
@@ -47,7 +48,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
           return yield* new AlreadyConfigured({ message: "An account with this email already exists" })
         }
         return toProfile(yield* Effect.orDie(users.requireActive(id)))
-      }).pipe(Effect.withSpan("Accounts.createUser"))
+      }).pipe(traced("Accounts.createUser"))
 
     /**
      * Checks email and password with the password lockout rule; the user row on success. Every
@@ -83,7 +84,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
                            ${now + Limits.refreshTokenTtlMs})`
         const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
         return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken) })
-      }).pipe(Effect.withSpan("Accounts.login"))
+      }).pipe(traced("Accounts.login"))
 
     const RefreshRow = Schema.Struct({ user_id: Schema.String, email: Schema.String, status: Schema.String })
 
@@ -103,7 +104,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         }
         const idToken = yield* idTokens.issue({ sub: row.user_id, email: row.email })
         return new RefreshResponse({ idToken: idToken.token })
-      }).pipe(Effect.withSpan("Accounts.refresh", { captureStackTrace: false })) // hot path: no stack capture per call
+      }).pipe(traced("Accounts.refresh"))
 
     /** The security profile of an ACTIVE user. */
     const profile = (userId: UserId) => Effect.map(users.requireActive(userId), toProfile)

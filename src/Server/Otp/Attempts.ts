@@ -6,6 +6,7 @@ import { Clock, Effect } from "effect"
 import { AttemptsExhausted, type InvalidOtp } from "../../Domain/Errors.js"
 import { lockRemaining } from "../../Domain/Policy.js"
 import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
+import { traced } from "../../Spans.js"
 
 /** Guards and records verification attempts against a user's budget. */
 export class Attempts extends Effect.Service<Attempts>()("Rampart/Server/Attempts", {
@@ -39,7 +40,7 @@ export class Attempts extends Effect.Service<Attempts>()("Rampart/Server/Attempt
           ),
           Effect.tap(() => users.resetFailures(user.id, "otp"))
         )
-      ).pipe(Effect.withSpan("Attempts.budgeted"))
+      ).pipe(traced("Attempts.budgeted"))
 
     return { ensureOpen, budgeted }
   }),

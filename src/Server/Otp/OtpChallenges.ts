@@ -13,6 +13,7 @@ import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
 import { Attempts } from "./Attempts.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { UserTotp } from "./UserTotp.js"
+import { traced } from "../../Spans.js"
 
 /** Code requests and channel verification. */
 export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Server/OtpChallenges", {
@@ -35,7 +36,7 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
           }
           return yield* codes.issue(user, method, method === "EMAIL" ? user.email : user.phone!)
         })
-      ).pipe(Effect.withSpan("OtpChallenges.request", { attributes: { method } }))
+      ).pipe(traced("OtpChallenges.request", { attributes: { method } }))
 
     /** Verifies `channel` with `code`; the channel must be set up and not yet verified. */
     const verify = (userId: UserId, channel: OtpChannel, code: string) =>
@@ -65,7 +66,7 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
           yield* users.markVerified(user.id, channel, yield* Clock.currentTimeMillis)
           return toProfile(yield* users.requireActive(userId))
         })
-      ).pipe(Effect.withSpan("OtpChallenges.verify", { attributes: { channel } }))
+      ).pipe(traced("OtpChallenges.verify", { attributes: { channel } }))
 
     return { request, verify }
   }),

@@ -15,6 +15,7 @@ import { codeIsLive, Limits, resendWait } from "../../Domain/Policy.js"
 import { type UserRow } from "../Users/UsersRepo.js"
 import { OtpSender } from "./Delivery.js"
 import { decodeRows, Millis } from "../Store/Rows.js"
+import { traced } from "../../Spans.js"
 
 /** The HMAC purpose label of stored OTP codes. */
 const CODE_PURPOSE = "otp-code"
@@ -65,7 +66,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
         yield* Effect.orDie(sender.send({ channel, to: destination, code: Redacted.make(code) }))
         const validated = channel === "EMAIL" ? user.email_verified_at !== null : user.phone_verified_at !== null
         return new OtpCodeStatus({ validUntil: new Date(validUntil), channel, validated })
-      }).pipe(Effect.withSpan("OtpCodes.issue", { attributes: { channel } }))
+      }).pipe(traced("OtpCodes.issue", { attributes: { channel } }))
 
     /**
      * Consumes the code last sent on `channel` to `destination` if `code` matches; a wrong code
@@ -97,7 +98,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
               AND valid_until > ${now}
             RETURNING id`
         if (consumed.length !== 1) return yield* invalid
-      }).pipe(Effect.withSpan("OtpCodes.consume", { attributes: { channel } }))
+      }).pipe(traced("OtpCodes.consume", { attributes: { channel } }))
 
     return { issue, consume }
   })

@@ -14,6 +14,7 @@ import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
 import { Attempts } from "./Attempts.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { totpAad, UserTotp } from "./UserTotp.js"
+import { traced } from "../../Spans.js"
 
 /** Adding, creating and deleting OTP methods. */
 export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/OtpMethods", {
@@ -38,7 +39,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
           yield* codes.issue(updated, "SMS", e164).pipe(Effect.catchTag("AttemptsExhausted", () => Effect.void))
           return toProfile(updated)
         })
-      ).pipe(Effect.withSpan("OtpMethods.addSms"))
+      ).pipe(traced("OtpMethods.addSms"))
 
     /** Creates a TOTP secret (replacing an unvalidated one); validate it with a code on channel TOTP. */
     const createTotp = (userId: UserId) =>
@@ -54,7 +55,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
           const uri = totp.keyUri({ secret, account: user.email, issuer: "Rampart" })
           return new TotpEnrollment({ ...profile, totp: new TotpSecret({ secret, uri }) })
         })
-      ).pipe(Effect.withSpan("OtpMethods.createTotp"))
+      ).pipe(traced("OtpMethods.createTotp"))
 
     /** Deletes the TOTP secret; `code` must be a current, unused TOTP code of that secret. */
     const deleteTotp = (userId: UserId, code: string) =>
@@ -68,7 +69,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
           yield* users.clearTotpSecret(user.id)
           return toProfile(yield* users.requireActive(userId))
         })
-      ).pipe(Effect.withSpan("OtpMethods.deleteTotp"))
+      ).pipe(traced("OtpMethods.deleteTotp"))
 
     return { addSms, createTotp, deleteTotp }
   }),

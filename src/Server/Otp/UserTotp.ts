@@ -7,6 +7,7 @@ import { InvalidOtp, NotConfigured } from "../../Domain/Errors.js"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import { Totp } from "../../Totp.js"
 import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
+import { traced } from "../../Spans.js"
 
 /** The additional data that binds a sealed TOTP secret to its user. */
 export const totpAad = (userId: string) => `totp:${userId}`
@@ -31,7 +32,7 @@ export class UserTotp extends Effect.Service<UserTotp>()("Rampart/Server/UserTot
         const won = yield* users.advanceTotpStep(user.id, step)
         if (!won) return yield* new InvalidOtp({ message: "OTP is not valid" })
         return step
-      }).pipe(Effect.withSpan("UserTotp.verify"))
+      }).pipe(traced("UserTotp.verify"))
 
     return { verify }
   }),

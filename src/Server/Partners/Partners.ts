@@ -21,6 +21,7 @@ import { transact } from "../Store/Transaction.js"
 import { UsersRepo } from "../Users/UsersRepo.js"
 import { recordFailure, resetFailures, selectRow } from "../Store/Counters.js"
 import { decodeRows, Millis } from "../Store/Rows.js"
+import { traced } from "../../Spans.js"
 
 /** HMAC purpose labels of partner secrets. */
 const CLIENT_SECRET_PURPOSE = "client-secret"
@@ -116,7 +117,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
           })
         )
         return new PartnerLoginResponse({ access_token: Redacted.value(token), expires_in: expiresIn })
-      }).pipe(Effect.withSpan("Partners.login"))
+      }).pipe(traced("Partners.login"))
 
     /** The live session behind an access token, or `AuthError`. */
     const authenticate = (accessToken: Redacted.Redacted<string>) =>
@@ -141,7 +142,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
       Effect.flatMap(
         Clock.currentTimeMillis,
         (now) => sql`UPDATE partner_sessions SET revoked_at = ${now} WHERE session_id = ${sessionId} AND revoked_at IS NULL`
-      ).pipe(Effect.asVoid, Effect.withSpan("Partners.logout"))
+      ).pipe(Effect.asVoid, traced("Partners.logout"))
 
     return { createClient, login, authenticate, logout }
   }),

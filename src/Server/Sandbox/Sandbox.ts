@@ -15,6 +15,7 @@ import { Partners } from "../Partners/Partners.js"
 import { transact } from "../Store/Transaction.js"
 import { UsersRepo } from "../Users/UsersRepo.js"
 import { decodeRows, Millis } from "../Store/Rows.js"
+import { traced } from "../../Spans.js"
 
 const OutboxRow = Schema.Struct({
   channel: Schema.Literal("EMAIL", "SMS"),
@@ -50,7 +51,7 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
             totp_uri: totp.keyUri({ secret, account: user.email, issuer: "Rampart" })
           })
         })
-      ).pipe(Effect.withSpan("Sandbox.createPartner"))
+      ).pipe(traced("Sandbox.createPartner"))
 
     /** Codes delivered to `to` (email or E.164 phone), newest first. */
     const outbox = (to: string) =>
