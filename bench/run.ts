@@ -12,7 +12,7 @@
  * item names), BENCH_NO_CACHE=1 (re-seed the 10^6-user store). RAMPART_HTTP / RAMPART_TRACING and
  * the other RAMPART_* variables reach the Rampart servers as they would reach `npm start`.
  */
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
@@ -364,13 +364,40 @@ const main = async () => {
       "req/s",
       { op: ">=", value: 1.6 },
       rounds,
-      `refresh on PostgreSQL; ours = 2 instances, baseline = 1 instance; ${connections} connections; the ${availableParallelism()} cores (shared by the servers, PostgreSQL and the load) were ${(busyOne * 100).toFixed(0)}% busy with 1 instance, ${(busyTwo * 100).toFixed(0)}% with 2`,
+      `refresh on PostgreSQL; ours = 2 instances, baseline = 1 instance; ${connections} connections; the ${availableParallelism()} cores (shared by the servers, PostgreSQL and the load) were ${(busyOne * 100).toFixed(0)}% busy with 1 instance, ${(busyTwo * 100).toFixed(0)}% with 2 (so at most ${(1 / busyOne).toFixed(2)}× on this machine)`,
       { machineBusy: { one: busyOne, two: busyTwo }, steal: median([...ourRuns, ...baseRuns].map((r) => r.steal)) }
     )
   })
 }
 
 const format = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3))
+
+/** The markers in docs/benchmarks.md between which each full run writes its table. */
+const docsMarkers = ["<!-- latest-table:start -->", "<!-- latest-table:end -->"] as const
+
+/** Replaces the table in docs/benchmarks.md with this run's, when every benchmark ran (a partial run leaves it). */
+const writeDocsTable = (header: ReadonlyArray<string>, lines: ReadonlyArray<ReadonlyArray<string>>) => {
+  if (only !== undefined || failures.length > 0) return
+  const file = join(root, "docs/benchmarks.md")
+  const text = readFileSync(file, "utf8")
+  const [open, close] = docsMarkers
+  const from = text.indexOf(open)
+  const to = text.indexOf(close)
+  if (from < 0 || to < from) return
+  const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
+  const table = [
+    `Run of ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${availableParallelism()} cores, ` +
+      `${pinning ? "servers and load pinned to separate cores" : "not pinned"}, HTTP transport ${process.env["RAMPART_HTTP"] ?? "fast (default)"}, ` +
+      `${seconds} s per side and round.`,
+    "",
+    row(header),
+    row(header.map(() => "---")),
+    ...lines.map(row),
+    "",
+    ...items.map((i) => `- ${i.name}: ${i.note}`)
+  ].join("\n")
+  writeFileSync(file, `${text.slice(0, from + open.length)}\n${table}\n${text.slice(to)}`)
+}
 
 const report = () => {
   const header = ["benchmark", "ours", "baseline", "unit", "ratio", "spread", "goal", "met"]
@@ -393,6 +420,8 @@ const report = () => {
   for (const i of items) console.log(`${i.name}: ${i.note}`)
   for (const f of failures) console.log(`FAILED ${f}`)
 
+  writeDocsTable(header, lines)
+
   const results = join(root, "bench/results")
   mkdirSync(results, { recursive: true })
   const rows: Array<Row> = items.map(({ baseline, name, ours, ratio, unit }) => ({ name, ours, baseline, unit, ratio }))
@@ -413,7 +442,7 @@ const report = () => {
       2
     ) + "\n"
   )
-  console.log(`\nwrote bench/results/latest.json (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  console.log(`\nwrote bench/results/latest.json${only === undefined && failures.length === 0 ? " and the table in docs/benchmarks.md" : ""} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
 }
 
 try {
