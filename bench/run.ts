@@ -355,7 +355,7 @@ const main = async () => {
       const r = await load(urls, "/auth/login/refresh", bodies, connections, seconds, [], undefined)
       return { value: r.rps, busy: r.machine?.busy ?? Number.NaN, steal: r.machine?.steal ?? Number.NaN }
     }
-    const { rounds, ourRuns, baseRuns } = await interleave(3, side([a!.url, b!.url]), side([a!.url]), "pg-scale-out")
+    const { rounds, ourRuns, baseRuns } = await interleave(5, side([a!.url, b!.url]), side([a!.url]), "pg-scale-out")
     await Promise.all([a!.child.stop(), b!.child.stop()])
     const busyOne = median(baseRuns.map((r) => r.busy))
     const busyTwo = median(ourRuns.map((r) => r.busy))

@@ -28,6 +28,8 @@ const probes: ReadonlyArray<Probe> = [
   { name: "wrong method", method: "DELETE", path: "/auth/login" },
   { name: "login refused", method: "POST", path: "/auth/login", body: JSON.stringify({ email: "x@example.com", password: "wrong" }), headers: json },
   { name: "login payload invalid", method: "POST", path: "/auth/login", body: JSON.stringify({ email: 5 }), headers: json },
+  { name: "empty JSON body", method: "POST", path: "/auth/login", body: "", headers: json },
+  { name: "no body at all", method: "POST", path: "/auth/login" },
   { name: "malformed JSON", method: "POST", path: "/auth/login", body: "{", headers: json },
   { name: "not JSON", method: "POST", path: "/auth/login", body: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } },
   { name: "too large", method: "POST", path: "/auth/login", body: JSON.stringify({ email: "a".repeat(70_000) }), headers: json },
