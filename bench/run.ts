@@ -278,7 +278,7 @@ const main = async () => {
     const out = JSON.parse(
       await runNode(
         "bench/workers/ClientOverhead.ts",
-        [JSON.stringify({ baseUrl: ours!.url, email: seededEmail(1), password: seededPassword, rounds: 4, seconds: Math.max(1, seconds / 2) })],
+        [JSON.stringify({ baseUrl: ours!.url, email: seededEmail(1), password: seededPassword, rounds: 6, seconds: Math.max(1, seconds / 2) })],
         cores.load
       )
     ) as { rounds: Array<Round>; client: string }
