@@ -16,6 +16,7 @@ import { deriveKey, generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.j
 import { owaspPasswordCost } from "../../src/Crypto/Passwords.js"
 import { generateSigningJwk } from "../../src/Crypto/SigningKey.js"
 import { layerDatabase } from "../../src/Server/Store/Database.js"
+import { createPostgresDatabase, dropPostgresDatabase } from "../../test/support/Stores.js"
 import { root } from "./Processes.js"
 
 /** The keys every server of a run (Rampart and baselines) is started with. */
@@ -73,29 +74,8 @@ export const freshSqlite = (): BenchStore => {
 
 /** A fresh database on the PostgreSQL server at `adminUrl` (dropped by `drop`). */
 export const freshPostgres = async (adminUrl: string): Promise<BenchStore> => {
-  const name = `rampart_bench_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    kind: "postgres",
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl })
-      await client.connect()
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      } finally {
-        await client.end()
-      }
-    }
-  }
+  const { name, url } = await createPostgresDatabase(adminUrl, "rampart_bench")
+  return { url, kind: "postgres", drop: () => dropPostgresDatabase(adminUrl, name) }
 }
 
 /** Applies Rampart's migrations (the server would on start; seeding needs the tables first). */
