@@ -4,7 +4,8 @@
  * Servers run in their own processes pinned to one core, load generators on the other (taskset),
  * stores are fresh and removed afterwards. Prints a table and writes bench/results/latest.json as
  * `[{ name, ours, baseline, unit, ratio }]` (ratio = median of the per-round ratios); the rounds,
- * spreads and CPU figures go to bench/results/latest-details.json. Method: docs/benchmarks.md.
+ * spreads and CPU figures go to bench/results/latest-details.json (a BENCH_ONLY run writes
+ * latest-only.json and latest-only-details.json instead). Method: docs/benchmarks.md.
  *
  * Environment: RAMPART_BENCH_DATABASE_URL (PostgreSQL admin URL for pg-scale-out; default
  * RAMPART_TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:55432/rampart_test),
@@ -425,9 +426,11 @@ const report = () => {
   const results = join(root, "bench/results")
   mkdirSync(results, { recursive: true })
   const rows: Array<Row> = items.map(({ baseline, name, ours, ratio, unit }) => ({ name, ours, baseline, unit, ratio }))
-  writeFileSync(join(results, "latest.json"), JSON.stringify(rows, null, 2) + "\n")
+  // A BENCH_ONLY run does not replace the full run's results.
+  const rowsFile = only === undefined ? "latest.json" : "latest-only.json"
+  writeFileSync(join(results, rowsFile), JSON.stringify(rows, null, 2) + "\n")
   writeFileSync(
-    join(results, "latest-details.json"),
+    join(results, only === undefined ? "latest-details.json" : "latest-only-details.json"),
     JSON.stringify(
       {
         date: new Date().toISOString(),
@@ -442,7 +445,7 @@ const report = () => {
       2
     ) + "\n"
   )
-  console.log(`\nwrote bench/results/latest.json${only === undefined && failures.length === 0 ? " and the table in docs/benchmarks.md" : ""} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  console.log(`\nwrote bench/results/${rowsFile}${only === undefined && failures.length === 0 ? " and the table in docs/benchmarks.md" : ""} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
 }
 
 try {
