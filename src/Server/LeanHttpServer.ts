@@ -85,10 +85,14 @@ class LeanRequest extends Inspectable.Class implements HttpServerRequest.HttpSer
   get text(): Effect.Effect<string, HttpServerError.RequestError> {
     return this.body === undefined ? Effect.fail(this.fail(maxBytesExceeded())) : Effect.succeed(this.body)
   }
+  /** The body parsed once: the body-limit check and the handler both read it. */
+  private parsed: { readonly value: unknown } | undefined
   get json(): Effect.Effect<unknown, HttpServerError.RequestError> {
+    if (this.parsed !== undefined) return Effect.succeed(this.parsed.value)
     return Effect.flatMap(this.text, (text) => {
       try {
-        return Effect.succeed(text === "" ? null : (JSON.parse(text) as unknown))
+        this.parsed = { value: text === "" ? null : (JSON.parse(text) as unknown) }
+        return Effect.succeed(this.parsed.value)
       } catch (cause) {
         return Effect.fail(this.fail(cause))
       }
@@ -206,7 +210,6 @@ const logDefects = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
 
 const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: LeanServerOptions) =>
   Effect.gen(function* () {
-    const scope = yield* Effect.scope
     const server = evaluate()
     yield* Effect.addFinalizer(() =>
       Effect.async<void>((resume) => {
@@ -219,7 +222,6 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
       server.listen(listen, () => resume(Effect.void))
     })
     const address = server.address()!
-    void scope
     return HttpServer.make({
       address:
         typeof address === "string"
