@@ -14,7 +14,7 @@ import { FastCheck as fc } from "effect"
 import { request as httpRequest } from "node:http"
 import { RampartApi } from "../../src/Api/RampartApi.js"
 import { totpWall } from "../support/Concurrency.js"
-import { call } from "../support/Http.js"
+import { call, newUserToken } from "../support/Http.js"
 import {
   classify,
   contractEndpoints,
@@ -100,10 +100,9 @@ describe.each(storeKinds)("hostile input on %s", (_kind, fresh) => {
     // code and a phone; a partner with a live session.
     const email = "victim@example.com"
     const password = "victim password 1"
-    expect((await http("POST", "/sandbox/users", { body: { email, password } })).status).toBe(201)
-    const login = await http("POST", "/auth/login", { body: { email, password } })
-    expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: login.body.idToken })).status).toBe(201)
-    expect((await http("POST", "/auth/otp/methods/sms", { body: { phone: "612345678", country: "ES" }, token: login.body.idToken })).status).toBe(200)
+    const idToken = await newUserToken(server.url, email, password)
+    expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: idToken })).status).toBe(201)
+    expect((await http("POST", "/auth/otp/methods/sms", { body: { phone: "612345678", country: "ES" }, token: idToken })).status).toBe(200)
     const partner = (await http("POST", "/sandbox/partners", { body: { email: "partner@example.com", password } })).body
     const session = await http("POST", "/api/v1/partners/auth/login", {
       body: {
@@ -115,9 +114,9 @@ describe.each(storeKinds)("hostile input on %s", (_kind, fresh) => {
       }
     })
     expect(session.status).toBe(200)
-    credentials = { idToken: login.body.idToken, accessToken: session.body.access_token }
+    credentials = { idToken: idToken, accessToken: session.body.access_token }
     // The TOTP secret last, so the user has one during the barrage (an unvalidated one).
-    expect((await http("POST", "/auth/otp/methods/totp", { body: {}, token: login.body.idToken })).status).toBe(200)
+    expect((await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).status).toBe(200)
     before = await snapshot()
     expect(Object.keys(before)).toEqual(expect.arrayContaining(["users", "otp_codes", "outbox", "partner_sessions", "refresh_tokens"]))
     expect(before["partner_sessions"]).toHaveLength(1)

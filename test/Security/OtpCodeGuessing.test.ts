@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { otherCode, query, tally } from "../support/Concurrency.js"
-import { call } from "../support/Http.js"
+import { call, newUserToken } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { storeKinds } from "../support/Stores.js"
 
@@ -24,8 +24,7 @@ describe.each(storeKinds)("concurrent wrong guesses against one EMAIL code on %s
   /** A logged-in user who has just been sent an EMAIL code; returns the token and the code. */
   const withEmailCode = async () => {
     const email = `guess${counter++}-${Date.now().toString(36)}@example.com`
-    expect((await http("POST", "/sandbox/users", { body: { email, password } })).status).toBe(201)
-    const idToken = (await http("POST", "/auth/login", { body: { email, password } })).body.idToken as string
+    const idToken = await newUserToken(server.url, email, password)
     expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: idToken })).status).toBe(201)
     const code = (await http("GET", `/sandbox/outbox?to=${encodeURIComponent(email)}`)).body[0].code as string
     return { email, idToken, code }

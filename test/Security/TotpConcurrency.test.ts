@@ -14,7 +14,7 @@ import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { UsersRepo } from "../../src/Server/Users/UsersRepo.js"
 import { otherCode, query, tally, totpWall } from "../support/Concurrency.js"
-import { type Answer, call } from "../support/Http.js"
+import { type Answer, call, newUserToken } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { newUser, onFreshStore, startClock, totpNow, userIdOf } from "../support/Services.js"
 import { storeKinds } from "../support/Stores.js"
@@ -35,8 +35,7 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code over HTTP on %s"
   /** A logged-in user with a new (unvalidated) TOTP secret. */
   const enrolled = async () => {
     const email = `race${counter++}-${Date.now().toString(36)}@example.com`
-    expect((await http("POST", "/sandbox/users", { body: { email, password } })).status).toBe(201)
-    const idToken = (await http("POST", "/auth/login", { body: { email, password } })).body.idToken as string
+    const idToken = await newUserToken(server.url, email, password)
     const secret = (await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).body.totp.secret as string
     return { email, idToken, secret }
   }

@@ -24,3 +24,12 @@ export const call = async (
   const text = await response.text()
   return { status: response.status, body: text === "" ? undefined : JSON.parse(text) }
 }
+
+/** Creates a sandbox user at `base` and logs it in there; its idToken (throws unless both succeed). */
+export const newUserToken = async (base: string, email: string, password: string): Promise<string> => {
+  const created = await call(base, "POST", "/sandbox/users", { body: { email, password } })
+  if (created.status !== 201) throw new Error(`POST /sandbox/users answered ${created.status}, not 201`)
+  const login = await call(base, "POST", "/auth/login", { body: { email, password } })
+  if (login.status !== 200) throw new Error(`POST /auth/login answered ${login.status}, not 200`)
+  return login.body.idToken as string
+}
