@@ -9,36 +9,11 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
-import { runInProcess } from "../support/Cli.js"
+import { type ProcessRun, rampartBin, runBinary, runInProcess } from "../support/Cli.js"
 
-const BIN = fileURLToPath(new URL("../../bin/rampart.mjs", import.meta.url))
 const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
-
-/** How a run of the binary ended. */
-interface BinaryRun {
-  readonly status: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/**
- * Runs the real executable asynchronously (the test server lives in this process, so the event
- * loop must stay free), with only the given `RAMPART_*` variables set.
- */
-const runBinary = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<BinaryRun> =>
-  new Promise((resolve, reject) => {
-    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_")))
-    const child = spawn(BIN, [...args], { env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (status) => resolve({ status, stdout, stderr }))
-  })
 
 /** Text without ANSI styling (@effect/cli colours its help). */
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
@@ -54,7 +29,7 @@ const freePort = () =>
     })
   })
 
-const expectOneLineFailure = (run: BinaryRun, message: RegExp) => {
+const expectOneLineFailure = (run: ProcessRun, message: RegExp) => {
   expect(run.status, run.stderr).toBe(1)
   expect(run.stdout).toBe("")
   expect(run.stderr).toMatch(message)
@@ -135,7 +110,7 @@ describe("rampart partner-login", () => {
   afterAll(() => server.close())
 
   it("logs in with the environment's credentials and the current code; the token works and logs out", async () => {
-    const run = await runBinary(["partner-login"], envFor())
+    const run = await runBinary(["partner-login"], { env: envFor() })
     expect(run.stderr).toBe("")
     expect(run.status).toBe(0)
     const response = JSON.parse(run.stdout) as { access_token: string; expires_in: number }
@@ -149,7 +124,7 @@ describe("rampart partner-login", () => {
   }, 60_000)
 
   it("a wrong TOTP secret: the server's InvalidOtp on one line, exit code 1", async () => {
-    const run = await runBinary(["partner-login"], envFor({ RAMPART_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }))
+    const run = await runBinary(["partner-login"], { env: envFor({ RAMPART_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }) })
     expectOneLineFailure(run, /^rampart: InvalidOtp: /)
   }, 60_000)
 
@@ -205,7 +180,7 @@ describe("rampart serve", () => {
     const port = await freePort()
     const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_")))
     const child = spawn(
-      BIN,
+      rampartBin,
       ["serve", "--host", "127.0.0.1", "--port", String(port), "--database-url", `sqlite:${join(state, "rampart.db")}`, "--mode", "sandbox"],
       // The environment asks for production on another port and store: the flags win.
       { env: { ...base, RAMPART_STATE_DIR: state, RAMPART_MODE: "production", RAMPART_PORT: "1", RAMPART_DATABASE_URL: "postgres://nowhere/none" } }
@@ -234,7 +209,7 @@ describe("rampart serve", () => {
     expectOneLineFailure(await runBinary(["serve", "--port", "99999"]), /^rampart: --port must be a whole number from 1 to 65535\n$/)
     const state = mkdtempSync(join(tmpdir(), "rampart-serve-"))
     const production = await runBinary(["serve", "--mode", "production", "--database-url", `sqlite:${join(state, "rampart.db")}`], {
-      RAMPART_STATE_DIR: state
+      env: { RAMPART_STATE_DIR: state }
     })
     expectOneLineFailure(production, /^rampart: the server did not start: RAMPART_SECRET_KEY/)
   }, 120_000)

@@ -5,28 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { execFileSync, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { decodeBase32Secret, hotpCode, totpCode } from "../../src/Cli/TotpCode.js"
 import { totpAt } from "../../src/Totp.js"
 import { base32 } from "../support/Base32.js"
-import { runInProcess } from "../support/Cli.js"
+import { runBinary, runInProcess, runProcess } from "../support/Cli.js"
 
-const BIN = fileURLToPath(new URL("../../bin/rampart.mjs", import.meta.url))
 const OATHTOOL = "/usr/bin/oathtool"
 const hasOathtool = existsSync(OATHTOOL)
-
-/** Runs the real executable (shebang, tsx, Node) with `args`. */
-const runBinary = (args: ReadonlyArray<string>, options: { readonly env?: NodeJS.ProcessEnv; readonly input?: string } = {}) => {
-  const result = spawnSync(BIN, [...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...options.env },
-    ...(options.input === undefined ? {} : { input: options.input }),
-    timeout: 60_000
-  })
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
-}
 
 const shellQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`
 
@@ -34,12 +20,13 @@ const shellQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`
  * Runs oathtool once per argument list, all in one `bash` process fed on stdin (one spawn instead
  * of a thousand); each run contributes one line: its code, or `ERROR <message>`.
  */
-const oathtoolBatch = (runs: ReadonlyArray<ReadonlyArray<string>>, env: NodeJS.ProcessEnv = {}): Array<string> => {
+const oathtoolBatch = async (runs: ReadonlyArray<ReadonlyArray<string>>, env: NodeJS.ProcessEnv = {}): Promise<Array<string>> => {
   const script = runs
     .map((args) => `out=$(${OATHTOOL} ${args.map(shellQuote).join(" ")} 2>&1) && echo "$out" || echo "ERROR $out"`)
     .join("\n")
-  const lines = execFileSync("bash", [], { input: script + "\n", encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 24 })
-    .split("\n")
+  const run = await runProcess("bash", [], { input: script + "\n", env: { ...process.env, ...env } })
+  expect(run.status).toBe(0)
+  const lines = run.stdout.split("\n")
   expect(lines.at(-1)).toBe("")
   lines.pop()
   expect(lines).toHaveLength(runs.length)
@@ -47,12 +34,9 @@ const oathtoolBatch = (runs: ReadonlyArray<ReadonlyArray<string>>, env: NodeJS.P
 }
 
 /** oathtool's output for one argument list: stdout exactly, or `null` when it fails. */
-const oathtool = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}): string | null => {
-  try {
-    return execFileSync(OATHTOOL, [...args], { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "ignore"] })
-  } catch {
-    return null
-  }
+const oathtool = async (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}): Promise<string | null> => {
+  const run = await runProcess(OATHTOOL, args, { env: { ...process.env, ...env } })
+  return run.status === 0 ? run.stdout : null
 }
 
 /** A small seeded PRNG (mulberry32), so a failing case can be replayed with `RAMPART_TEST_SEED`. */
@@ -198,8 +182,8 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
   const cases = Array.from({ length: CASES }, randomCase)
   let expected: Array<string> = []
 
-  beforeAll(() => {
-    expected = oathtoolBatch(cases.map((c) => c.oathtool))
+  beforeAll(async () => {
+    expected = await oathtoolBatch(cases.map((c) => c.oathtool))
   })
 
   it(`${CASES} random secrets, times, digits, periods and hashes through the command line (in-process)`, async () => {
@@ -225,7 +209,7 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
       Array.from({ length: random.int(1, 20) }, () => random.pick(Array.from(alphabet))).join("")
     )
     const now = "@1767225600"
-    const outputs = oathtoolBatch(secrets.map((secret) => ["--totp", "-b", `--now=${now}`, secret]))
+    const outputs = await oathtoolBatch(secrets.map((secret) => ["--totp", "-b", `--now=${now}`, secret]))
     let accepted = 0
     for (const [i, secret] of secrets.entries()) {
       const run = await runInProcess(["totp", secret, "--now", now])
@@ -258,7 +242,7 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
       "2026-01-01T23:59:60Z", "2026-01-01T00Z", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+24:30",
       "2026-01-01T00:00:00+99", "2025-02-29T00:00:00Z"
     ]
-    const outputs = oathtoolBatch([...same, ...refusedByBoth].map((now) => ["--totp", "-b", `--now=${now}`, secret]))
+    const outputs = await oathtoolBatch([...same, ...refusedByBoth].map((now) => ["--totp", "-b", `--now=${now}`, secret]))
     for (const [i, now] of same.entries()) {
       expect(outputs[i], now).toMatch(/^\d{6}$/)
       expect(await runInProcess(["totp", secret, "--now", now]), now).toEqual({ ok: true, stdout: [outputs[i]], stderr: [] })
@@ -272,7 +256,7 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
       expect(run.stderr[0]).toMatch(/^rampart: --now /)
     }
     // A wall time before 1970 is fine when the instant is not.
-    const early = oathtoolBatch([["--totp", "-b", "--now=1969-12-31T20:00:05-04:00", secret]])
+    const early = await oathtoolBatch([["--totp", "-b", "--now=1969-12-31T20:00:05-04:00", secret]])
     expect(await runInProcess(["totp", secret, "--now", "1969-12-31T20:00:05-04:00"])).toEqual({ ok: true, stdout: early, stderr: [] })
     // Deliberate differences: oathtool accepts times before 1970 (with C's signed arithmetic) and
     // beyond year 9999; rampart refuses them with a message.
@@ -298,7 +282,7 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
       const secret = "JBSWY3DPEHPK3PXP"
       const env = { TZ: "Europe/Madrid" }
       for (const now of ["2026-01-01T01:00:00", "2026-07-01T12:34:56", "2026-01-01", "2026-03-29T01:59:59", "2026-03-29T03:00:00"]) {
-        const expectedOutput = oathtool(["--totp", "-b", `--now=${now}`, secret], env)
+        const expectedOutput = await oathtool(["--totp", "-b", `--now=${now}`, secret], env)
         expect(expectedOutput, now).toMatch(/^\d{6}\n$/)
         expect(await runInProcess(["totp", secret, "--now", now]), now).toEqual({
           ok: true,
@@ -307,7 +291,7 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
         })
       }
       // 02:30 on 2026-03-29 does not exist in Madrid: both refuse it.
-      expect(oathtool(["--totp", "-b", "--now=2026-03-29T02:30:00", secret], env)).toBeNull()
+      expect(await oathtool(["--totp", "-b", "--now=2026-03-29T02:30:00", secret], env)).toBeNull()
       const gap = await runInProcess(["totp", secret, "--now", "2026-03-29T02:30:00"])
       expect(gap.ok).toBe(false)
       expect(gap.stderr[0]).toMatch(/^rampart: --now .*does not exist/)
@@ -342,26 +326,26 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
   })
 
   describe("the real executable", () => {
-    it("5 random cases print exactly what oathtool prints (code and newline)", () => {
+    it("5 random cases print exactly what oathtool prints (code and newline)", async () => {
       for (const c of cases.slice(0, 5)) {
-        const run = runBinary(c.rampart)
-        const output = execFileSync(OATHTOOL, [...c.oathtool], { encoding: "utf8" })
+        const run = await runBinary(c.rampart)
+        const output = (await runProcess(OATHTOOL, c.oathtool)).stdout
         expect(run, `seed ${SEED}: ${JSON.stringify(c.rampart)}`).toEqual({ status: 0, stdout: output, stderr: "" })
       }
     }, 300_000)
 
-    it("reads the secret from stdin with -, as oathtool does", () => {
+    it("reads the secret from stdin with -, as oathtool does", async () => {
       const input = "jbsw y3dp ehpk 3pxp\nignored second line\n"
-      const output = execFileSync(OATHTOOL, ["--totp", "-b", "--now=@1767225600", "-"], { encoding: "utf8", input })
-      expect(runBinary(["totp", "--now", "@1767225600", "-"], { input })).toEqual({ status: 0, stdout: output, stderr: "" })
+      const output = (await runProcess(OATHTOOL, ["--totp", "-b", "--now=@1767225600", "-"], { input })).stdout
+      expect(await runBinary(["totp", "--now", "@1767225600", "-"], { input })).toEqual({ status: 0, stdout: output, stderr: "" })
     }, 60_000)
 
     it.each([
       ["a bad secret", ["totp", "JBSW1"], /^rampart: the secret is not valid base32\n$/],
       ["a bad option", ["totp", "JBSWY3DPEHPK3PXP", "--digits", "9"], /^rampart: --digits must be 6, 7 or 8\n$/],
       ["a bad --now", ["totp", "JBSWY3DPEHPK3PXP", "--now", "yesterday"], /^rampart: --now "yesterday": expected ISO-8601/]
-    ] as const)("%s: exit code 1 and one line on stderr", (_name, args, message) => {
-      const run = runBinary(args)
+    ] as const)("%s: exit code 1 and one line on stderr", async (_name, args, message) => {
+      const run = await runBinary(args)
       expect(run.status).toBe(1)
       expect(run.stdout).toBe("")
       expect(run.stderr).toMatch(message)

@@ -1,6 +1,11 @@
-/** Runs the `rampart` CLI in-process (the real parser and commands) and captures its console. */
+/**
+ * Runs the `rampart` CLI in-process (the real parser and commands) and captures its console; runs
+ * the real executable, and other programs, as child processes without blocking the event loop.
+ */
 import { NodeContext } from "@effect/platform-node"
 import { ConfigProvider, Console, Effect, Exit } from "effect"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { rampartMain } from "../../src/Cli/Rampart.js"
 
 /** What one run of `rampart` printed. */
@@ -30,4 +35,53 @@ export const runInProcess = (args: ReadonlyArray<string>, env?: Record<string, s
       )
     )
   )
+}
+
+/** How a child process ended. */
+export interface ProcessRun {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs `file args` asynchronously — a synchronous spawn would stall the test worker's event loop
+ * (and vitest's own messages with it) — with `env` as its whole environment and `input` on stdin;
+ * killed after 60 s.
+ */
+export const runProcess = (
+  file: string,
+  args: ReadonlyArray<string>,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly input?: string } = {}
+): Promise<ProcessRun> =>
+  new Promise((resolve, reject) => {
+    const input = options.input
+    const child = spawn(file, [...args], {
+      env: options.env ?? process.env,
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      timeout: 60_000
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout!.on("data", (chunk) => (stdout += chunk))
+    child.stderr!.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (status) => resolve({ status, stdout, stderr }))
+    if (input !== undefined) {
+      // A program may exit before reading all of it (oathtool reads one line): that is not an error.
+      child.stdin!.on("error", () => undefined)
+      child.stdin!.end(input)
+    }
+  })
+
+/** The real `rampart` executable. */
+export const rampartBin = fileURLToPath(new URL("../../bin/rampart.mjs", import.meta.url))
+
+/** Runs the real executable with `args`; of the inherited environment only non-`RAMPART_*` variables, plus `env`. */
+export const runBinary = (
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly input?: string } = {}
+): Promise<ProcessRun> => {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_")))
+  return runProcess(rampartBin, args, { env: { ...base, ...options.env }, ...(options.input === undefined ? {} : { input: options.input }) })
 }
