@@ -1,10 +1,19 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 /** The end-to-end files: every endpoint over HTTP, hostile input with its response snapshots, the clients. */
 const endToEnd = ["test/e2e/**/*.test.ts", "test/Security/HostileInput.test.ts", "test/Client/**/*.test.ts"]
 
 export default defineConfig({
+  // The examples import the package by name, as its users do; in the repository that is src/.
+  resolve: {
+    alias: [
+      { find: /^rampart\/server$/, replacement: fileURLToPath(new URL("./src/server.ts", import.meta.url)) },
+      { find: /^rampart$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }
+    ]
+  },
   test: {
+    globalSetup: ["test/support/BuildDist.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Everything on the default transport (fast), and the end-to-end files once more on the platform

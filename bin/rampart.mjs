@@ -1,18 +1,28 @@
 #!/usr/bin/env node
-// The `rampart` command: runs src/Cli/main.ts through tsx, so a clone works without a build step.
-//
-// tsx's loader hooks run off-thread on Node 20 and roughly triple the time to load a package of
-// many small modules; the libraries every command needs are therefore loaded first, by Node alone
-// (already-loaded modules do not go through the hooks again), and only Rampart's own TypeScript is
-// loaded through tsx.
-import { fileURLToPath } from "node:url"
-import { register } from "tsx/esm/api"
+// The `rampart` command: the compiled CLI in dist/, run by node with no loader. In a clone of the
+// repository (where scripts/build.mjs exists; the package does not ship it) dist/ is built first
+// when it is missing or older than src/.
+import { existsSync } from "node:fs"
 
-await Promise.all([
-  import("effect"),
-  import("@effect/cli"),
-  import("@effect/platform-node/NodeContext"),
-  import("@effect/platform-node/NodeRuntime")
-])
-register({ tsconfig: fileURLToPath(new URL("../tsconfig.json", import.meta.url)) })
-await import("../src/Cli/main.ts")
+const builder = new URL("../scripts/build.mjs", import.meta.url)
+if (existsSync(builder)) {
+  try {
+    ;(await import(builder.href)).buildIfStale()
+  } catch {
+    process.stderr.write("rampart: the build of dist/ failed (tsc's messages above)\n")
+    process.exit(1)
+  }
+}
+
+try {
+  await import("../dist/Cli/main.js")
+} catch (error) {
+  // A missing peer dependency is one line naming the package, not a stack trace.
+  const missing = error?.code === "ERR_MODULE_NOT_FOUND" && /Cannot find package '([^']+)'/.exec(String(error.message))
+  process.stderr.write(
+    missing
+      ? `rampart: the package ${missing[1]} is not installed; run npm install ${missing[1]}\n`
+      : `rampart: ${String(error?.message ?? error).split("\n")[0]}\n`
+  )
+  process.exit(1)
+}

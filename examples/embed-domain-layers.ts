@@ -7,7 +7,8 @@ import { Effect, Option, Redacted } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Accounts, IdTokens, layerServerConfig, layerServices, OtpChallenges, Sandbox, type UserId } from "../src/index.js"
+import type { UserId } from "rampart"
+import { Accounts, IdTokens, layerServerConfig, layerServices, OtpChallenges, Sandbox } from "rampart/server"
 
 /** Creates a user, logs it in, requests an EMAIL code and reads it back from the outbox. */
 export const onboard = (email: string, password: string) =>

@@ -3,7 +3,7 @@
  * a real app), and validate it with a current code from the authenticator (here: the `Totp` layer).
  */
 import { Console, Effect, Redacted } from "effect"
-import { AuthClient, Session, Totp } from "../src/index.js"
+import { AuthClient, Session, Totp } from "rampart"
 
 /** Creates and validates a TOTP secret for the session's user; returns the URI and the profile. */
 export const program = Effect.gen(function* () {

@@ -4,7 +4,7 @@
  * call once after a 403, logs in again when the refresh token is refused, and stops with its scope.
  */
 import { Effect, Redacted } from "effect"
-import { AuthClient, Session } from "../src/index.js"
+import { AuthClient, Session } from "rampart"
 
 /** Reads the user's OTP status twice through one session: the second call reuses the idToken. */
 export const program = Effect.gen(function* () {

@@ -4,7 +4,7 @@
  * TOTP step, logs in again before `expires_in` runs out, and logs out when its scope closes.
  */
 import { Effect, Redacted } from "effect"
-import { AuthClient, PartnerSession } from "../src/index.js"
+import { AuthClient, PartnerSession } from "rampart"
 
 /** What a partner integration is given on its account page. */
 export interface PartnerCredentialsInput {

@@ -3,7 +3,7 @@
  * mailbox (here: the sandbox outbox), and send it in the `x-otp` header of `POST /auth/otp/code`.
  */
 import { Effect, Redacted } from "effect"
-import { AuthClient, Session } from "../src/index.js"
+import { AuthClient, Session } from "rampart"
 
 /** Requests an EMAIL code and verifies the email channel with it. */
 export const program = (email: string) =>

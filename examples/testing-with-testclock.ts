@@ -7,7 +7,8 @@ import { Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Accounts, IdTokens, layerServerConfig, layerServices, OtpChallenges, owaspPasswordCost, Sandbox, type UserId } from "../src/index.js"
+import type { UserId } from "rampart"
+import { Accounts, IdTokens, layerServerConfig, layerServices, OtpChallenges, owaspPasswordCost, Sandbox } from "rampart/server"
 
 /** The domain services on a throw-away SQLite store, cheap password hashing for tests. */
 export const layerSandbox = layerServices.pipe(

@@ -4,7 +4,7 @@
  * `retryAfterSeconds` says how long to wait before asking for another code.
  */
 import { Effect, Redacted } from "effect"
-import { AuthClient, Session } from "../src/index.js"
+import { AuthClient, Session } from "rampart"
 
 /** Asks for an EMAIL code twice; the second is throttled and reported as a wait, not a failure. */
 export const program = Effect.gen(function* () {

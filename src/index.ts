@@ -1,5 +1,6 @@
 /**
- * Rampart's public surface: the contract, the domain schemas and errors, the services and Layers.
+ * `rampart`: the contract, the domain schemas and errors, `Totp` and the typed client. It loads no
+ * server module and no SQL driver; the server Layers and domain services are in `rampart/server`.
  */
 export * from "./Api/AuthApi.js"
 export * from "./Api/OperationsApi.js"
@@ -19,19 +20,6 @@ export * from "./Domain/Profile.js"
 export * from "./Domain/Sandbox.js"
 export * from "./Domain/Policy.js"
 export * from "./Totp.js"
-export { Accounts } from "./Server/Auth/Accounts.js"
-export { layerServerConfig, layerServerConfigFromEnv, ServerConfig, type ServerSettings } from "./Server/Config.js"
-export { layerApi, layerRoutes, layerServer } from "./Server/Http.js"
-export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
-export { layerCrypto, layerOtpSender, layerServices, layerStore } from "./Server/Layers.js"
-export { OtpSender, layerOutboxSender, layerWebhookSender, type OtpMessage } from "./Server/Otp/Delivery.js"
-export { OtpChallenges } from "./Server/Otp/OtpChallenges.js"
-export { OtpMethods } from "./Server/Otp/OtpMethods.js"
-export { Partners } from "./Server/Partners/Partners.js"
-export { Sandbox } from "./Server/Sandbox/Sandbox.js"
-export { layerDatabase } from "./Server/Store/Database.js"
-export { IdTokens, IdTokenSettings } from "./Crypto/IdTokens.js"
-export { Passwords, PasswordCostConfig, owaspPasswordCost, type PasswordCost } from "./Crypto/Passwords.js"
 export * from "./Client/AuthClient.js"
 export * from "./Client/Session.js"
 export * from "./Client/PartnerSession.js"

@@ -1,5 +1,5 @@
 /**
- * The `rampart` command line: `serve`, `totp`, `openapi` and `partner-login`, each with `--help`,
+ * The `rampart` command line: `serve`, `totp`, `openapi`, `partner-login` and `keys`, each with `--help`,
  * plus `--version`. `rampartMain(argv)` runs it inside any Effect program (tests run it in-process);
  * `main.ts` runs it on Node.
  */
@@ -8,6 +8,7 @@ import type { CliApp } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { CliError, oneLine } from "./CliError.js"
+import { keysCommand } from "./KeysCommand.js"
 import { openApiCommand } from "./OpenApiCommand.js"
 import { partnerLoginCommand } from "./PartnerLoginCommand.js"
 import { serveCommand } from "./ServeCommand.js"
@@ -22,10 +23,10 @@ export const packageVersion: string = (
 export const rampartCommand = Command.make(
   "rampart",
   {},
-  () => new CliError({ message: "missing command: serve, totp, openapi or partner-login (see rampart --help)" })
+  () => new CliError({ message: "missing command: serve, totp, openapi, partner-login or keys (see rampart --help)" })
 ).pipe(
-  Command.withDescription("Rampart: reference server, TOTP codes, OpenAPI document and partner login for the Criptan and KriptoAPI auth flows"),
-  Command.withSubcommands([serveCommand, totpCommand, openApiCommand, partnerLoginCommand])
+  Command.withDescription("Rampart: reference server, TOTP codes, OpenAPI document, partner login and production keys for the Criptan and KriptoAPI auth flows"),
+  Command.withSubcommands([serveCommand, totpCommand, openApiCommand, partnerLoginCommand, keysCommand])
 )
 
 /** Runs `rampart` over a full `process.argv`-style array (`[node, script, ...args]`). */

@@ -2,7 +2,8 @@
  * The `rampart` executable (`bin/rampart.mjs` loads this through tsx): runs the command line on
  * Node. Every error is one line on stderr, `rampart: <message>`, and the process exits with code 1.
  */
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import { rampartMain } from "./Rampart.js"
 

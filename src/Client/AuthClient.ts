@@ -17,7 +17,7 @@
  */
 import { HttpApiClient, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import type { HttpApi } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Config, type ConfigError, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { RampartApi } from "../Api/RampartApi.js"
 

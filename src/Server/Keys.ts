@@ -13,18 +13,22 @@ import { ServerConfig } from "./Config.js"
 /** A key the server cannot start without. */
 export class MissingKeyError extends Data.TaggedError("MissingKeyError")<{ readonly message: string }> {}
 
-interface StoredKeys {
-  secretKey: string
-  signingKey: string
+/** A fresh pair of server keys: the values of `RAMPART_SECRET_KEY` and `RAMPART_SIGNING_KEY`. */
+export interface ServerKeys {
+  readonly secretKey: string
+  readonly signingKey: string
 }
+
+/** New random server keys (a 32-byte base64 secret and an Ed25519 private JWK), as `rampart keys` prints them. */
+export const generateServerKeys = (): ServerKeys => ({ secretKey: generateMasterKeyBase64(), signingKey: generateSigningJwk() })
 
 /** Reads the sandbox key file, creating it with new keys when absent. */
 const sandboxKeys = (directory: string) =>
-  Effect.sync((): StoredKeys => {
+  Effect.sync((): ServerKeys => {
     const file = join(directory, "keys.json")
-    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as StoredKeys
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as ServerKeys
     mkdirSync(directory, { recursive: true })
-    const keys: StoredKeys = { secretKey: generateMasterKeyBase64(), signingKey: generateSigningJwk() }
+    const keys = generateServerKeys()
     writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 })
     chmodSync(file, 0o600)
     return keys
@@ -36,8 +40,8 @@ const resolveKeys = Effect.gen(function* () {
   const fromFile =
     config.mode === "sandbox" && (Option.isNone(config.secretKey) || Option.isNone(config.signingKey))
       ? Option.some(yield* sandboxKeys(config.stateDirectory))
-      : Option.none<StoredKeys>()
-  const pick = (value: Option.Option<Redacted.Redacted<string>>, name: keyof StoredKeys, variable: string) =>
+      : Option.none<ServerKeys>()
+  const pick = (value: Option.Option<Redacted.Redacted<string>>, name: keyof ServerKeys, variable: string) =>
     Option.orElse(value, () => Option.map(fromFile, (keys) => Redacted.make(keys[name]))).pipe(
       Option.match({
         onNone: () =>

@@ -31,7 +31,7 @@ import {
   UrlParams
 } from "@effect/platform"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Cause, Chunk, Effect, Inspectable, Layer, Option, Runtime, Stream } from "effect"
 import * as Http from "node:http"
 import type * as Net from "node:net"

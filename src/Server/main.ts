@@ -2,7 +2,7 @@
  * `npm start`: the reference server, configured from the environment (sandbox mode by default),
  * shut down cleanly on SIGTERM / SIGINT.
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import { layerServerConfigFromEnv, ServerConfig } from "./Config.js"
 import { seedAndPrintDemo } from "./Demo.js"

@@ -78,7 +78,7 @@ describe("rampart", () => {
   it("an unknown command or no command: one line and exit code 1", async () => {
     expectOneLineFailure(await runBinary(["frobnicate"]), /^rampart: .*'serve', 'totp', 'openapi', 'partner-login'/)
     const none = await runInProcess([], {})
-    expect(none).toEqual({ ok: false, stdout: [], stderr: ["rampart: missing command: serve, totp, openapi or partner-login (see rampart --help)"] })
+    expect(none).toEqual({ ok: false, stdout: [], stderr: ["rampart: missing command: serve, totp, openapi, partner-login or keys (see rampart --help)"] })
   }, 60_000)
 })
 

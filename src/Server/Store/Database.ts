@@ -1,10 +1,10 @@
 /**
  * The SQL store behind Rampart: embedded SQLite by default, PostgreSQL for a `postgres://` URL, with
- * the migrations applied when the Layer is built.
+ * the migrations applied when the Layer is built. Each driver is loaded when its store is built,
+ * never before: a client-only program loads none, a PostgreSQL server never loads better-sqlite3,
+ * and the optional `@effect/sql-pg` is needed only for `postgres://` URLs.
  */
 import type { SqlClient, SqlError } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
-import { SqliteClient } from "@effect/sql-sqlite-node"
 import { type ConfigError, Data, Effect, Layer, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
@@ -32,20 +32,46 @@ export const parseDatabaseUrl = (
   )
 }
 
+/** A store's driver package is not installed (or cannot load); the message names the package to install. */
+export class MissingDriverError extends Data.TaggedError("MissingDriverError")<{ readonly message: string }> {}
+
+/** Loads a driver module; a missing package is a `MissingDriverError` naming `npm install <package>`. */
+const loadDriver = <A>(packageName: string, purpose: string, load: () => Promise<A>): Effect.Effect<A, MissingDriverError> =>
+  Effect.tryPromise({
+    try: load,
+    catch: (error) => {
+      const code = (error as { readonly code?: unknown } | null)?.code
+      const text = error instanceof Error ? error.message.split("\n")[0]! : String(error)
+      return new MissingDriverError({
+        message: code === "ERR_MODULE_NOT_FOUND"
+          ? `${purpose} needs the package ${packageName}, which is not installed: run npm install ${packageName}`
+          : `${purpose} needs the package ${packageName}, which failed to load: ${text}`
+      })
+    }
+  })
+
 /** Which store is in use, for `/health` and for dialect-specific tuning. */
 export class StoreInfo extends Effect.Tag("Rampart/StoreInfo")<StoreInfo, { readonly kind: StoreKind }>() {}
 
 /** The client layer for a parsed target; SQLite's directory is created first. */
 const layerClient = (
   target: { kind: "sqlite"; filename: string } | { kind: "postgres"; url: string }
-): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError | ConfigError.ConfigError> =>
+): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError | ConfigError.ConfigError | MissingDriverError> =>
   target.kind === "postgres"
-    ? PgClient.layer({ url: Redacted.make(target.url), maxConnections: 20, applicationName: "rampart" })
+    ? Layer.unwrapEffect(
+        Effect.map(
+          loadDriver("@effect/sql-pg", "A postgres:// RAMPART_DATABASE_URL", () => import("@effect/sql-pg/PgClient")),
+          (PgClient) => PgClient.layer({ url: Redacted.make(target.url), maxConnections: 20, applicationName: "rampart" })
+        )
+      )
     : Layer.unwrapEffect(
-        Effect.sync(() => {
-          if (target.filename !== ":memory:") mkdirSync(dirname(target.filename), { recursive: true })
-          return SqliteClient.layer({ filename: target.filename })
-        })
+        Effect.map(
+          loadDriver("@effect/sql-sqlite-node", "The SQLite store", () => import("@effect/sql-sqlite-node/SqliteClient")),
+          (SqliteClient) => {
+            if (target.filename !== ":memory:") mkdirSync(dirname(target.filename), { recursive: true })
+            return SqliteClient.layer({ filename: target.filename })
+          }
+        )
       )
 
 /** A migrated SqlClient for the given database URL, plus `StoreInfo`. */

@@ -1,0 +1,19 @@
+/**
+ * `rampart/server`: the reference server as Layers (HTTP, in-process, domain services without
+ * HTTP), its configuration, its stores and the production keys. SQL drivers load only when a store
+ * is built: `@effect/sql-sqlite-node` for `sqlite:` URLs, the optional `@effect/sql-pg` for `postgres://`.
+ */
+export { Accounts } from "./Server/Auth/Accounts.js"
+export { layerServerConfig, layerServerConfigFromEnv, ServerConfig, type ServerSettings } from "./Server/Config.js"
+export { layerApi, layerRoutes, layerServer } from "./Server/Http.js"
+export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
+export { generateServerKeys, type ServerKeys } from "./Server/Keys.js"
+export { layerCrypto, layerOtpSender, layerServices, layerStore } from "./Server/Layers.js"
+export { OtpSender, layerOutboxSender, layerWebhookSender, type OtpMessage } from "./Server/Otp/Delivery.js"
+export { OtpChallenges } from "./Server/Otp/OtpChallenges.js"
+export { OtpMethods } from "./Server/Otp/OtpMethods.js"
+export { Partners } from "./Server/Partners/Partners.js"
+export { Sandbox } from "./Server/Sandbox/Sandbox.js"
+export { DatabaseUrlError, layerDatabase, MissingDriverError } from "./Server/Store/Database.js"
+export { IdTokens, IdTokenSettings } from "./Crypto/IdTokens.js"
+export { Passwords, PasswordCostConfig, owaspPasswordCost, type PasswordCost } from "./Crypto/Passwords.js"
