@@ -29,6 +29,7 @@ import {
   startNode,
   startWorker,
   waitReady,
+  wallTimeMs,
   type Worker
 } from "./lib/Processes.js"
 import { median, type Round, summarise } from "./lib/Stats.js"
@@ -220,6 +221,20 @@ const attempt = async (name: string, run: () => Promise<void>) => {
 
 const main = async () => {
   log(`pinning: ${pinning ? `servers on core ${cores.server}, load on core ${cores.load}` : "off (one core or no taskset)"}`)
+
+  await attempt("cli-start", async () => {
+    // The floor any Effect CLI pays: loading effect and @effect/cli, then exiting.
+    const floor = ["--input-type=module", "-e", "await import('effect'); await import('@effect/cli')"]
+    const bin = join(root, "bin/rampart.mjs")
+    const side = (args: ReadonlyArray<string>) => async () => {
+      const runs = [await wallTimeMs(process.execPath, args, cores.server), await wallTimeMs(process.execPath, args, cores.server), await wallTimeMs(process.execPath, args, cores.server)]
+      return { value: median(runs) }
+    }
+    await side([bin, "--help"])()
+    await side(floor)()
+    const { rounds } = await interleave(6, side([bin, "--help"]), side(floor), "cli-start")
+    record("cli-start", "ms", { op: "<=", value: 1.5 }, rounds, "wall time of `rampart --help` (bin/rampart.mjs, compiled dist/) vs `node -e \"await import('effect'); await import('@effect/cli')\"`; median of 3 runs per side and round, on the server core")
+  })
   const phc = await seededPasswordHash()
 
   // The small store (10^3 users, each with a refresh token), shared by items 1, 2, 4 and 6.

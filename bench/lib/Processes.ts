@@ -104,6 +104,19 @@ export const runCommand = (file: string, args: ReadonlyArray<string>, core?: str
     child.once("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${file} exited ${code}: ${stderr}`))))
   })
 
+/** Wall time in milliseconds of one run of `file args` (pinned to `core`), from spawn to exit; rejects unless it exits 0. */
+export const wallTimeMs = (file: string, args: ReadonlyArray<string>, core?: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const [command, argv] = pinning && core !== undefined ? ["taskset", ["-c", core, file, ...args]] : [file, [...args]]
+    const started = process.hrtime.bigint()
+    const child = spawn(command, argv, { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
+    let stderr = ""
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+    child.once("exit", (code) =>
+      code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`${file} ${args.join(" ")} exited ${code}: ${stderr}`))
+    )
+  })
+
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc; NaN where unavailable. */
 export const cpuSeconds = (pid: number | undefined): number => {
   try {

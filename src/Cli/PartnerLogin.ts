@@ -13,7 +13,8 @@ import { FetchHttpClient, HttpApiClient } from "@effect/platform"
 import { Clock, Config, Console, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
 import { RampartApi } from "../Api/RampartApi.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
-import { CliError, describeConfigError, oneLine } from "./CliError.js"
+import { describeConfigError, oneLine } from "../Server/StartFailure.js"
+import { CliError } from "./CliError.js"
 import { decodeBase32Secret, totpCode } from "./TotpCode.js"
 
 /** What `rampart partner-login` reads from the environment. */

@@ -3,12 +3,13 @@
  * plus the sandbox demo seeding), over `ServerConfig` read from the environment with the command's
  * flags laid over it. Loaded only when `serve` runs, so the other commands start faster.
  */
-import { ConfigError, ConfigProvider, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { serverSettings, ServerConfig } from "../Server/Config.js"
 import { seedAndPrintDemo } from "../Server/Demo.js"
 import { layerServer } from "../Server/Http.js"
 import { layerServices } from "../Server/Layers.js"
-import { CliError, describeConfigError, oneLine } from "./CliError.js"
+import { describeStartFailure } from "../Server/StartFailure.js"
+import { CliError } from "./CliError.js"
 import type { ServeFlags } from "./ServeCommand.js"
 
 /** The environment variable each flag stands for. */
@@ -36,14 +37,7 @@ const layerDemo = Layer.effectDiscard(
 ).pipe(Layer.provide(layerServices))
 
 /** Why the server did not start, on one line. */
-const startFailure = (error: unknown): CliError => {
-  const detail = ConfigError.isConfigError(error)
-    ? describeConfigError(error)
-    : error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
-    ? String((error as { readonly message: unknown }).message)
-    : String(error)
-  return new CliError({ message: `the server did not start: ${oneLine(detail)}` })
-}
+const startFailure = (error: unknown): CliError => new CliError({ message: `the server did not start: ${describeStartFailure(error)}` })
 
 /**
  * Runs the server until interrupted (SIGINT / SIGTERM). A failure to start (bad configuration,

@@ -3,11 +3,12 @@
  * shut down cleanly on SIGTERM / SIGINT.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Console, Effect, Layer, Logger, LogLevel } from "effect"
 import { layerServerConfigFromEnv, ServerConfig } from "./Config.js"
 import { seedAndPrintDemo } from "./Demo.js"
 import { layerServer } from "./Http.js"
 import { layerServices } from "./Layers.js"
+import { describeStartFailure } from "./StartFailure.js"
 
 /** Seeds and prints the sandbox demo accounts once the services are up. */
 const layerDemo = Layer.effectDiscard(
@@ -18,7 +19,9 @@ const layerDemo = Layer.effectDiscard(
 export const layerMain = Layer.mergeAll(layerServer, layerDemo).pipe(Layer.provide(layerServerConfigFromEnv))
 
 Layer.launch(layerMain).pipe(
-  Effect.tapErrorCause((cause) => Effect.logError("Rampart failed to start", cause)),
+  // A user's mistake (configuration, missing key or driver, port in use) is one line; defects whole.
+  Effect.tapError((error) => Console.error(`rampart: the server did not start: ${describeStartFailure(error)}`)),
+  Effect.tapDefect((cause) => Effect.logError("Rampart failed to start", cause)),
   Logger.withMinimumLogLevel(LogLevel.Info),
   NodeRuntime.runMain({ disableErrorReporting: true })
 )

@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 import { type ProcessRun, rampartBin, runBinary, runInProcess } from "../support/Cli.js"
+import { Option, Redacted } from "effect"
 
 const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
 
@@ -57,7 +58,8 @@ describe("rampart", () => {
       [[], "partner-login"],
       [["serve"], "--database-url"],
       [["openapi"], "OpenAPI"],
-      [["partner-login"], "RAMPART_TOTP_SECRET"]
+      [["partner-login"], "RAMPART_TOTP_SECRET"],
+      [["keys"], "--env"]
     ] as const) {
       const run = await runInProcess([...command, "--help"], {})
       expect(run.ok, command.join(" ")).toBe(true)
@@ -80,6 +82,34 @@ describe("rampart", () => {
     const none = await runInProcess([], {})
     expect(none).toEqual({ ok: false, stdout: [], stderr: ["rampart: missing command: serve, totp, openapi, partner-login or keys (see rampart --help)"] })
   }, 60_000)
+})
+
+describe("rampart keys", () => {
+  it("prints fresh keys that a production server accepts, as JSON and with --env", async () => {
+    const json = await runInProcess(["keys"], {})
+    expect(json.ok).toBe(true)
+    const keys = JSON.parse(json.stdout.join("\n")) as { RAMPART_SECRET_KEY: string; RAMPART_SIGNING_KEY: string }
+    expect(Object.keys(keys)).toEqual(["RAMPART_SECRET_KEY", "RAMPART_SIGNING_KEY"])
+    const again = JSON.parse((await runInProcess(["keys"], {})).stdout.join("\n")) as typeof keys
+    expect(again.RAMPART_SECRET_KEY).not.toBe(keys.RAMPART_SECRET_KEY)
+    // The keys start a production server: the same variables as docs/server.md sets.
+    const state = mkdtempSync(join(tmpdir(), "rampart-keys-"))
+    const server = await startServer(`sqlite:${join(state, "r.db")}`, {
+      mode: "production",
+      stateDirectory: state,
+      secretKey: Option.some(Redacted.make(keys.RAMPART_SECRET_KEY)),
+      signingKey: Option.some(Redacted.make(keys.RAMPART_SIGNING_KEY)),
+      otpWebhookUrl: Option.some("http://127.0.0.1:9/unused")
+    })
+    try {
+      const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ x: string }> }
+      expect(jwks.keys[0]?.x).toBe((JSON.parse(keys.RAMPART_SIGNING_KEY) as { x: string }).x)
+    } finally {
+      await server.close()
+    }
+    const env = await runInProcess(["keys", "--env"], {})
+    expect(env.stdout.join("\n")).toMatch(/^RAMPART_SECRET_KEY='[A-Za-z0-9+/]{43}='\nRAMPART_SIGNING_KEY='\{"[^']+\}'$/)
+  })
 })
 
 describe("rampart partner-login", () => {

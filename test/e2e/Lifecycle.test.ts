@@ -156,7 +156,8 @@ describe("npm start", () => {
   it("serves the sandbox, prints the demo credentials, and exits 0 on SIGTERM", async () => {
     const state = mkdtempSync(join(tmpdir(), "rampart-main-"))
     const port = 20_000 + Math.floor(Math.random() * 20_000)
-    const child = spawn(process.execPath, ["--import", "tsx", "src/Server/main.ts"], {
+    // What `npm start` runs once dist/ is fresh (the suite's global set-up builds it).
+    const child = spawn(process.execPath, ["dist/Server/main.js"], {
       env: { ...process.env, RAMPART_PORT: String(port), RAMPART_STATE_DIR: state, RAMPART_DATABASE_URL: `sqlite:${state}/r.db` },
       stdio: ["ignore", "pipe", "pipe"]
     })

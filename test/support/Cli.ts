@@ -46,20 +46,21 @@ export interface ProcessRun {
 
 /**
  * Runs `file args` asynchronously — a synchronous spawn would stall the test worker's event loop
- * (and vitest's own messages with it) — with `env` as its whole environment and `input` on stdin;
- * killed after 60 s.
+ * (and vitest's own messages with it) — with `env` as its whole environment, `input` on stdin and
+ * `cwd` as its directory; killed after `timeoutMs` (60 s by default).
  */
 export const runProcess = (
   file: string,
   args: ReadonlyArray<string>,
-  options: { readonly env?: NodeJS.ProcessEnv; readonly input?: string } = {}
+  options: { readonly env?: NodeJS.ProcessEnv; readonly input?: string; readonly cwd?: string; readonly timeoutMs?: number } = {}
 ): Promise<ProcessRun> =>
   new Promise((resolve, reject) => {
     const input = options.input
     const child = spawn(file, [...args], {
       env: options.env ?? process.env,
       stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-      timeout: 60_000
+      timeout: options.timeoutMs ?? 60_000,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd })
     })
     let stdout = ""
     let stderr = ""

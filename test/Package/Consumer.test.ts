@@ -1,0 +1,198 @@
+/**
+ * Rampart as its users get it: the packed tarball installed into a fresh project with only the
+ * documented peers (npm's cache reused, offline where it can be), a consumer program type-checked
+ * with strict NodeNext settings against the shipped .d.ts and run by plain node, the README's
+ * snippets, a client-only import that loads no SQL driver, and the installed `rampart` binary.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { runProcess } from "../support/Cli.js"
+
+const root = fileURLToPath(new URL("../..", import.meta.url))
+const fixtures = join(root, "test/fixtures/consumer")
+const repoPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  readonly version: string
+  readonly devDependencies: Record<string, string>
+  readonly peerDependencies: Record<string, string>
+}
+
+/** The documented peers, at the versions this repository tests (its exact dev dependencies). */
+const peers = ["effect", "@effect/platform", "@effect/platform-node", "@effect/sql"]
+
+/** The code block that follows `<!-- consumer:NAME -->` in the README. */
+const readmeSnippet = (name: string): string => {
+  const readme = readFileSync(join(root, "README.md"), "utf8")
+  const match = new RegExp(`<!-- consumer:${name.replace(".", "\\.")} -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(readme)
+  if (match === null) throw new Error(`README.md has no snippet ${name}`)
+  return match[1]!
+}
+
+/** A free loopback port. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
+    })
+  })
+
+let project: string
+const bin = () => join(project, "node_modules/.bin/rampart")
+/** The environment of the consumer's commands: no RAMPART_* of the test run's own. */
+const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_"))),
+  ...extra
+})
+const run = (file: string, args: ReadonlyArray<string>, extra: Record<string, string> = {}, timeoutMs = 120_000) =>
+  runProcess(file, args, { cwd: project, env: cleanEnv(extra), timeoutMs })
+
+beforeAll(async () => {
+  project = mkdtempSync(join(tmpdir(), "rampart-consumer-"))
+  // dist/ is fresh (the suite's global set-up builds it); --ignore-scripts keeps prepack from
+  // rebuilding it under the feet of the other test files.
+  const packed = await runProcess("npm", ["pack", root, "--ignore-scripts", "--pack-destination", project, "--silent"], { cwd: project })
+  expect(packed.status, packed.stderr).toBe(0)
+  const tarball = packed.stdout.trim().split("\n").at(-1)!
+  const dev = repoPackage.devDependencies
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({
+      name: "rampart-consumer",
+      private: true,
+      type: "module",
+      dependencies: { rampart: `file:./${tarball}`, ...Object.fromEntries(peers.map((name) => [name, dev[name]!])) },
+      devDependencies: { typescript: dev["typescript"], "@types/node": dev["@types/node"] }
+    }, null, 2)
+  )
+  for (const file of ["app.ts", "client-only.ts", "record-loads.mjs", "tsconfig.json"]) copyFileSync(join(fixtures, file), join(project, file))
+  writeFileSync(join(project, "embed.ts"), readmeSnippet("embed.ts"))
+  writeFileSync(join(project, "client.ts"), readmeSnippet("client.ts"))
+  // better-sqlite3 compiles from source here; node-gyp may use both cores.
+  const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { JOBS: "max" }, 600_000)
+  expect(installed.status, installed.stderr).toBe(0)
+}, 660_000)
+
+afterAll(() => {
+  if (project !== undefined) rmSync(project, { recursive: true, force: true })
+})
+
+describe("the packed package", () => {
+  it("holds no test, bench, CI or fixture file, and a LICENSE", async () => {
+    const files = readdirSync(join(project, "node_modules/rampart"))
+    expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist", "bin"]))
+    for (const absent of ["test", "bench", ".ci", "scripts", "vitest.config.ts", "tsconfig.json"]) expect(files).not.toContain(absent)
+    expect(existsSync(join(project, "node_modules/rampart/dist/server.d.ts"))).toBe(true)
+  })
+
+  it("shares the consumer's one copy of effect and @effect/platform", () => {
+    for (const name of ["effect", "@effect/platform"]) {
+      expect(existsSync(join(project, "node_modules/rampart/node_modules", name)), name).toBe(false)
+      expect(JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8")).version).toBe(repoPackage.devDependencies[name])
+    }
+  })
+
+  it("type-checks the consumer programs with strict NodeNext settings against the shipped .d.ts", async () => {
+    const compiled = await run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"])
+    expect(compiled.stdout + compiled.stderr).toBe("")
+    expect(compiled.status).toBe(0)
+  })
+
+  it("runs the consumer program with plain node: domain Layers, server Layer, AuthClient, Session, PartnerSession", async () => {
+    const ran = await run(process.execPath, ["out/app.js"])
+    expect(ran.status, ran.stderr).toBe(0)
+    const seen = JSON.parse(ran.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>
+    expect(seen).toMatchObject({ idTokenParts: 3, health: "ok", channel: "EMAIL" })
+    expect(seen["url"]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(seen["accessTokenLength"]).toBeGreaterThanOrEqual(43)
+  })
+
+  it("a client-only import loads no SQL driver and no server module", async () => {
+    const log = join(project, "loads.log")
+    writeFileSync(log, "")
+    const ran = await run(process.execPath, ["--import", "./record-loads.mjs", "out/client-only.js"], { LOAD_LOG: log })
+    expect(ran.status, ran.stderr).toBe(0)
+    const seen = JSON.parse(ran.stdout.trim().split("\n").at(-1)!) as { code: string; loaded: ReadonlyArray<string> }
+    expect(seen.code).toMatch(/^\d{6}$/)
+    expect(seen.loaded.some((url) => url.includes("node_modules/rampart/dist/index.js"))).toBe(true)
+    expect(seen.loaded.some((url) => url.includes("node_modules/effect/"))).toBe(true)
+    const forbidden = [/better-sqlite3/, /\/node_modules\/pg\//, /sql-sqlite-node/, /sql-pg/, /rampart\/dist\/Server\//]
+    expect(seen.loaded.filter((url) => forbidden.some((pattern) => pattern.test(url)))).toEqual([])
+  })
+
+  it("runs the README's embed snippet", async () => {
+    const ran = await run(process.execPath, ["out/embed.js"])
+    expect(ran.status, ran.stderr).toBe(0)
+    expect(ran.stdout).toMatch(/^logged in: idToken of \d+ characters$/m)
+  })
+})
+
+describe("the installed rampart binary", () => {
+  it("--help lists the commands", async () => {
+    const ran = await run(bin(), ["--help"])
+    expect(ran.status).toBe(0)
+    for (const command of ["serve", "totp", "openapi", "partner-login", "keys"]) expect(ran.stdout).toContain(command)
+  })
+
+  it("totp prints oathtool's code", async () => {
+    const secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    const ran = await run(bin(), ["totp", secret, "--now", "@1700000000"])
+    expect(ran.status, ran.stderr).toBe(0)
+    const reference = await runProcess("oathtool", ["--totp", "-b", "-N", "@1700000000", secret])
+    expect(ran.stdout.trim()).toBe(reference.stdout.trim())
+    expect(ran.stdout.trim()).toMatch(/^\d{6}$/)
+  })
+
+  it("keys --env prints both production keys as KEY='value' lines", async () => {
+    const ran = await run(bin(), ["keys", "--env"])
+    expect(ran.status, ran.stderr).toBe(0)
+    const lines = ran.stdout.trim().split("\n")
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(/^RAMPART_SECRET_KEY='[A-Za-z0-9+/]{43}='$/)
+    const jwk = JSON.parse(/^RAMPART_SIGNING_KEY='(.*)'$/.exec(lines[1]!)![1]!) as Record<string, string>
+    expect(jwk).toMatchObject({ kty: "OKP", crv: "Ed25519" })
+    expect(jwk["d"]).toMatch(/^[A-Za-z0-9_-]{43}$/)
+  })
+
+  it("serve answers /health, the README's client snippet logs in against it, and SIGTERM exits 0", async () => {
+    const port = await freePort()
+    const child = spawn(bin(), ["serve", "--port", String(port)], { cwd: project, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })
+    let output = ""
+    child.stdout.on("data", (chunk) => (output += chunk))
+    child.stderr.on("data", (chunk) => (output += chunk))
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    try {
+      let health: Response | undefined
+      for (let i = 0; i < 300 && health === undefined; i++) {
+        health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
+        if (health === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(health?.status, output).toBe(200)
+      expect(await health!.json()).toEqual({ status: "ok", store: "sqlite" })
+      const demo = JSON.parse(readFileSync(join(project, ".rampart/demo.json"), "utf8")) as { user: { email: string; password: string } }
+      const client = await run(process.execPath, ["out/client.js"], {
+        RAMPART_URL: `http://127.0.0.1:${port}`,
+        APP_EMAIL: demo.user.email,
+        APP_PASSWORD: demo.user.password
+      })
+      expect(client.status, client.stderr).toBe(0)
+      expect(client.stdout).toMatch(/^an EMAIL code was sent, valid until \d{4}-\d\d-\d\dT/m)
+    } finally {
+      child.kill("SIGTERM")
+    }
+    expect(await exited, output).toBe(0)
+  })
+
+  it("a postgres:// URL without the optional driver is one line naming @effect/sql-pg", async () => {
+    const ran = await run(bin(), ["serve", "--port", String(await freePort()), "--database-url", "postgres://rampart@127.0.0.1:9/none"])
+    expect(ran.status).toBe(1)
+    expect(ran.stderr.trim().split("\n")).toHaveLength(1)
+    expect(ran.stderr).toContain("npm install @effect/sql-pg")
+  })
+})
