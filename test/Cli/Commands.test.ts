@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
+import { freePort } from "../support/Ports.js"
 import { type ProcessRun, rampartBin, runBinary, runInProcess } from "../support/Cli.js"
 import { Option, Redacted } from "effect"
 
@@ -18,17 +18,6 @@ const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", im
 
 /** Text without ANSI styling (@effect/cli colours its help). */
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
-
-/** A port nothing listens on right now. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 const expectOneLineFailure = (run: ProcessRun, message: RegExp) => {
   expect(run.status, run.stderr).toBe(1)

@@ -7,11 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { runProcess } from "../support/Cli.js"
+import { freePort } from "../support/Ports.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const fixtures = join(root, "test/fixtures/consumer")
@@ -31,17 +31,6 @@ const readmeSnippet = (name: string): string => {
   if (match === null) throw new Error(`README.md has no snippet ${name}`)
   return match[1]!
 }
-
-/** A free loopback port. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 let project: string
 const bin = () => join(project, "node_modules/.bin/rampart")
