@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 /** The end-to-end files: every endpoint over HTTP, hostile input with its response snapshots, the clients. */
-const endToEnd = ["test/e2e/**/*.test.ts", "test/Security/HostileInput.test.ts", "test/Client/**/*.test.ts"]
+const endToEnd = ["test/e2e/**/*.test.ts", "test/Security/HostileInput.test.ts", "test/Security/BoundedErrors.test.ts", "test/Client/**/*.test.ts"]
 
 export default defineConfig({
   // The examples import the package by name, as its users do; in the repository that is src/.

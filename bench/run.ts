@@ -33,6 +33,7 @@ import {
   type Worker
 } from "./lib/Processes.js"
 import { median, type Round, summarise } from "./lib/Stats.js"
+import { requestBytes, sendWorst, worstRequests } from "./lib/WorstRequests.js"
 import {
   type BenchKeys,
   type BenchStore,
@@ -243,7 +244,7 @@ const main = async () => {
   cleanups.push(small.drop)
   await migrateStore(small.url)
   const smallSeed = await seed(small, keys, 1000, 1000, phc)
-  const needsRampart = ["refresh-rps", "login-rps", "client-overhead"].some(wanted)
+  const needsRampart = ["refresh-rps", "login-rps", "client-overhead", "error-amplification"].some(wanted)
   const ours = needsRampart ? await startRampart(small, keys, cores.server) : undefined
 
   await attempt("refresh-rps", async () => {
@@ -305,6 +306,29 @@ const main = async () => {
       { op: ">=", value: 0.8 },
       out.rounds,
       `${out.client} (otp.createTotpSecret) vs raw fetch of POST /auth/otp/methods/totp, one call at a time`
+    )
+  })
+
+  await attempt("error-amplification", async () => {
+    const login = await fetch(`${ours!.url}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: seededEmail(1), password: seededPassword })
+    })
+    const { idToken } = (await login.json()) as { idToken: string }
+    // Production mode: no partner is seeded, so partner endpoints answer their 403 to a well-formed token.
+    const requests = worstRequests({ idToken, accessToken: "A".repeat(43) })
+    let worst = { answer: 0, request: 1, label: "" }
+    for (const request of requests) {
+      const answer = await sendWorst(ours!.url, request)
+      if (answer.bytes / requestBytes(request) > worst.answer / worst.request) worst = { answer: answer.bytes, request: requestBytes(request), label: request.label }
+    }
+    record(
+      "error-amplification",
+      "bytes",
+      { op: "<=", value: 1 },
+      [{ ours: worst.answer, baseline: worst.request }],
+      `answer body bytes ÷ request bytes (URL, header values, body) of the worst of ${requests.length} hostile requests (bench/lib/WorstRequests.ts): ${worst.label}`
     )
   })
 

@@ -1,7 +1,13 @@
 /**
  * TOTP (RFC 6238) over otplib 13: secrets, codes, verification with a ±1 step window and the
  * RFC 6238 §5.2 replay rule, and `otpauth://` key URIs. Time comes only from Effect's `Clock`, so
- * `TestClock` drives every step in tests.
+ * `TestClock` drives every step in tests. The one TOTP implementation of the package: the server,
+ * the client sessions and the `rampart totp` command all use it.
+ *
+ * Secrets are read as `oathtool --totp -b` reads them (liboath's `oath_base32_decode`): spaces
+ * dropped, letters upper-cased, `=` padding optional, any key length — otplib's guardrails (16..64
+ * bytes, periods up to an hour) are widened so that a common 80-bit secret such as
+ * `JBSWY3DPEHPK3PXP` works. The server itself still creates 20-byte secrets.
  *
  * The hot path (`verify`) stays synchronous: otplib's `verifySync` with the secret already decoded
  * to bytes and a `node:crypto` HMAC plugin (faster than otplib's default pure-JS one), inside one
@@ -10,7 +16,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import { Effect, Either, Redacted, Schema } from "effect"
 import type { CryptoPlugin, OTPVerifyFunctionalOptions } from "otplib"
-import { generateSync, ScureBase32Plugin, verifySync } from "otplib"
+import { createGuardrails, generateSync, ScureBase32Plugin, verifySync } from "otplib"
 import { InvalidOtp } from "./Domain/Errors.js"
 
 /** A TOTP code or secret that is malformed: wrong length, non-digits, bad or empty base32. */
@@ -49,9 +55,17 @@ const DEFAULT_PERIOD = 30
 const DEFAULT_ALGORITHM: TotpAlgorithm = "sha1"
 const SECRET_BYTES = 20
 const DEFAULT_ISSUER = "Rampart"
-const MAX_PERIOD = 3600 // otplib's default guardrail
+
+/** The longest time step, in seconds: oathtool keeps the step size in an unsigned 32-bit integer. */
+export const MAX_TOTP_PERIOD = 4_294_967_295
+
+/** The longest key accepted, in bytes (oathtool has no limit; this only bounds the work per code). */
+const MAX_SECRET_BYTES = 64 * 1024
 
 const base32 = new ScureBase32Plugin()
+
+/** otplib's limits widened to what oathtool accepts: any key length, steps up to 2^32 - 1 s. */
+const guardrails = createGuardrails({ MIN_SECRET_BYTES: 1, MAX_SECRET_BYTES, MAX_PERIOD: MAX_TOTP_PERIOD })
 
 /** Compares two codes in a time that does not depend on where they differ. */
 const constantTimeEqual = (a: string | Uint8Array, b: string | Uint8Array): boolean => {
@@ -96,17 +110,68 @@ const invalidOtp = () =>
 const reveal = (secret: string | Redacted.Redacted<string>): string =>
   typeof secret === "string" ? secret : Redacted.value(secret)
 
-/** Decodes a base32 secret (case-insensitive, padding optional) to its key bytes. */
-const decodeSecret = (secret: string): Either.Either<Uint8Array, TotpFormatError> => {
-  if (secret.length === 0) return Either.left(formatError("The TOTP secret is empty"))
-  try {
-    const key = base32.decode(secret)
-    return key.length === 0
-      ? Either.left(formatError("The TOTP secret is empty"))
-      : Either.right(key)
-  } catch {
-    return Either.left(formatError("The TOTP secret is not valid base32"))
+const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+/** The value of each base32 character code (upper case), or -1. */
+const BASE32_VALUES: Int8Array = (() => {
+  const values = new Int8Array(128).fill(-1)
+  for (let i = 0; i < BASE32_ALPHABET.length; i++) values[BASE32_ALPHABET.charCodeAt(i)] = i
+  return values
+})()
+
+/** Padding liboath appends for each `length % 8` (1, 3 and 6 data characters cannot end a group). */
+const BASE32_PADDING: ReadonlyArray<number> = [0, 0, 6, 0, 4, 3, 0, 1]
+
+/** Data characters a final group may hold before its `=` padding. */
+const BASE32_GROUP_LENGTHS: ReadonlySet<number> = new Set([2, 4, 5, 7, 8])
+
+const invalidBase32 = () => formatError("The TOTP secret is not valid base32")
+
+/**
+ * Decodes one 8-character group (RFC 4648 §6) — `n` data characters then `8 - n` `=` — appending
+ * its `floor(5n / 8)` bytes to `out`; `false` when malformed. A padded group may be followed by
+ * more groups: gnulib's decoder, which oathtool uses, accepts that, so this does too.
+ */
+const decodeGroup = (text: string, at: number, out: Array<number>): boolean => {
+  let data = 0
+  while (data < 8 && text.charCodeAt(at + data) !== 61) data++
+  if (!BASE32_GROUP_LENGTHS.has(data)) return false
+  for (let i = data; i < 8; i++) if (text.charCodeAt(at + i) !== 61) return false
+  let buffer = 0
+  let bits = 0
+  for (let i = 0; i < data; i++) {
+    const c = text.charCodeAt(at + i)
+    const value = c < 128 ? BASE32_VALUES[c]! : -1
+    if (value < 0) return false
+    buffer = ((buffer << 5) | value) & 0xffff
+    bits += 5
+    if (bits >= 8) {
+      bits -= 8
+      out.push((buffer >> bits) & 0xff)
+    }
   }
+  return true
+}
+
+/**
+ * The key bytes of a base32 secret, decoded as `oathtool -b` decodes it: spaces dropped, ASCII
+ * letters upper-cased, missing `=` padding added where RFC 4648 allows it, then strict decoding.
+ * A secret that is empty once spaces are removed is refused (oathtool would use an empty key).
+ */
+export const decodeTotpSecret = (secret: string | Redacted.Redacted<string>): Either.Either<Uint8Array, TotpFormatError> => {
+  const raw = reveal(secret)
+  let text = ""
+  for (const c of raw) {
+    if (c === " ") continue
+    text += c >= "a" && c <= "z" ? c.toUpperCase() : c
+  }
+  if (text.length === 0) return Either.left(formatError("The TOTP secret is empty"))
+  text += "=".repeat(BASE32_PADDING[text.length % 8]!)
+  if (text.length % 8 !== 0) return Either.left(invalidBase32())
+  const out: Array<number> = []
+  for (let i = 0; i < text.length; i += 8) if (!decodeGroup(text, i, out)) return Either.left(invalidBase32())
+  if (out.length > MAX_SECRET_BYTES) return Either.left(formatError(`The TOTP secret is longer than ${MAX_SECRET_BYTES} bytes`))
+  return Either.right(Uint8Array.from(out))
 }
 
 const checkOptions = (options: TotpOptions | undefined): TotpFormatError | undefined => {
@@ -115,8 +180,8 @@ const checkOptions = (options: TotpOptions | undefined): TotpFormatError | undef
   if (digits !== undefined && digits !== 6 && digits !== 7 && digits !== 8) {
     return formatError("TOTP digits must be 6, 7 or 8")
   }
-  if (period !== undefined && !(Number.isSafeInteger(period) && period >= 1 && period <= MAX_PERIOD)) {
-    return formatError(`The TOTP period must be a whole number of seconds between 1 and ${MAX_PERIOD}`)
+  if (period !== undefined && !(Number.isSafeInteger(period) && period >= 1 && period <= MAX_TOTP_PERIOD)) {
+    return formatError(`The TOTP period must be a whole number of seconds between 1 and ${MAX_TOTP_PERIOD}`)
   }
   if (algorithm !== undefined && algorithm !== "sha1" && algorithm !== "sha256" && algorithm !== "sha512") {
     return formatError("The TOTP algorithm must be sha1, sha256 or sha512")
@@ -142,7 +207,7 @@ export const totpAt = (
 ): Either.Either<string, TotpFormatError> => {
   const bad = checkOptions(options)
   if (bad !== undefined) return Either.left(bad)
-  const key = decodeSecret(reveal(secret))
+  const key = decodeTotpSecret(secret)
   if (Either.isLeft(key)) return Either.left(key.left)
   try {
     return Either.right(generateSync({
@@ -151,7 +216,8 @@ export const totpAt = (
       digits: options?.digits ?? DEFAULT_DIGITS,
       period: options?.period ?? DEFAULT_PERIOD,
       algorithm: options?.algorithm ?? DEFAULT_ALGORITHM,
-      crypto: nodeCrypto
+      crypto: nodeCrypto,
+      guardrails
     }))
   } catch (error) {
     return Either.left(formatError(errorMessage(error)))
@@ -172,7 +238,7 @@ const verifyAt = (
   if (code.length !== digits || !isDigits(code)) {
     return Either.left(formatError(`The TOTP code must be ${digits} digits`))
   }
-  const key = decodeSecret(reveal(input.secret))
+  const key = decodeTotpSecret(input.secret)
   if (Either.isLeft(key)) return Either.left(key.left)
   const afterStep = input.afterStep
   const step = Math.floor(epochSeconds / period)
@@ -187,7 +253,8 @@ const verifyAt = (
     digits,
     period,
     algorithm: options?.algorithm ?? DEFAULT_ALGORITHM,
-    crypto: nodeCrypto
+    crypto: nodeCrypto,
+    guardrails
   }
   // A negative or NaN afterStep excludes nothing; a fractional one excludes the steps below it.
   if (afterStep != null && afterStep >= 0) verifyOptions.afterTimeStep = Math.floor(afterStep)

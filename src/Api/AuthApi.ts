@@ -21,4 +21,5 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .addError(AuthError)
       .annotate(OpenApi.Summary, "Refresh the idToken")
   )
-  .annotate(OpenApi.Title, "Auth (Criptan)") {}
+  .annotate(OpenApi.Title, "Auth (Criptan)")
+  .annotate(OpenApi.Description, "Criptan password login and idToken refresh") {}

@@ -16,4 +16,5 @@ export class OperationsApi extends HttpApiGroup.make("operations")
       .addSuccess(Jwks)
       .annotate(OpenApi.Summary, "Public keys that verify idTokens")
   )
-  .annotate(OpenApi.Title, "Operations") {}
+  .annotate(OpenApi.Title, "Operations")
+  .annotate(OpenApi.Description, "Health check and the JWKS that verifies idTokens") {}

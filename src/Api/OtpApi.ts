@@ -5,6 +5,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { AlreadyConfigured, AttemptsExhausted, InvalidOtp, MethodNotAllowed, NotConfigured } from "../Domain/Errors.js"
 import { OtpCodeQuery, OtpCodeStatus, OtpHeader, VerifyOtpRequest } from "../Domain/Otp.js"
 import { SmsMethodRequest } from "../Domain/Phone.js"
+import { EmptyBody } from "../Domain/Requests.js"
 import { SecurityProfile, TotpEnrollment } from "../Domain/Profile.js"
 import { Schema } from "effect"
 import { UserAuthentication } from "./Security.js"
@@ -21,7 +22,7 @@ export class OtpApi extends HttpApiGroup.make("otp")
   .add(
     HttpApiEndpoint.post("createTotpSecret", "/auth/otp/methods/totp")
       .setPayload(
-        Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.Unknown })).annotations({
+        Schema.NullOr(EmptyBody).annotations({
           description: "An empty object, or no body"
         })
       )
@@ -58,5 +59,9 @@ export class OtpApi extends HttpApiGroup.make("otp")
       .annotate(OpenApi.Summary, "Verify a channel with the code in x-otp")
   )
   .middleware(UserAuthentication)
-  .annotate(OpenApi.Title, "OTP (Criptan)") {}
+  .annotate(OpenApi.Title, "OTP (Criptan)")
+  .annotate(
+    OpenApi.Description,
+    "Criptan OTP methods (SMS, TOTP) and one-time codes (request, verify); every endpoint needs the idToken"
+  ) {}
 

@@ -23,4 +23,8 @@ export class PartnersApi extends HttpApiGroup.make("partners")
       .middleware(PartnerAuthentication)
       .annotate(OpenApi.Summary, "Revoke the access token")
   )
-  .annotate(OpenApi.Title, "Partners (KriptoAPI)") {}
+  .annotate(OpenApi.Title, "Partners (KriptoAPI)")
+  .annotate(
+    OpenApi.Description,
+    "KriptoAPI white-label partner login (client credentials and a TOTP security_code) and logout"
+  ) {}

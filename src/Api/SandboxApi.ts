@@ -30,4 +30,8 @@ export class SandboxApi extends HttpApiGroup.make("sandbox")
       .annotate(OpenApi.Summary, "Codes delivered to an email or phone, newest first (sandbox only)")
   )
   .addError(NotFound)
-  .annotate(OpenApi.Title, "Sandbox") {}
+  .annotate(OpenApi.Title, "Sandbox")
+  .annotate(
+    OpenApi.Description,
+    "Sandbox only: create users and partners, read the codes the sandbox delivered; 404 in production"
+  ) {}

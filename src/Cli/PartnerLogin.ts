@@ -2,20 +2,22 @@
  * What `rampart partner-login` runs (loaded only then): logs a KriptoAPI partner in with the
  * credentials in the environment and the current TOTP `security_code` of its secret, and prints
  * the token response as JSON (`{"access_token":"...","expires_in":3600}`), ready for
- * `jq -r .access_token`. A code is single-use: a second login within the same 30 s step is refused
- * with `InvalidOtp`.
+ * `jq -r .access_token`. A code is single-use: a login whose code's 30 s step was already used (by
+ * another client, e.g. `curl` with `oathtool` a moment before) is refused with `InvalidOtp`. As
+ * `PartnerSession` does, the command then says so in one line on stderr, waits for the next step,
+ * and tries once more with a fresh code; a second refusal is the usual one-line error (exit 1).
  *
  * Environment: `RAMPART_URL` (default http://127.0.0.1:8080), `RAMPART_PARTNER_EMAIL`,
  * `RAMPART_PARTNER_PASSWORD`, `RAMPART_CLIENT_ID`, `RAMPART_CLIENT_SECRET`, `RAMPART_TOTP_SECRET`
  * and optionally `RAMPART_EXPIRES_IN` (1..3600 seconds). Secrets stay `Redacted` until sent.
  */
 import { FetchHttpClient, HttpApiClient } from "@effect/platform"
-import { Clock, Config, Console, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
+import { Clock, Config, Console, Duration, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
 import { RampartApi } from "../Api/RampartApi.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
 import { describeConfigError, oneLine } from "../Server/StartFailure.js"
+import { totpAt } from "../Totp.js"
 import { CliError } from "./CliError.js"
-import { decodeBase32Secret, totpCode } from "./TotpCode.js"
 
 /** What `rampart partner-login` reads from the environment. */
 export const partnerLoginSettings = Config.all({
@@ -53,15 +55,15 @@ const makeRequest = (fields: ConstructorParameters<typeof PartnerLoginRequest>[0
     }
   })
 
-/** The secret's current 6-digit SHA-1 30 s code, from Effect's `Clock`. */
+/** The TOTP period of partner security codes, in milliseconds. */
+const PERIOD_MS = 30_000
+
+/** The secret's current 6-digit SHA-1 30 s code, from Effect's `Clock`, and the step it belongs to. */
 const securityCode = (secret: Redacted.Redacted<string>) =>
   Effect.flatMap(Clock.currentTimeMillis, (millis) =>
-    Either.match(decodeBase32Secret(Redacted.value(secret)), {
+    Either.match(totpAt(secret, Math.floor(millis / 1000)), {
       onLeft: (error) => Effect.fail(new CliError({ message: `RAMPART_TOTP_SECRET: ${error.message}` })),
-      onRight: (key) =>
-        Effect.succeed(
-          totpCode({ key, epochSeconds: BigInt(Math.floor(millis / 1000)), digits: 6, period: 30, algorithm: "sha1" })
-        )
+      onRight: (code) => Effect.succeed({ code, step: Math.floor(millis / PERIOD_MS) })
     })
   )
 
@@ -96,16 +98,33 @@ const causeOf = (error: unknown): string => {
 /** Logs the partner in and prints the token response. */
 export const partnerLogin: Effect.Effect<void, CliError> = Effect.gen(function* () {
   const settings = yield* Effect.mapError(partnerLoginSettings, (error) => new CliError({ message: describeConfigError(error) }))
-  const security_code = yield* securityCode(settings.totpSecret)
-  const payload = yield* makeRequest({
-    email: settings.email,
-    password: settings.password,
-    client_id: settings.clientId,
-    client_secret: settings.clientSecret,
-    security_code,
-    ...Option.match(settings.expiresIn, { onNone: () => ({}), onSome: (expires_in) => ({ expires_in }) })
-  })
+  const first = yield* securityCode(settings.totpSecret)
   const client = yield* HttpApiClient.make(RampartApi, { baseUrl: settings.url })
-  const response = yield* client.partners.login({ payload }).pipe(Effect.mapError(describeLoginError(settings.url)))
+  const login = (security_code: string) =>
+    Effect.flatMap(
+      makeRequest({
+        email: settings.email,
+        password: settings.password,
+        client_id: settings.clientId,
+        client_secret: settings.clientSecret,
+        security_code,
+        ...Option.match(settings.expiresIn, { onNone: () => ({}), onSome: (expires_in) => ({ expires_in }) })
+      }),
+      (payload) => client.partners.login({ payload })
+    )
+  // The server refuses a second code of one step (RFC 6238 §5.2), and another client may have
+  // used this one: like PartnerSession, wait for the next step and try exactly once more.
+  const retryOnNextStep = Effect.gen(function* () {
+    const waitMs = Math.max(0, (first.step + 1) * PERIOD_MS - (yield* Clock.currentTimeMillis))
+    yield* Console.error(
+      `security code refused (this 30 s step was already used?); retrying with the next step in ${Math.ceil(waitMs / 1000)} s`
+    )
+    yield* Effect.sleep(Duration.millis(waitMs))
+    return yield* login((yield* securityCode(settings.totpSecret)).code)
+  })
+  const response = yield* login(first.code).pipe(
+    Effect.catchTag("InvalidOtp", () => retryOnNextStep),
+    Effect.mapError((error) => (error._tag === "CliError" ? error : describeLoginError(settings.url)(error)))
+  )
   yield* Console.log(JSON.stringify(Schema.encodeSync(PartnerLoginResponse)(response)))
 }).pipe(Effect.provide(FetchHttpClient.layer))

@@ -14,6 +14,7 @@ export const partnerLoginCommand = Command.make(
   Command.withDescription(
     "Log a KriptoAPI partner in (POST /api/v1/partners/auth/login) with RAMPART_PARTNER_EMAIL, RAMPART_PARTNER_PASSWORD, " +
       "RAMPART_CLIENT_ID, RAMPART_CLIENT_SECRET and the current code of RAMPART_TOTP_SECRET against RAMPART_URL " +
-      "(default http://127.0.0.1:8080; optional RAMPART_EXPIRES_IN); prints the token response as JSON"
+      "(default http://127.0.0.1:8080; optional RAMPART_EXPIRES_IN); prints the token response as JSON. " +
+      "A refused code (its 30 s step already used by another client) is retried once with the next step"
   )
 )

@@ -6,16 +6,15 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Either, Option, Redacted } from "effect"
 import { readFileSync } from "node:fs"
+import { MAX_TOTP_PERIOD, totpAt, type TotpAlgorithm, type TotpOptions } from "../Totp.js"
 import { CliError } from "./CliError.js"
-import {
-  decodeBase32Secret,
-  MAX_TOTP_PERIOD,
-  TOTP_CODE_DIGITS,
-  totpCode,
-  type TotpCodeAlgorithm,
-  type TotpCodeDigits
-} from "./TotpCode.js"
 import { parseNow } from "./TotpTime.js"
+
+/** The digit counts oathtool supports ("only digits 6, 7 and 8 are supported"). */
+const TOTP_CODE_DIGITS = [6, 7, 8] as const
+
+/** Code length: 6, 7 or 8. */
+type TotpCodeDigits = NonNullable<TotpOptions["digits"]>
 
 /** The command line of `rampart totp`; numbers stay text so that their errors name the option. */
 export interface TotpArgs {
@@ -23,7 +22,7 @@ export interface TotpArgs {
   readonly now: Option.Option<string>
   readonly digits: string
   readonly period: string
-  readonly algorithm: TotpCodeAlgorithm
+  readonly algorithm: TotpAlgorithm
 }
 
 /**
@@ -68,11 +67,11 @@ export const totpFor = (args: TotpArgs): Effect.Effect<string, CliError> =>
       ? yield* Either.match(parseNow(args.now.value), { onLeft: Effect.fail, onRight: Effect.succeed })
       : yield* currentSeconds
     const secret = yield* readSecret(args.secret)
-    const key = yield* Either.match(decodeBase32Secret(Redacted.value(secret)), {
-      onLeft: Effect.fail,
+    // Whole seconds up to the year 9999 (parseNow's limit) are exact as a number.
+    return yield* Either.match(totpAt(secret, Number(epochSeconds), { digits, period, algorithm: args.algorithm }), {
+      onLeft: (error) => Effect.fail(new CliError({ message: error.message })),
       onRight: Effect.succeed
     })
-    return totpCode({ key, epochSeconds, digits, period, algorithm: args.algorithm })
   })
 
 /** `rampart totp`. */

@@ -3,26 +3,26 @@
  * Passwords are decoded straight into `Redacted` so they never print.
  */
 import { Schema } from "effect"
+import { lengthBetween, strictFields } from "./Requests.js"
 
 /** An email address: one `@`, no spaces, a dot in the domain, at most 254 characters. */
 export const Email = Schema.String.pipe(
-  Schema.maxLength(254),
+  Schema.maxLength(254, { message: () => "must be an email address of at most 254 characters" }),
   Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, {
     message: () => "must be an email address such as name@example.com"
   })
 ).annotations({ identifier: "Email" })
 
 /** A password presented at login: 1..256 characters (length rules for new passwords are stricter). */
-export const LoginPassword = Schema.Redacted(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(256)))
+export const LoginPassword = Schema.Redacted(lengthBetween(1, 256, "must be a password of 1 to 256 characters"))
 
 /** A new password: 8..256 characters (OWASP ASVS 2.1). */
-export const NewPassword = Schema.Redacted(Schema.String.pipe(Schema.minLength(8), Schema.maxLength(256)))
+export const NewPassword = Schema.Redacted(lengthBetween(8, 256, "must be a password of 8 to 256 characters"))
 
 /** `POST /auth/login` body. */
-export class LoginRequest extends Schema.Class<LoginRequest>("LoginRequest")({
-  email: Email,
-  password: LoginPassword
-}) {}
+export class LoginRequest extends Schema.Class<LoginRequest>("LoginRequest")(
+  Schema.Struct({ email: Email, password: LoginPassword }).annotations(strictFields)
+) {}
 
 /** `POST /auth/login` answer: a short-lived EdDSA idToken and an opaque refresh token. */
 export class LoginResponse extends Schema.Class<LoginResponse>("LoginResponse")({
@@ -31,9 +31,11 @@ export class LoginResponse extends Schema.Class<LoginResponse>("LoginResponse")(
 }) {}
 
 /** `POST /auth/login/refresh` body. */
-export class RefreshRequest extends Schema.Class<RefreshRequest>("RefreshRequest")({
-  refreshToken: Schema.Redacted(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(512)))
-}) {}
+export class RefreshRequest extends Schema.Class<RefreshRequest>("RefreshRequest")(
+  Schema.Struct({
+    refreshToken: Schema.Redacted(lengthBetween(1, 512, "must be a refresh token of 1 to 512 characters"))
+  }).annotations(strictFields)
+) {}
 
 /** `POST /auth/login/refresh` answer: a new idToken only, as documented. */
 export class RefreshResponse extends Schema.Class<RefreshResponse>("RefreshResponse")({

@@ -3,6 +3,8 @@
  * code presented for verification.
  */
 import { Schema } from "effect"
+import { strictFields } from "./Requests.js"
+import { IsoDate } from "./IsoDate.js"
 
 /** Channels that can receive a code (`GET /auth/otp/code?method=`). */
 export const OtpDeliveryChannel = Schema.Literal("EMAIL", "SMS").annotations({ identifier: "OtpDeliveryChannel" })
@@ -26,15 +28,15 @@ export const OtpCodeQuery = Schema.Struct({
 
 /** `GET /auth/otp/code` answer: when the code stops being valid, where it went, whether it is used. */
 export class OtpCodeStatus extends Schema.Class<OtpCodeStatus>("OtpCodeStatus")({
-  validUntil: Schema.Date,
+  validUntil: IsoDate,
   channel: OtpDeliveryChannel,
   validated: Schema.Boolean
 }) {}
 
 /** `POST /auth/otp/code` body: the channel whose code is in `x-otp`. */
-export class VerifyOtpRequest extends Schema.Class<VerifyOtpRequest>("VerifyOtpRequest")({
-  channel: OtpChannel
-}) {}
+export class VerifyOtpRequest extends Schema.Class<VerifyOtpRequest>("VerifyOtpRequest")(
+  Schema.Struct({ channel: OtpChannel }).annotations(strictFields)
+) {}
 
 /** The `x-otp` header carrying a one-time code. */
 export const OtpHeader = Schema.Struct({ "x-otp": OtpCode })

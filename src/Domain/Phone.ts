@@ -3,10 +3,23 @@
  * that a phone must be valid for its country, normalised to E.164.
  */
 import { Either, Schema } from "effect"
+import { lengthBetween, strictFields } from "./Requests.js"
 import { getCountries, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max"
 
 /** The region codes libphonenumber-js knows (the Criptan docs' `country` enum, e.g. `ES`, `AC`). */
-export const Country = Schema.Literal(...(getCountries() as [CountryCode, ...Array<CountryCode>])).annotations({
+const countries: ReadonlyArray<CountryCode> = getCountries()
+const countrySet: ReadonlySet<string> = new Set(countries)
+
+/**
+ * An ISO 3166-1 alpha-2 region code. A refinement of string rather than a union of ~245 literals:
+ * a wrong value is one issue with one plain message, not one issue per region quoting the value.
+ */
+export const Country = Schema.String.pipe(
+  Schema.filter((code): code is CountryCode => countrySet.has(code), {
+    message: () => "must be an ISO 3166 region code such as ES",
+    jsonSchema: { enum: countries }
+  })
+).annotations({
   identifier: "Country",
   description: "ISO 3166-1 alpha-2 region code"
 })
@@ -35,9 +48,9 @@ export const toE164 = (phone: string, country: Country): Either.Either<E164, str
 
 /** The documented shape of `POST /auth/otp/methods/sms`: a non-empty phone and its country. */
 export const SmsMethodFields = Schema.Struct({
-  phone: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)),
+  phone: lengthBetween(1, 64, "must be a phone number of 1 to 64 characters"),
   country: Country
-})
+}).annotations(strictFields)
 
 /** `POST /auth/otp/methods/sms` body; the phone must be a valid number of `country`. */
 export const SmsMethodRequest = SmsMethodFields.pipe(

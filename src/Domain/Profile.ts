@@ -3,6 +3,7 @@
  * documented. Dates are ISO-8601 strings on the wire and `Date` values in TypeScript.
  */
 import { Schema } from "effect"
+import { IsoDate } from "./IsoDate.js"
 
 /** The account status of a user. */
 export const UserStatus = Schema.Literal("ACTIVE", "BLOCKED").annotations({ identifier: "UserStatus" })
@@ -10,7 +11,7 @@ export const UserStatus = Schema.Literal("ACTIVE", "BLOCKED").annotations({ iden
 export type UserStatus = typeof UserStatus.Type
 
 /** A date that may not exist yet (`null` on the wire). */
-const OptionalDate = Schema.NullOr(Schema.Date)
+const OptionalDate = Schema.NullOr(IsoDate)
 
 /** The fields of the security profile, shared by the plain profile and the TOTP enrolment. */
 export const securityProfileFields = {

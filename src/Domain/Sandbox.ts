@@ -3,15 +3,16 @@
  * codes the sandbox "sent".
  */
 import { Schema } from "effect"
+import { strictFields } from "./Requests.js"
 import { Email, NewPassword } from "./Credentials.js"
+import { IsoDate } from "./IsoDate.js"
 import { OtpDeliveryChannel } from "./Otp.js"
 import { ClientId } from "./Partner.js"
 
 /** `POST /sandbox/users` and `POST /sandbox/partners` body. */
-export class CreateAccountRequest extends Schema.Class<CreateAccountRequest>("CreateAccountRequest")({
-  email: Email,
-  password: NewPassword
-}) {}
+export class CreateAccountRequest extends Schema.Class<CreateAccountRequest>("CreateAccountRequest")(
+  Schema.Struct({ email: Email, password: NewPassword }).annotations(strictFields)
+) {}
 
 /** `POST /sandbox/partners` answer: everything a partner needs to log in. */
 export class PartnerCredentials extends Schema.Class<PartnerCredentials>("PartnerCredentials")({
@@ -31,5 +32,5 @@ export class OutboxMessage extends Schema.Class<OutboxMessage>("OutboxMessage")(
   channel: OtpDeliveryChannel,
   to: Schema.String,
   code: Schema.String,
-  sentAt: Schema.Date
+  sentAt: IsoDate
 }) {}

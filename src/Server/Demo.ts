@@ -1,13 +1,17 @@
 /**
  * Sandbox demo data: on first start a demo user and a demo partner are created and their
- * credentials kept in `<state dir>/demo.json` (mode 0600); every start prints them.
+ * credentials kept in `<state dir>/demo.json` (mode 0600); every start prints them. A later start
+ * on another store (a new `RAMPART_DATABASE_URL`) creates them there when missing, with the same
+ * credentials; an account of that email with other credentials is left alone and its credentials
+ * are not printed (a line says why).
  */
-import { Console, Effect, Option, Redacted } from "effect"
+import { Console, Effect, Either, Option, Redacted } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"
+import { AlreadyConfigured } from "../Domain/Errors.js"
 import { ServerConfig } from "./Config.js"
-import { Sandbox } from "./Sandbox/Sandbox.js"
+import { Sandbox, type SeedOutcome } from "./Sandbox/Sandbox.js"
 
 /** What the sandbox prints so a newcomer can log in at once. */
 export interface DemoCredentials {
@@ -24,23 +28,57 @@ export interface DemoCredentials {
 
 const newPassword = () => randomBytes(12).toString("base64url")
 
-/** Creates the demo accounts unless `demo.json` exists; `None` when the accounts exist without the file. */
+/** The demo credentials and, for each account, whether they work in the current store (or why not). */
+interface DemoState {
+  readonly demo: DemoCredentials
+  readonly user: Either.Either<SeedOutcome, string>
+  readonly partner: Either.Either<SeedOutcome, string>
+  /** The accounts and `demo.json` were created just now. */
+  readonly firstStart: boolean
+}
+
+/** Makes sure the accounts of an existing `demo.json` are in the current store, creating them when missing. */
+const reseedDemo = (demo: DemoCredentials) =>
+  Effect.gen(function* () {
+    const sandbox = yield* Sandbox
+    const { partner, user } = demo
+    // A refusal (the email is taken with other credentials) is reported; a store failure is not hidden.
+    const outcome = <E, R>(seeding: Effect.Effect<SeedOutcome, E | AlreadyConfigured, R>) =>
+      seeding.pipe(
+        Effect.map((seeded) => Either.right<SeedOutcome>(seeded)),
+        Effect.catchIf(
+          (error): error is AlreadyConfigured => error instanceof AlreadyConfigured,
+          (error) => Effect.succeed(Either.left(error.message))
+        )
+      )
+    return {
+      demo,
+      user: yield* outcome(sandbox.ensureUser(user.email, Redacted.make(user.password))),
+      partner: yield* outcome(sandbox.ensurePartner(partner.email, Redacted.make(partner.password), partner)),
+      firstStart: false
+    } satisfies DemoState
+  })
+
+/**
+ * Creates the demo accounts and `demo.json` on first start, or makes sure the accounts of an
+ * existing `demo.json` are in the current store; `None` when the accounts exist without the file.
+ */
 const ensureDemo = Effect.gen(function* () {
   const config = yield* ServerConfig
   const sandbox = yield* Sandbox
   const file = join(config.stateDirectory, "demo.json")
-  if (existsSync(file)) return Option.some(JSON.parse(readFileSync(file, "utf8")) as DemoCredentials)
+  if (existsSync(file)) return Option.some(yield* reseedDemo(JSON.parse(readFileSync(file, "utf8")) as DemoCredentials))
   const user = { email: "demo@rampart.test", password: newPassword() }
   const partnerLogin = { email: "partner@rampart.test", password: newPassword() }
   const created = yield* Effect.all([
     sandbox.createUser(user.email, Redacted.make(user.password)),
     sandbox.createPartner(partnerLogin.email, Redacted.make(partnerLogin.password))
   ]).pipe(Effect.option)
-  if (Option.isNone(created)) return Option.none<DemoCredentials>()
+  if (Option.isNone(created)) return Option.none<DemoState>()
   const demo: DemoCredentials = { user, partner: { ...partnerLogin, ...created.value[1] } }
   mkdirSync(config.stateDirectory, { recursive: true })
   writeFileSync(file, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 })
-  return Option.some(demo)
+  return Option.some<DemoState>({ demo, user: Either.right("created"), partner: Either.right("created"), firstStart: true })
 })
 
 /** Seeds (first start) and prints the demo credentials. */
@@ -50,17 +88,32 @@ export const seedAndPrintDemo = Effect.gen(function* () {
   if (Option.isNone(demo)) {
     return yield* Console.log("Sandbox demo accounts exist but demo.json is missing; create new ones with POST /sandbox/users")
   }
-  const { partner, user } = demo.value
+  const { partner, user } = demo.value.demo
   const base = `http://${config.host}:${config.port}`
+  // Only credentials that work in this store are printed; for the others, what happened.
+  const unusable = (reason: string) =>
+    `not printed: ${reason}, so the credentials in demo.json would be refused here ` +
+    `(that account was left as it is; use the state directory that seeded this store, or create an account with POST ${base}/sandbox/users)`
+  const reseeded =
+    !demo.value.firstStart && [demo.value.user, demo.value.partner].some((outcome) => Either.getOrNull(outcome) === "created")
   yield* Console.log(
     [
       "",
       `Rampart sandbox on ${base}  (docs: ${base}/docs, store: ${config.databaseUrl.replace(/\/\/[^@]*@/, "//***@")})`,
-      `  demo user     email=${user.email} password=${user.password}`,
-      `  demo partner  email=${partner.email} password=${partner.password}`,
-      `                client_id=${partner.client_id} client_secret=${partner.client_secret}`,
-      `                totp_secret=${partner.totp_secret}  (oathtool --totp -b ${partner.totp_secret})`,
-      `                ${partner.totp_uri}`,
+      ...Either.match(demo.value.user, {
+        onLeft: (reason) => [`  demo user     ${unusable(reason)}`],
+        onRight: () => [`  demo user     email=${user.email} password=${user.password}`]
+      }),
+      ...Either.match(demo.value.partner, {
+        onLeft: (reason) => [`  demo partner  ${unusable(reason)}`],
+        onRight: () => [
+          `  demo partner  email=${partner.email} password=${partner.password}`,
+          `                client_id=${partner.client_id} client_secret=${partner.client_secret}`,
+          `                totp_secret=${partner.totp_secret}  (oathtool --totp -b ${partner.totp_secret})`,
+          `                ${partner.totp_uri}`
+        ]
+      }),
+      ...(reseeded ? ["  (accounts of demo.json that this store lacked were created in it, with the same credentials)"] : []),
       `  codes sent by EMAIL/SMS: GET ${base}/sandbox/outbox?to=<email or +phone>`,
       ""
     ].join("\n")

@@ -2,7 +2,7 @@
  * The HTTP server: `RampartApi` served by the domain services, plus `/openapi.json` and the offline
  * Scalar page at `/docs`; request bodies over 64 KiB are refused with 413 before they are read.
  */
-import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, type HttpApp, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { HttpIncomingMessage } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Layer, Option } from "effect"
@@ -10,6 +10,10 @@ import { createServer } from "node:http"
 import { RampartApi } from "../Api/RampartApi.js"
 import { type HttpTransport, ServerConfig } from "./Config.js"
 import { AuthHttpLive } from "./Http/AuthHttp.js"
+import { layerPlainDecodeErrors } from "./Http/DecodeErrors.js"
+import { answerClientErrors } from "./Http/ClientErrors.js"
+import { answerUnrouted, apiRoutes, routeTable } from "./Http/Fallback.js"
+import { lingerOnOversize } from "./Http/LingeringClose.js"
 import { OperationsHttpLive } from "./Http/OperationsHttp.js"
 import { OtpHttpLive } from "./Http/OtpHttp.js"
 import { PartnersHttpLive } from "./Http/PartnersHttp.js"
@@ -103,18 +107,39 @@ export const layerApi = HttpApiBuilder.api(RampartApi).pipe(
   Layer.provide([UserAuthenticationLive, PartnerAuthenticationLive])
 )
 
+/**
+ * A request no route takes is a JSON 405 (with `Allow`) or 404. The routed methods and paths are
+ * the contract's, `/openapi.json` and `/docs`, collected once at start; in production the sandbox
+ * routes are left out, so any method on them is a 404, as their handlers answer.
+ */
+const layerUnrouted = HttpApiBuilder.middleware(
+  Effect.map(ServerConfig, (config) => {
+    const routes = routeTable([
+      ...apiRoutes(RampartApi, (group) => config.mode === "sandbox" || group !== "sandbox"),
+      { method: "GET", path: "/openapi.json" },
+      { method: "GET", path: "/docs" }
+    ])
+    return (app: HttpApp.Default) => answerUnrouted(app, routes)
+  })
+)
+
 /** The routes served on an `HttpServer`: the API, `/openapi.json`, `/docs`. */
 export const layerRoutes = HttpApiBuilder.serve(limitBody).pipe(
   Layer.provide(HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(layerPlainDecodeErrors),
+  Layer.provide(layerUnrouted),
   Layer.provide(layerApi)
 )
 
-/** The `HttpServer` of a transport listening on `listen` (`fast`: the lean node:http server; `platform`: `NodeHttpServer`). */
+/**
+ * The `HttpServer` of a transport listening on `listen` (`fast`: the lean node:http server; `platform`:
+ * `NodeHttpServer`). Both answer parser refusals in JSON and drain refused bodies before closing.
+ */
 export const layerHttpServer = (transport: HttpTransport, listen: { readonly port: number; readonly host: string }) =>
   transport === "fast"
     ? layerLeanServer(createServer, listen, { maxBodyBytes: MAX_BODY_BYTES })
-    : NodeHttpServer.layer(createServer, listen)
+    : NodeHttpServer.layer(() => lingerOnOversize(answerClientErrors(createServer()), MAX_BODY_BYTES), listen)
 
 /**
  * `layer` with Effect's tracer on or off. Off (the default, `RAMPART_TRACING`): with no exporter

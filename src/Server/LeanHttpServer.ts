@@ -36,6 +36,8 @@ import { Cause, Chunk, Effect, Inspectable, Layer, Option, Runtime, Stream } fro
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import { Readable } from "node:stream"
+import { answerClientErrors } from "./Http/ClientErrors.js"
+import { lingerOnRefusal } from "./Http/LingeringClose.js"
 
 /** How the lean server reads bodies. */
 export interface LeanServerOptions {
@@ -180,23 +182,31 @@ const writeResponse = (request: LeanRequest, response: HttpServerResponse.HttpSe
   })
 }
 
-/** Reads a body up to `cap` bytes; `undefined` when it is longer (the rest is discarded). */
+/**
+ * Reads a body up to `cap` bytes; `undefined` as soon as it is longer (the rest is drained with a
+ * lingering close, so that the client reads the 413 instead of a reset).
+ */
 const readBody = (source: Http.IncomingMessage, cap: number, done: (body: string | undefined) => void) => {
   const chunks: Array<Buffer> = []
   let size = 0
-  let over = false
+  let settled = false
+  const settle = (body: string | undefined) => {
+    if (settled) return
+    settled = true
+    done(body)
+  }
   source.on("data", (chunk: Buffer) => {
-    if (over) return
     size += chunk.length
     if (size > cap) {
-      over = true
       chunks.length = 0
+      lingerOnRefusal(source)
+      settle(undefined)
       return
     }
     chunks.push(chunk)
   })
-  source.once("end", () => done(over ? undefined : chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")))
-  source.once("error", () => done(undefined))
+  source.once("end", () => settle(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")))
+  source.once("error", () => settle(undefined))
 }
 
 /**
@@ -210,7 +220,8 @@ const logDefects = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
 
 const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: LeanServerOptions) =>
   Effect.gen(function* () {
-    const server = evaluate()
+    // Parser refusals are answered in JSON, as the app answers everything else.
+    const server = answerClientErrors(evaluate())
     yield* Effect.addFinalizer(() =>
       Effect.async<void>((resume) => {
         server.closeAllConnections?.()
@@ -264,7 +275,8 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
             const method = nodeRequest.method
             const declared = Number(nodeRequest.headers["content-length"] ?? "0")
             if (method === "GET" || method === "HEAD" || declared > options.maxBodyBytes) {
-              // No body to read, or one refused on its declared size without reading it.
+              // No body to read, or one refused on its declared size without reading it (but drained).
+              if (declared > options.maxBodyBytes) lingerOnRefusal(nodeRequest)
               start(nodeRequest, nodeResponse, declared > options.maxBodyBytes ? undefined : "")
               return
             }

@@ -1,12 +1,102 @@
-import { OpenApi } from "@effect/platform"
+import { HttpApi, OpenApi } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
+import { Option, SchemaAST as AST } from "effect"
 import { execFileSync } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { RampartApi } from "../../src/Api/RampartApi.js"
+import { DEFAULT_BASE_URL } from "../../src/Client/AuthClient.js"
 import { criptanSeed, kriptoSeed, readSeed, seedEndpoints } from "../fixtures/Seeds.js"
+import { runProcess } from "../support/Cli.js"
 
 type Paths = Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown }>>
 
 const spec = OpenApi.fromApi(RampartApi) as unknown as { paths: Paths; components: { securitySchemes: object } }
+
+/** A JSON Schema object of the document, read loosely. */
+type Json = { readonly [key: string]: any }
+
+/** The parts of the document the lint and wire-format checks read. */
+const document = spec as unknown as {
+  readonly info: { readonly license?: Json }
+  readonly servers?: ReadonlyArray<{ readonly url: string; readonly description?: string }>
+  readonly paths: Record<string, Record<string, { readonly responses: Record<string, Json>; readonly requestBody?: Json }>>
+  readonly components: { readonly schemas: Record<string, Json> }
+}
+
+/** Whether a schema is, or admits (`NullOr`), a `Date`: a transformation to `DateFromSelf`. */
+const isDate = (ast: AST.AST): boolean =>
+  AST.isDeclaration(ast)
+    ? Option.getOrUndefined(AST.getIdentifierAnnotation(ast)) === "DateFromSelf"
+    : AST.isTransformation(ast)
+    ? isDate(ast.to)
+    : AST.isUnion(ast)
+    ? ast.types.some(isDate)
+    : AST.isRefinement(ast) && isDate(ast.from)
+
+/** The names of the struct fields holding a `Date`, anywhere in the request and response bodies of the contract. */
+const dateFieldNames = (): Set<string> => {
+  const names = new Set<string>()
+  const seen = new Set<AST.AST>()
+  const walk = (ast: AST.AST): void => {
+    if (seen.has(ast)) return
+    seen.add(ast)
+    if (AST.isTypeLiteral(ast)) {
+      for (const field of ast.propertySignatures) {
+        if (isDate(field.type)) names.add(String(field.name))
+        walk(field.type)
+      }
+      ast.indexSignatures.forEach((index) => walk(index.type))
+    } else if (AST.isTransformation(ast)) {
+      walk(ast.from)
+      walk(ast.to)
+    } else if (AST.isDeclaration(ast)) ast.typeParameters.forEach(walk)
+    else if (AST.isUnion(ast)) ast.types.forEach(walk)
+    else if (AST.isRefinement(ast)) walk(ast.from)
+    else if (AST.isSuspend(ast)) walk(ast.f())
+    else if (AST.isTupleType(ast)) [...ast.elements, ...ast.rest].forEach((element) => walk(element.type))
+  }
+  HttpApi.reflect(RampartApi, {
+    onGroup: () => undefined,
+    onEndpoint: ({ errors, payloads, successes }) => {
+      payloads.forEach(({ ast }) => walk(ast))
+      for (const { ast } of [...successes.values(), ...errors.values()]) Option.map(ast, walk)
+    }
+  })
+  return names
+}
+
+/** Whether a property schema is a `date-time` string (or a union with one, `NullOr`). */
+const isDateTime = (schema: Json): boolean =>
+  (schema["type"] === "string" && schema["format"] === "date-time") ||
+  (Array.isArray(schema["anyOf"]) && schema["anyOf"].some(isDateTime))
+
+/** Every `properties` entry of the component schemas, as `Component.property` and its schema. */
+const componentProperties = (): Array<readonly [component: string, property: string, schema: Json]> => {
+  const found: Array<readonly [string, string, Json]> = []
+  const walk = (component: string, schema: unknown): void => {
+    if (typeof schema !== "object" || schema === null) return
+    const properties = (schema as Json)["properties"]
+    if (typeof properties === "object" && properties !== null) {
+      for (const [name, property] of Object.entries(properties as Record<string, Json>)) found.push([component, name, property])
+    }
+    Object.values(schema).forEach((child) => walk(component, child))
+  }
+  Object.entries(document.components.schemas).forEach(([name, schema]) => walk(name, schema))
+  return found
+}
+
+const redocly = fileURLToPath(new URL("../../node_modules/.bin/redocly", import.meta.url))
+
+/** One problem of a `redocly lint --format=json` report. */
+interface LintProblem {
+  readonly ruleId: string
+  readonly severity: string
+  readonly message: string
+  readonly location: ReadonlyArray<{ readonly pointer?: string }>
+}
 
 /** The endpoints the KriptoAPI page names only in its navigation (Logout), taken from SPEC. */
 const specOnly = [{ method: "POST", path: "/api/v1/partners/auth/logout", statuses: [204, 403] }]
@@ -58,5 +148,79 @@ describe("OpenAPI document", () => {
   it("npm run openapi prints the same document", () => {
     const printed = execFileSync("npm", ["run", "--silent", "openapi"], { encoding: "utf8" })
     expect(JSON.parse(printed)).toEqual(JSON.parse(JSON.stringify(spec)))
+  })
+
+  it("is lint clean: redocly lint with the recommended rules reports no error and no warning (offline)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rampart-openapi-lint-"))
+    try {
+      const file = join(dir, "openapi.json")
+      const config = join(dir, "redocly.yaml")
+      writeFileSync(file, JSON.stringify(spec, null, 2))
+      writeFileSync(config, "extends:\n  - recommended\n")
+      const run = await runProcess(redocly, ["lint", "--format=json", `--config=${config}`, file], {
+        cwd: dir,
+        env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
+        timeoutMs: 45_000
+      })
+      expect(run.stdout.trimStart().startsWith("{"), `redocly printed no JSON report:\n${run.stderr}`).toBe(true)
+      const report = JSON.parse(run.stdout) as {
+        readonly totals: { readonly errors: number; readonly warnings: number }
+        readonly problems: ReadonlyArray<LintProblem>
+      }
+      const problems = report.problems.map((problem) =>
+        `${problem.severity} ${problem.ruleId} at ${problem.location[0]?.pointer ?? "?"}: ${problem.message}`
+      )
+      expect(problems).toEqual([])
+      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 })
+      expect(run.status).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("names the server npm start listens on (the client's default base URL), and the license", () => {
+    expect(document.servers?.[0]?.url).toBe("http://127.0.0.1:8080")
+    expect(document.servers?.[0]?.url).toBe(DEFAULT_BASE_URL)
+    expect(document.servers?.[0]?.description).toBeTruthy()
+    expect(document.info.license).toEqual({ name: "MIT", url: "https://opensource.org/licenses/MIT" })
+  })
+
+  it("documents every Date of the wire format as a date-time string", () => {
+    const dateFields = dateFieldNames()
+    // The walk finds the known ones, so an empty result cannot pass for "nothing to check".
+    for (const name of ["emailVerificationDate", "lastPasswordChangeDate", "validUntil", "sentAt"]) {
+      expect(dateFields).toContain(name)
+    }
+    const dates = componentProperties().filter(([, property]) => dateFields.has(property))
+    expect(dates.length).toBeGreaterThanOrEqual(dateFields.size)
+    expect(dates.filter(([, , schema]) => !isDateTime(schema)).map(([c, p]) => `${c}.${p}`)).toEqual([])
+    expect(new Set(dates.map(([, property]) => property))).toEqual(dateFields)
+    // The platform's undocumented `Date` component (a bare string) is gone.
+    expect(document.components.schemas["Date"]).toBeUndefined()
+  })
+
+  it("documents 413 and 415 on every operation that takes a body, 405 on every operation", () => {
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as const)
+    )
+    const withBody = operations.filter(([, operation]) => operation.requestBody !== undefined)
+    expect(withBody.length).toBeGreaterThanOrEqual(8)
+    const bodyOf = (response: Json | undefined): Json | undefined => {
+      const ref: unknown = response?.["content"]?.["application/json"]?.["schema"]?.["$ref"]
+      return typeof ref === "string" ? document.components.schemas[ref.replace("#/components/schemas/", "")] : undefined
+    }
+    const tagged = (tag: string) =>
+      expect.objectContaining({
+        required: expect.arrayContaining(["_tag", "message"]),
+        properties: expect.objectContaining({ _tag: { type: "string", enum: [tag] }, message: { type: "string" } })
+      })
+    for (const [name, operation] of withBody) {
+      expect(bodyOf(operation.responses["413"]), `${name} 413`).toEqual(tagged("PayloadTooLarge"))
+      expect(bodyOf(operation.responses["415"]), `${name} 415`).toEqual(tagged("UnsupportedMediaType"))
+    }
+    for (const [name, operation] of operations) {
+      expect(bodyOf(operation.responses["405"]), `${name} 405`).toEqual(tagged("HttpMethodNotAllowed"))
+      expect(operation.responses["405"]?.["headers"]?.["Allow"], `${name} 405 Allow`).toBeDefined()
+    }
   })
 })

@@ -12,7 +12,8 @@ import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 import { freePort } from "../support/Ports.js"
 import { type ProcessRun, rampartBin, runBinary, runInProcess } from "../support/Cli.js"
-import { Option, Redacted } from "effect"
+import { Either, Option, Redacted } from "effect"
+import { totpAt } from "../../src/Totp.js"
 
 const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
 
@@ -142,10 +143,53 @@ describe("rampart partner-login", () => {
     expect((await logout(response.access_token)).status).toBe(403)
   }, 60_000)
 
-  it("a wrong TOTP secret: the server's InvalidOtp on one line, exit code 1", async () => {
+  it("a wrong TOTP secret: refused, tried once more on the next step, then the server's InvalidOtp on one line, exit code 1", async () => {
     const run = await runBinary(["partner-login"], { env: envFor({ RAMPART_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }) })
-    expectOneLineFailure(run, /^rampart: InvalidOtp: /)
-  }, 60_000)
+    expect(run.status, run.stderr).toBe(1)
+    expect(run.stdout).toBe("")
+    expect(run.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s$/),
+      expect.stringMatching(/^rampart: InvalidOtp: /)
+    ])
+  }, 90_000)
+
+  it("the current step's code already used over HTTP (the tour's curl): one line, a wait for the next step, then success", async () => {
+    const other = `cli3${Date.now().toString(36)}@example.com`
+    const created = await fetch(`${server.url}/sandbox/partners`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: other, password })
+    })
+    const third = (await created.json()) as typeof partner
+    // Not in the last seconds of a step, so the CLI surely runs in the step the HTTP login used.
+    if (Date.now() % 30_000 > 25_000) await new Promise((resolve) => setTimeout(resolve, 30_500 - (Date.now() % 30_000)))
+    const used = await fetch(`${server.url}/api/v1/partners/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        email: other,
+        password,
+        client_id: third.client_id,
+        client_secret: third.client_secret,
+        security_code: Either.getOrThrow(totpAt(third.totp_secret, Math.floor(Date.now() / 1000)))
+      })
+    })
+    expect(used.status).toBe(200)
+    const started = Date.now()
+    const run = await runBinary(["partner-login"], {
+      env: envFor({
+        RAMPART_PARTNER_EMAIL: other,
+        RAMPART_CLIENT_ID: String(third.client_id),
+        RAMPART_CLIENT_SECRET: third.client_secret,
+        RAMPART_TOTP_SECRET: third.totp_secret
+      })
+    })
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s\n$/)
+    expect(JSON.parse(run.stdout)).toEqual({ access_token: expect.any(String), expires_in: 3600 })
+    // It waited for the next step: the login that succeeded was made in a later step than the refused one.
+    expect(Math.floor(Date.now() / 30_000)).toBeGreaterThan(Math.floor(started / 30_000))
+  }, 90_000)
 
   it("RAMPART_EXPIRES_IN sets the session length; bad or missing settings are named (in-process)", async () => {
     // A second partner, whose code of this 30 s step is still unused.
@@ -178,7 +222,7 @@ describe("rampart partner-login", () => {
     expect(missing.stderr[0]).not.toContain(password)
 
     const badSecret = await runInProcess(["partner-login"], envFor({ RAMPART_TOTP_SECRET: "not base32!" }))
-    expect(badSecret).toEqual({ ok: false, stdout: [], stderr: ["rampart: RAMPART_TOTP_SECRET: the secret is not valid base32"] })
+    expect(badSecret).toEqual({ ok: false, stdout: [], stderr: ["rampart: RAMPART_TOTP_SECRET: The TOTP secret is not valid base32"] })
 
     const badExpiry = await runInProcess(["partner-login"], envFor({ RAMPART_EXPIRES_IN: "7200" }))
     expect(badExpiry.ok).toBe(false)

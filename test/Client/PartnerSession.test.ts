@@ -5,7 +5,8 @@
  * the client's per-attempt timeout is off there, see Session.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Chunk, Context, Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
+import { Chunk, Clock, Context, Duration, Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
+import { randomBytes } from "node:crypto"
 import { AuthClient } from "../../src/Client/AuthClient.js"
 import { PartnerSession, type PartnerSessionOptions } from "../../src/Client/PartnerSession.js"
 import { AuthError, InvalidOtp } from "../../src/Domain/Errors.js"
@@ -14,6 +15,10 @@ import { layerInProcessServer, ServerUrl } from "../../src/Server/InProcess.js"
 import { Partners } from "../../src/Server/Partners/Partners.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { Totp, totpAt } from "../../src/Totp.js"
+import { SecretBox } from "../../src/Crypto/SecretBox.js"
+import { totpAad } from "../../src/Server/Otp/UserTotp.js"
+import { UsersRepo } from "../../src/Server/Users/UsersRepo.js"
+import { base32 } from "../support/Base32.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { T0, testSettings } from "../support/Services.js"
@@ -211,4 +216,48 @@ describe("PartnerSession under TestClock", () => {
       yield* Effect.scoped(open())
       expect(traffic.of(...LOGIN).map((e) => e.status)).toEqual([401, 200])
     }))
+})
+
+describe("PartnerSession with an 80-bit authenticator secret", () => {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startServer(freshSqliteUrl())
+  })
+  afterAll(() => server.close())
+
+  it("logs in a partner whose TOTP secret is 10 bytes, written as people paste it", async () => {
+    const email = `short-secret-${Date.now().toString(36)}@example.com`
+    const password = "partner password 1"
+    const partner = (await call(server.url, "POST", "/sandbox/partners", { body: { email, password } })).body as {
+      client_id: number
+      client_secret: string
+    }
+    // An authenticator page's 16-character secret (10 bytes), set through the domain services.
+    const secret = randomBytes(10)
+    const written = base32(secret, false).toLowerCase().replace(/(.{4})(?=.)/g, "$1 ")
+    await server.runtime.runPromise(
+      Effect.gen(function* () {
+        const users = yield* UsersRepo
+        const box = yield* SecretBox
+        const user = yield* Effect.flatten(users.findByEmail(email))
+        const now = yield* Clock.currentTimeMillis
+        yield* users.setValidatedTotpSecret(user.id, yield* box.seal(Redacted.make(base32(secret, false)), totpAad(user.id)), now)
+      })
+    )
+    const token = await Effect.runPromise(
+      Effect.flatMap(PartnerSession, (session) => session.accessToken).pipe(
+        Effect.provide(
+          PartnerSession.layer({
+            email,
+            password: Redacted.make(password),
+            clientId: partner.client_id,
+            clientSecret: Redacted.make(partner.client_secret),
+            totpSecret: Redacted.make(written)
+          })
+        ),
+        Effect.provide(AuthClient.layer({ baseUrl: server.url }))
+      )
+    )
+    expect(Redacted.value(token).length).toBeGreaterThanOrEqual(43)
+  })
 })

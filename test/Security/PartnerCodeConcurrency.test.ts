@@ -7,13 +7,12 @@
 import { SqlClient } from "@effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Redacted } from "effect"
-import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
 import { Partners } from "../../src/Server/Partners/Partners.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { countRows, tally, totpWall } from "../support/Concurrency.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
-import { onFreshStore, startClock, totpNow } from "../support/Services.js"
+import { onFreshStore, partnerLoginRequest, startClock, totpNow } from "../support/Services.js"
 import { storeKinds } from "../support/Stores.js"
 
 const password = "partner race password"
@@ -63,13 +62,7 @@ describe.each(storeKinds)("one security_code, ten concurrent partner logins at s
         const partners = yield* Partners
         const creds = yield* (yield* Sandbox).createPartner("race@example.com", Redacted.make(password))
         const code = yield* totpNow(creds.totp_secret)
-        const request = new PartnerLoginRequest({
-          email: "race@example.com",
-          password: Redacted.make(password),
-          client_id: creds.client_id,
-          client_secret: Redacted.make(creds.client_secret),
-          security_code: code
-        })
+        const request = partnerLoginRequest("race@example.com", password, creds, code)
         const results = yield* Effect.all(
           Array.from({ length: 10 }, () => Effect.either(partners.login(request))),
           { concurrency: "unbounded" }

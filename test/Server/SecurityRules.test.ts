@@ -11,7 +11,17 @@ import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Partners } from "../../src/Server/Partners/Partners.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { storeKinds } from "../support/Stores.js"
-import { lastCode, newUser, onFreshStore, startClock, totpNow, userIdOf } from "../support/Services.js"
+import {
+  lastCode,
+  newUser,
+  onFreshStore,
+  partnerLoginRequest,
+  startClock,
+  totpNow,
+  userIdOf,
+  userWithEmailCode,
+  userWithTotp
+} from "../support/Services.js"
 
 const seconds = (n: number) => TestClock.adjust(`${n} seconds`)
 const minutes = (n: number) => TestClock.adjust(`${n} minutes`)
@@ -20,14 +30,6 @@ const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(
 
 describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
   const run = onFreshStore(fresh)
-
-  /** A user with an EMAIL code just requested; returns ids and the code. */
-  const userWithEmailCode = Effect.gen(function* () {
-    const { email } = yield* newUser()
-    const userId = yield* userIdOf(email)
-    const status = yield* (yield* OtpChallenges).request(userId, "EMAIL")
-    return { email, userId, status, code: yield* lastCode(email) }
-  })
 
   it.effect("an EMAIL code is valid at 4:59 and dead at 5:01", () =>
     run(
@@ -104,10 +106,7 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         yield* startClock
         const otp = yield* OtpChallenges
         const methods = yield* OtpMethods
-        const { email } = yield* newUser()
-        const userId = yield* userIdOf(email)
-        const enrolment = yield* methods.createTotp(userId)
-        const secret = enrolment.totp.secret
+        const { userId, secret } = yield* userWithTotp
         for (let i = 0; i < 9; i++) yield* Effect.flip(otp.verify(userId, "TOTP", wrong(yield* totpNow(secret))))
         yield* otp.verify(userId, "TOTP", yield* totpNow(secret))
         yield* seconds(30)
@@ -182,9 +181,7 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         yield* startClock
         const otp = yield* OtpChallenges
         const methods = yield* OtpMethods
-        const { email } = yield* newUser()
-        const userId = yield* userIdOf(email)
-        const secret = (yield* methods.createTotp(userId)).totp.secret
+        const { userId, secret } = yield* userWithTotp
         yield* seconds(30)
         const previous = yield* totpNow(secret)
         yield* seconds(30)
@@ -244,14 +241,8 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         yield* startClock
         const partners = yield* Partners
         const creds = yield* (yield* Sandbox).createPartner("q@example.com", Redacted.make("partner password 2"))
-        const request = (security_code: string, secret = creds.client_secret) =>
-          new PartnerLoginRequest({
-            email: "q@example.com",
-            password: Redacted.make("partner password 2"),
-            client_id: creds.client_id,
-            client_secret: Redacted.make(secret),
-            security_code
-          })
+        const request = (security_code: string, secret?: string) =>
+          partnerLoginRequest("q@example.com", "partner password 2", creds, security_code, secret)
         for (let i = 0; i < 5; i++) yield* Effect.flip(partners.login(request("000000", "wrong secret")))
         for (let i = 0; i < 5; i++) yield* Effect.flip(partners.login(request(wrong(yield* totpNow(creds.totp_secret)))))
         const locked = yield* Effect.flip(partners.login(request(yield* totpNow(creds.totp_secret))))

@@ -1,11 +1,12 @@
 /**
  * The server's life: restart on the same store, production mode's refusals, OTP delivery through a
- * webhook, and a clean shutdown of `npm start` on SIGTERM.
+ * webhook, a clean shutdown of `npm start` on SIGTERM, and the demo accounts of `demo.json` on a
+ * new store.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Option, Redacted, Either } from "effect"
 import { spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -15,6 +16,7 @@ import { totpAt } from "../../src/Totp.js"
 import { call } from "../support/Http.js"
 import { startServer, startupFailure } from "../support/Server.js"
 import { freshSqliteUrl, storeKinds } from "../support/Stores.js"
+import { freePort } from "../support/Ports.js"
 
 const password = "lifecycle password"
 const totp = (secret: string) => Either.getOrThrow(totpAt(secret, Math.floor(Date.now() / 1000)))
@@ -172,4 +174,99 @@ describe("npm start", () => {
     child.kill("SIGTERM")
     expect(await exited).toBe(0)
   })
+})
+
+describe("demo.json on a new store", () => {
+  /** `npm start`'s server (dist/Server/main.js) on a state directory and a SQLite file, once its demo printout is complete. */
+  const startMain = async (state: string, databaseFile: string) => {
+    const port = await freePort()
+    const child = spawn(process.execPath, ["dist/Server/main.js"], {
+      env: { ...process.env, RAMPART_PORT: String(port), RAMPART_STATE_DIR: state, RAMPART_DATABASE_URL: `sqlite:${databaseFile}` },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.on("data", (chunk) => (output += chunk))
+    child.stderr.on("data", (chunk) => (output += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    for (let i = 0; i < 240 && !output.includes("codes sent by EMAIL/SMS") && child.exitCode === null; i++) {
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    expect(output).toContain("codes sent by EMAIL/SMS")
+    const stop = async () => {
+      child.kill("SIGTERM")
+      expect(await exited).toBe(0)
+    }
+    return { url: `http://127.0.0.1:${port}`, output, stop }
+  }
+  const readDemo = (state: string) =>
+    JSON.parse(readFileSync(join(state, "demo.json"), "utf8")) as {
+      user: { email: string; password: string }
+      partner: { email: string; password: string; client_id: number; client_secret: string; totp_secret: string }
+    }
+  const partnerLogin = (url: string, partner: ReturnType<typeof readDemo>["partner"]) =>
+    call(url, "POST", "/api/v1/partners/auth/login", {
+      body: {
+        email: partner.email,
+        password: partner.password,
+        client_id: partner.client_id,
+        client_secret: partner.client_secret,
+        security_code: totp(partner.totp_secret)
+      }
+    })
+
+  it("a second start with the same state directory and another store creates the printed accounts there", async () => {
+    const state = mkdtempSync(join(tmpdir(), "rampart-demo-"))
+    await (await startMain(state, join(state, "first.db"))).stop()
+    const demo = readDemo(state)
+    const second = await startMain(state, join(state, "second.db"))
+    try {
+      expect(second.output).toContain(`demo user     email=${demo.user.email} password=${demo.user.password}`)
+      expect(second.output).toContain(`demo partner  email=${demo.partner.email} password=${demo.partner.password}`)
+      expect(second.output).toContain(`client_id=${demo.partner.client_id} client_secret=${demo.partner.client_secret}`)
+      expect(second.output).toContain(`totp_secret=${demo.partner.totp_secret}`)
+      expect(second.output).toContain("were created in it, with the same credentials")
+      const login = await call(second.url, "POST", "/auth/login", { body: demo.user })
+      expect(login.status).toBe(200)
+      expect(login.body.idToken).toEqual(expect.any(String))
+      const session = await partnerLogin(second.url, demo.partner)
+      expect(session.status, JSON.stringify(session.body)).toBe(200)
+      expect(session.body.access_token).toEqual(expect.any(String))
+      // A partner created afterwards gets a client id of its own.
+      const next = await call(second.url, "POST", "/sandbox/partners", { body: { email: "next@example.com", password } })
+      expect(next.status).toBe(201)
+      expect(next.body.client_id).not.toBe(demo.partner.client_id)
+    } finally {
+      await second.stop()
+    }
+    // A third start on the second store finds the accounts as they are: nothing more is created.
+    const third = await startMain(state, join(state, "second.db"))
+    try {
+      expect(third.output).toContain(`demo user     email=${demo.user.email} password=${demo.user.password}`)
+      expect(third.output).not.toContain("were created in it")
+    } finally {
+      await third.stop()
+    }
+  }, 120_000)
+
+  it("a store whose demo emails have other credentials: those accounts are left alone and not printed", async () => {
+    const other = mkdtempSync(join(tmpdir(), "rampart-demo-other-"))
+    const shared = join(other, "shared.db")
+    await (await startMain(other, shared)).stop()
+    const state = mkdtempSync(join(tmpdir(), "rampart-demo-"))
+    await (await startMain(state, join(state, "own.db"))).stop()
+    const demo = readDemo(state)
+    const server = await startMain(state, shared)
+    try {
+      expect(server.output).not.toContain(demo.user.password)
+      expect(server.output).not.toContain(demo.partner.client_secret)
+      expect(server.output).toContain("demo user     not printed: demo@rampart.test exists in this store with other credentials")
+      expect(server.output).toContain("demo partner  not printed: partner@rampart.test exists in this store with other credentials")
+      expect((await call(server.url, "POST", "/auth/login", { body: demo.user })).status).toBe(403)
+      // The accounts of the store are unchanged.
+      const owner = readDemo(other)
+      expect((await call(server.url, "POST", "/auth/login", { body: owner.user })).status).toBe(200)
+    } finally {
+      await server.stop()
+    }
+  }, 120_000)
 })

@@ -1,4 +1,5 @@
 /** Plain HTTP against a running server (for statuses and hostile input the typed client cannot send). */
+import { totpWall } from "./Concurrency.js"
 
 /** A response's status and parsed JSON body (`undefined` when empty). */
 export interface Answer {
@@ -32,4 +33,16 @@ export const newUserToken = async (base: string, email: string, password: string
   const login = await call(base, "POST", "/auth/login", { body: { email, password } })
   if (login.status !== 200) throw new Error(`POST /auth/login answered ${login.status}, not 200`)
   return login.body.idToken as string
+}
+
+/** Creates a sandbox partner at `base` and logs it in with its current TOTP code; its access token (throws unless both succeed). */
+export const newPartnerToken = async (base: string, email: string, password: string): Promise<string> => {
+  const created = await call(base, "POST", "/sandbox/partners", { body: { email, password } })
+  if (created.status !== 201) throw new Error(`POST /sandbox/partners answered ${created.status}, not 201`)
+  const partner = created.body as { client_id: number; client_secret: string; totp_secret: string }
+  const login = await call(base, "POST", "/api/v1/partners/auth/login", {
+    body: { email, password, client_id: partner.client_id, client_secret: partner.client_secret, security_code: totpWall(partner.totp_secret) }
+  })
+  if (login.status !== 200) throw new Error(`POST /api/v1/partners/auth/login answered ${login.status}, not 200`)
+  return login.body.access_token as string
 }

@@ -9,10 +9,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { layerServerConfig, type ServerSettings } from "../../src/Server/Config.js"
 import { layerServices } from "../../src/Server/Layers.js"
+import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
+import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { Totp } from "../../src/Totp.js"
 import { UsersRepo } from "../../src/Server/Users/UsersRepo.js"
 import type { UserId } from "../../src/Domain/Identity.js"
+import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
 
 /** Argon2id parameters for tests only (production uses OWASP's m=19456, t=2, p=1). */
 export const testPasswordCost = { memoryCost: 1024, timeCost: 1 } as const
@@ -73,3 +76,35 @@ export const userIdOf = (email: string) =>
   Effect.flatMap(UsersRepo, (users) =>
     Effect.map(Effect.orDie(Effect.flatten(users.findByEmail(email))), (row) => row.id as UserId)
   )
+
+/** A fresh sandbox user with an EMAIL code just requested; returns its email, id, the request's status and the code. */
+export const userWithEmailCode = Effect.gen(function* () {
+  const { email } = yield* newUser()
+  const userId = yield* userIdOf(email)
+  const status = yield* (yield* OtpChallenges).request(userId, "EMAIL")
+  return { email, userId, status, code: yield* lastCode(email) }
+})
+
+/** A fresh sandbox user with a new (unvalidated) TOTP secret; returns its email, id and the secret. */
+export const userWithTotp = Effect.gen(function* () {
+  const { email } = yield* newUser()
+  const userId = yield* userIdOf(email)
+  const secret = (yield* (yield* OtpMethods).createTotp(userId)).totp.secret
+  return { email, userId, secret }
+})
+
+/** A service-level partner login request for `creds` with `security_code` (and optionally another client secret). */
+export const partnerLoginRequest = (
+  email: string,
+  password: string,
+  creds: { readonly client_id: number; readonly client_secret: string },
+  security_code: string,
+  clientSecret = creds.client_secret
+) =>
+  new PartnerLoginRequest({
+    email,
+    password: Redacted.make(password),
+    client_id: creds.client_id,
+    client_secret: Redacted.make(clientSecret),
+    security_code
+  })

@@ -76,6 +76,39 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         return { clientId: rows[0]!.client_id, clientSecret: secret }
       })
 
+    /**
+     * Creates client `clientId` with a given secret (the sandbox re-seeding `demo.json` into a new
+     * store); false, and nothing written, when that id is taken.
+     */
+    const restoreClient = (userId: UserId, clientId: number, clientSecret: Redacted.Redacted<string>) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const rows = yield* sql`INSERT INTO partner_clients (client_id, user_id, secret_hash, created_at)
+            VALUES (${clientId}, ${userId}, ${hmac.digest(CLIENT_SECRET_PURPOSE, clientSecret)}, ${now})
+            ON CONFLICT (client_id) DO NOTHING RETURNING client_id`
+        if (rows.length === 0) return false
+        // PostgreSQL's identity sequence does not see explicit ids: move it past this one.
+        yield* sql.onDialectOrElse({
+          pg: () =>
+            sql`SELECT setval(pg_get_serial_sequence('partner_clients', 'client_id'), (SELECT MAX(client_id) FROM partner_clients))`.pipe(
+              Effect.asVoid
+            ),
+          orElse: () => Effect.void
+        })
+        return true
+      })
+
+    /** Client `clientId` against a user and secret: "free" (no such client), "matches" or "other". */
+    const clientStatus = (clientId: number, userId: string, clientSecret: Redacted.Redacted<string>) =>
+      Effect.map(findClient(clientId), (client): "free" | "matches" | "other" =>
+        Option.isNone(client)
+          ? "free"
+          : client.value.user_id === userId &&
+              hmac.equals(client.value.secret_hash, hmac.digest(CLIENT_SECRET_PURPOSE, clientSecret))
+            ? "matches"
+            : "other"
+      )
+
     /** Logs a partner in and opens a session of `expires_in` seconds (default and maximum 3600). */
     const login = (request: PartnerLoginRequest) =>
       Effect.gen(function* () {
@@ -144,7 +177,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         (now) => sql`UPDATE partner_sessions SET revoked_at = ${now} WHERE session_id = ${sessionId} AND revoked_at IS NULL`
       ).pipe(Effect.asVoid, traced("Partners.logout"))
 
-    return { createClient, login, authenticate, logout }
+    return { createClient, restoreClient, clientStatus, login, authenticate, logout }
   }),
   dependencies: [UsersRepo.Default, Attempts.Default, UserTotp.Default]
 }) {}

@@ -1,0 +1,28 @@
+/**
+ * Refusals of the HTTP transport, answered before a request reaches its endpoint: a body over the
+ * size limit (413), a body that is not JSON (415), a method the path does not accept (405). Tagged
+ * classes with their statuses, so the contract documents them and the client decodes them.
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+
+/** 413: the request body exceeds 64 KiB; it is refused before it is read. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 413, description: "The request body exceeds 64 KiB" })
+) {}
+
+/** 415: the request body is not `application/json`; the API speaks JSON only. */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()(
+  "UnsupportedMediaType",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 415, description: "The request body is not application/json" })
+) {}
+
+/** 405: the path exists but not with this method; the `Allow` header lists the methods it accepts. */
+export class HttpMethodNotAllowed extends Schema.TaggedError<HttpMethodNotAllowed>()(
+  "HttpMethodNotAllowed",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 405, description: "The path does not accept this method" })
+) {}
