@@ -1,8 +1,12 @@
 /**
- * EXPERIMENT (`compare-transports.ts script:bench/experiments/DirectCallRefresh.ts`): node:http
- * calling Rampart's `Accounts.refresh` directly through a runtime (the services as `npm start`
- * builds them, tracer off), with the payload decoded by the contract's `RefreshRequest` — no
- * HttpApi, no router, no middleware. The upper bound of any transport for this endpoint.
+ * TOOL, a server variant for compare-transports.ts (docs/benchmarks.md, "Tools for digging
+ * further"): node:http calling Rampart's `Accounts.refresh` directly through a runtime (the
+ * services as `npm start` builds them, tracer off), with the payload decoded by the contract's
+ * `RefreshRequest` — no HttpApi, no router, no middleware. The upper bound of any transport for
+ * this endpoint.
+ *
+ * Usage: tsx bench/experiments/compare-transports.ts 4 4 baseline script:bench/experiments/DirectCallRefresh.ts fast
+ * (listens on BENCH_PORT; the rest of its configuration is RAMPART_*, as for `npm start`).
  */
 import { Effect, Layer, ManagedRuntime, Runtime, Schema } from "effect"
 import { createServer } from "node:http"

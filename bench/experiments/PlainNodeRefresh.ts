@@ -1,19 +1,24 @@
 /**
- * EXPERIMENT (`compare-transports.ts script:bench/experiments/PlainNodeRefresh.ts`): the refresh
- * work with no framework at all — node:http, better-sqlite3, node:crypto HMAC and Ed25519 — to see
- * what the work itself costs next to the fastify baseline and Rampart. Same store, keys and query
- * as the baseline; minimal validation; SQLite only. Env as bench/baseline/RefreshServer.ts.
+ * TOOL, a server variant for compare-transports.ts (docs/benchmarks.md, "Tools for digging
+ * further"): the refresh work with no framework at all — node:http, better-sqlite3, Rampart's own
+ * refresh-token digest (bench/lib/RefreshTokens.ts, a plain node:crypto HMAC per request) and
+ * node:crypto Ed25519 — to see what the work itself costs next to the fastify baseline and Rampart.
+ * Same store, keys and query as the baseline; minimal validation; SQLite only.
+ *
+ * Usage: tsx bench/experiments/compare-transports.ts 4 4 baseline script:bench/experiments/PlainNodeRefresh.ts fast
+ * (env as bench/baseline/RefreshServer.ts: BENCH_PORT, RAMPART_DATABASE_URL, RAMPART_SECRET_KEY, RAMPART_SIGNING_KEY).
  */
 import Database from "better-sqlite3"
-import { createHmac, createPrivateKey, hkdfSync, randomUUID, sign } from "node:crypto"
+import { createPrivateKey, randomUUID, sign } from "node:crypto"
 import { createServer } from "node:http"
+import { refreshDigester } from "../lib/RefreshTokens.js"
 
 const env = (name: string): string => {
   const value = process.env[name]
   if (value === undefined) throw new Error(`${name} is required`)
   return value
 }
-const hmacKey = Buffer.from(hkdfSync("sha256", Buffer.from(env("RAMPART_SECRET_KEY"), "base64"), Buffer.alloc(0), "rampart/hmac", 32))
+const refreshDigest = refreshDigester(env("RAMPART_SECRET_KEY"))
 const jwk = JSON.parse(env("RAMPART_SIGNING_KEY")) as { kid: string; x: string; d: string }
 const key = createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d }, format: "jwk" })
 const lookup = new Database(env("RAMPART_DATABASE_URL").slice("sqlite:".length)).prepare(
@@ -26,7 +31,7 @@ const header = encode({ alg: "EdDSA", typ: "JWT", kid: jwk.kid })
 const refresh = (body: string): string | undefined => {
   const { refreshToken } = JSON.parse(body) as { refreshToken?: unknown }
   if (typeof refreshToken !== "string") return undefined
-  const digest = createHmac("sha256", hmacKey).update("refresh-token").update(Buffer.of(0)).update(refreshToken).digest("base64url")
+  const digest = refreshDigest(refreshToken)
   const now = Date.now()
   const row = lookup.get(digest, now) as { user_id: string; email: string; status: string } | undefined
   if (row === undefined || row.status !== "ACTIVE") return undefined

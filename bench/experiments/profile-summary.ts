@@ -1,7 +1,11 @@
 /**
- * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time by function and by package, and
- * inclusive time. Idle time is left out of the percentages; samples before `SKIP` seconds (start-up,
- * warm-up) are ignored. Usage: tsx bench/experiments/profile-summary.ts FILE [N] [SKIP]
+ * TOOL (documented in docs/benchmarks.md, "Tools for digging further"): summarises a V8
+ * .cpuprofile (from `node --cpu-prof`, e.g. `PROFILE=fast tsx bench/experiments/compare-transports.ts`):
+ * self time by bucket (HMAC, signing, SQL, Schema, Effect runtime, ...), by package and by
+ * function, and inclusive time. Idle time is left out of the percentages; samples before `SKIP`
+ * seconds (start-up, warm-up) are ignored.
+ *
+ * Usage: tsx bench/experiments/profile-summary.ts FILE [N=40] [SKIP=0]
  */
 import { readFileSync } from "node:fs"
 

@@ -1,18 +1,19 @@
 /**
- * EXPERIMENT: where the CPU of one refresh goes, without HTTP. Builds Rampart's services over a
+ * TOOL (documented in docs/benchmarks.md, "Tools for digging further"): where the CPU of one
+ * refresh goes, without HTTP. Builds Rampart's services over a
  * seeded SQLite store in this process and times each piece in a loop (µs per operation, median of
  * 5 rounds), tracer on and off:
- * - the baseline's work: HMAC, better-sqlite3 lookup, node:crypto Ed25519 signing, jose signing;
- * - Rampart's pieces: the SQL lookup through @effect/sql, `decodeRows` (its parser cached per row
- *   schema; it used to be compiled per call, ~80 µs), `IdTokens.issue`, the payload decode,
- *   `Accounts.refresh`.
+ * - the baseline's work: the refresh-token HMAC (Rampart's own `Hmac.digest`, a plain node:crypto
+ *   call), better-sqlite3 lookup, node:crypto Ed25519 signing, jose signing;
+ * - Rampart's pieces: the SQL lookup through @effect/sql, a row parser built once (as the
+ *   repositories' `SqlSchema` queries do), `IdTokens.issue`, the payload decode, `Accounts.refresh`.
  * Usage: tsx bench/experiments/refresh-breakdown.ts (pin it: taskset -c 0 ...)
  */
 import { SqlClient } from "@effect/sql"
 import Database from "better-sqlite3"
 import { Clock, Effect, Layer, ManagedRuntime, Option, Redacted, Schema } from "effect"
 import { importJWK, SignJWT } from "jose"
-import { createHmac, createPrivateKey, hkdfSync, randomUUID, sign } from "node:crypto"
+import { createPrivateKey, randomUUID, sign } from "node:crypto"
 import { IdTokens } from "../../src/Crypto/IdTokens.js"
 import { Hmac } from "../../src/Crypto/Hmac.js"
 import { RefreshRequest, RefreshResponse } from "../../src/Domain/Credentials.js"
@@ -20,15 +21,16 @@ import { AuthError } from "../../src/Domain/Errors.js"
 import { Accounts } from "../../src/Server/Auth/Accounts.js"
 import { layerServerConfig } from "../../src/Server/Config.js"
 import { layerServices } from "../../src/Server/Layers.js"
-import { decodeRows } from "../../src/Server/Store/Rows.js"
-import { freshSqlite, makeKeys, migrateStore, refreshDigest, seed, seededPasswordHash } from "../lib/Store.js"
+import { refreshDigester } from "../lib/RefreshTokens.js"
+import { freshSqlite, makeKeys, migrateStore, seed, seededPasswordHash } from "../lib/Store.js"
 
 const keys = makeKeys()
 const store = freshSqlite()
 await migrateStore(store.url)
 const seeded = await seed(store, keys, 1000, 1000, await seededPasswordHash())
 const tokens = seeded.tokens
-const digests = tokens.map((t) => refreshDigest(keys, t))
+const refreshDigest = refreshDigester(keys.secretKey)
+const digests = tokens.map(refreshDigest)
 
 const settingsLayer = layerServices.pipe(
   Layer.provideMerge(
@@ -76,7 +78,6 @@ const timeEffect = async <A, E>(name: string, f: (i: number) => Effect.Effect<A,
 }
 
 // The baseline's work.
-const hmacKey = Buffer.from(hkdfSync("sha256", Buffer.from(keys.secretKey, "base64"), Buffer.alloc(0), "rampart/hmac", 32))
 const db = new Database(store.url.slice("sqlite:".length))
 const query = db.prepare(`SELECT r.user_id, u.email, u.status FROM refresh_tokens r JOIN users u ON u.id = r.user_id
   WHERE r.token_hash = ? AND r.revoked_at IS NULL AND r.expires_at > ?`)
@@ -85,9 +86,7 @@ const nodeKey = createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x, 
 const joseKey = await importJWK({ ...jwk, alg: "EdDSA" }, "EdDSA")
 const pick = (i: number) => i % tokens.length
 
-await timePlain("raw: HMAC-SHA256 of the token", (i) =>
-  createHmac("sha256", hmacKey).update("refresh-token").update(Buffer.of(0)).update(tokens[pick(i)]!).digest("base64url")
-)
+await timePlain("raw: HMAC-SHA256 of the token (Hmac.digest)", (i) => refreshDigest(tokens[pick(i)]!))
 await timePlain("raw: better-sqlite3 lookup", (i) => query.get(digests[pick(i)], Date.now()))
 await timePlain("raw: node:crypto Ed25519 sign (JWT-sized)", () => sign(null, Buffer.alloc(300, 97), nodeKey))
 await timePlain("raw: jose SignJWT EdDSA (baseline)", () =>
@@ -111,7 +110,6 @@ for (const tracing of [true, false]) {
         WHERE r.token_hash = ${digests[pick(i)]!} AND r.revoked_at IS NULL AND r.expires_at > ${Date.now()}`.pipe(Effect.orDie),
     tracing
   )
-  await timeEffect("decodeRows(RefreshRow)(rows) (cached per schema)", () => decodeRows(RefreshRow)(sampleRows), tracing)
   await timeEffect("Schema parser built once, for comparison", () => hoisted(sampleRows), tracing)
   await timeEffect("payload decode (RefreshRequest)", (i) => Effect.orDie(decodePayload({ refreshToken: tokens[pick(i)] })), tracing)
   await timeEffect("IdTokens.issue", () => idTokens.issue({ sub: "u1", email: "user1@bench.test" }), tracing)

@@ -6,18 +6,19 @@
  */
 import { hash as argon2Hash } from "@node-rs/argon2"
 import Database from "better-sqlite3"
-import { Effect, Layer, Redacted } from "effect"
-import { createHash, createHmac, randomBytes } from "node:crypto"
+import { Effect, Layer } from "effect"
+import { createHash, randomBytes } from "node:crypto"
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
-import { deriveKey, generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.js"
+import { generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.js"
 import { owaspPasswordCost } from "../../src/Crypto/Passwords.js"
 import { generateSigningJwk } from "../../src/Crypto/SigningKey.js"
 import { layerDatabase } from "../../src/Server/Store/Database.js"
-import { createPostgresDatabase, dropPostgresDatabase } from "../../test/support/Stores.js"
+import { createPostgresDatabase, dropPostgresDatabase } from "./PostgresDatabases.js"
 import { root } from "./Processes.js"
+import { refreshDigester } from "./RefreshTokens.js"
 
 /** The keys every server of a run (Rampart and baselines) is started with. */
 export interface BenchKeys {
@@ -27,14 +28,6 @@ export interface BenchKeys {
 
 /** New keys for a run. */
 export const makeKeys = (): BenchKeys => ({ secretKey: generateMasterKeyBase64(), signingKey: generateSigningJwk() })
-
-/** Rampart's stored form of a refresh token: HMAC under the HKDF "hmac" key (src/Crypto/Hmac.ts). */
-export const refreshDigest = (keys: BenchKeys, token: string): string =>
-  createHmac("sha256", deriveKey(Redacted.make(new Uint8Array(Buffer.from(keys.secretKey, "base64"))), "hmac"))
-    .update("refresh-token", "utf8")
-    .update(Buffer.of(0))
-    .update(token, "utf8")
-    .digest("base64url")
 
 /** The password of every seeded user. */
 export const seededPassword = "bench password 1"
@@ -100,7 +93,8 @@ export const seed = async (store: BenchStore, keys: BenchKeys, users: number, re
   if (realTokens > users) throw new Error("seed: more real tokens than users")
   const now = Date.now()
   const tokens = Array.from({ length: realTokens }, () => randomBytes(32).toString("base64url"))
-  const real = tokens.map((token, i) => [refreshDigest(keys, token), seededUserId(i + 1)] as const)
+  const digest = refreshDigester(keys.secretKey)
+  const real = tokens.map((token, i) => [digest(token), seededUserId(i + 1)] as const)
   if (store.kind === "sqlite") {
     const db = new Database(store.url.slice("sqlite:".length))
     // Bulk load without a journal and with a large page cache (random index keys), then back to WAL.
@@ -175,6 +169,7 @@ export const seededSqlite = async (users: number, realTokens: number, phc: strin
   const key = createHash("sha256")
     .update(readFileSync(join(root, "src/Server/Store/Migrations.ts")))
     .update(readFileSync(join(root, "bench/lib/Store.ts")))
+    .update(readFileSync(join(root, "bench/lib/RefreshTokens.ts")))
     .update(`${users}/${realTokens}`)
     .digest("hex")
     .slice(0, 16)

@@ -9,11 +9,12 @@
  *
  * Environment: `RAMPART_URL` (default http://127.0.0.1:8080), `RAMPART_PARTNER_EMAIL`,
  * `RAMPART_PARTNER_PASSWORD`, `RAMPART_CLIENT_ID`, `RAMPART_CLIENT_SECRET`, `RAMPART_TOTP_SECRET`
- * and optionally `RAMPART_EXPIRES_IN` (1..3600 seconds). Secrets stay `Redacted` until sent.
+ * and optionally `RAMPART_EXPIRES_IN` (1..3600 seconds). Secrets stay `Redacted` until sent. The
+ * request goes through the typed `AuthClient` over fetch, which never repeats a partner login.
  */
-import { FetchHttpClient, HttpApiClient } from "@effect/platform"
+import { FetchHttpClient } from "@effect/platform"
 import { Clock, Config, Console, Duration, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
-import { RampartApi } from "../Api/RampartApi.js"
+import { AuthClient } from "../Client/AuthClient.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
 import { describeConfigError, oneLine } from "../Server/StartFailure.js"
 import { totpAt } from "../Totp.js"
@@ -99,7 +100,7 @@ const causeOf = (error: unknown): string => {
 export const partnerLogin: Effect.Effect<void, CliError> = Effect.gen(function* () {
   const settings = yield* Effect.mapError(partnerLoginSettings, (error) => new CliError({ message: describeConfigError(error) }))
   const first = yield* securityCode(settings.totpSecret)
-  const client = yield* HttpApiClient.make(RampartApi, { baseUrl: settings.url })
+  const client = yield* Effect.provide(AuthClient, AuthClient.layerWithHttpClient({ baseUrl: settings.url }))
   const login = (security_code: string) =>
     Effect.flatMap(
       makeRequest({

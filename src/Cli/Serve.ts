@@ -1,14 +1,11 @@
 /**
- * What `rampart serve` runs: the reference server as `src/Server/main.ts` launches it (`layerServer`
- * plus the sandbox demo seeding), over `ServerConfig` read from the environment with the command's
- * flags laid over it. Loaded only when `serve` runs, so the other commands start faster.
+ * What `rampart serve` runs: the reference server as `src/Server/main.ts` launches it (the same
+ * `launchServer`, with the sandbox demo seeding), over `ServerConfig` read from the environment with
+ * the command's flags laid over it. Loaded only when `serve` runs, so the other commands start faster.
  */
-import { ConfigProvider, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { ConfigProvider, Effect, Layer, Option } from "effect"
 import { serverSettings, ServerConfig } from "../Server/Config.js"
-import { seedAndPrintDemo } from "../Server/Demo.js"
-import { layerServer } from "../Server/Http.js"
-import { layerServices } from "../Server/Layers.js"
-import { describeStartFailure } from "../Server/StartFailure.js"
+import { launchServer } from "../Server/Server.js"
 import { CliError } from "./CliError.js"
 import type { ServeFlags } from "./ServeCommand.js"
 
@@ -31,21 +28,11 @@ export const serveConfigProvider = (flags: ServeFlags): ConfigProvider.ConfigPro
 export const layerServeConfig = (flags: ServeFlags) =>
   Layer.effect(ServerConfig, Effect.withConfigProvider(serverSettings, serveConfigProvider(flags)))
 
-/** Seeds and prints the sandbox demo accounts once the services are up (as `src/Server/main.ts`). */
-const layerDemo = Layer.effectDiscard(
-  Effect.flatMap(ServerConfig, (config) => (config.mode === "sandbox" ? seedAndPrintDemo : Effect.void))
-).pipe(Layer.provide(layerServices))
-
-/** Why the server did not start, on one line. */
-const startFailure = (error: unknown): CliError => new CliError({ message: `the server did not start: ${describeStartFailure(error)}` })
-
 /**
  * Runs the server until interrupted (SIGINT / SIGTERM). A failure to start (bad configuration,
  * missing production key, unreachable store, port in use) is one `CliError`; defects are logged whole.
  */
 export const serve = (flags: ServeFlags): Effect.Effect<never, CliError> =>
-  Layer.launch(Layer.mergeAll(layerServer, layerDemo).pipe(Layer.provide(layerServeConfig(flags)))).pipe(
-    Effect.tapDefect((cause) => Effect.logError("Rampart failed to start", cause)),
-    Logger.withMinimumLogLevel(LogLevel.Info),
-    Effect.mapError(startFailure)
+  launchServer({ config: layerServeConfig(flags), listen: "configured", demo: true }).pipe(
+    Effect.mapError((failure) => new CliError({ message: failure.message }))
   )

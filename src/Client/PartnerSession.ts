@@ -1,24 +1,24 @@
 /**
  * A long-lived KriptoAPI partner session: logs in with email, password, client credentials and a
- * TOTP `security_code`, logs in again before `expires_in` runs out, and logs out when its scope
- * closes.
+ * TOTP `security_code`, renews by logging in again, and logs out when its scope closes. Everything
+ * else (one shared renewal for all callers, renewing before expiry in the background and lazily,
+ * `withAuth`, the 403-retrying `httpClient`) is `TokenKeeper`'s.
  *
  * - Every secret (password, client secret, TOTP secret) stays `Redacted` until it is sent or used.
  * - The `security_code` is made by the `Totp` service at `Clock` time. The session remembers the
  *   last TOTP step it sent a code from and never sends a second code from that step or an earlier
  *   one (the server refuses it, RFC 6238 §5.2): when a new login falls in the same step, it sleeps
  *   (on `Clock`) until the next step begins.
- * - The session is renewed `margin` (60 s by default, at most half the session) before `expires_in`
- *   runs out, counted from the moment the login request left: proactively in a background fiber and
- *   lazily by any caller that finds it due; renewals are single-flight (see `TokenKeeper`). The
- *   superseded access token is left to expire (within the margin) rather than logged out, so calls
- *   still under way with it are not refused.
- * - A call refused with `AuthError` (403) is sent once more after a new login.
+ * - The session lives `expires_in` from when the login request left; it is renewed `renewMargin`
+ *   (60 s by default) before that runs out. The superseded access token is left to expire (within
+ *   the margin) rather than logged out, so calls still under way with it are not refused.
+ * - Background logins stop at refused credentials (they count towards the client's lockout) and
+ *   wait out `AttemptsExhausted`'s `retryAfterSeconds`.
  * - On scope close: the background fiber stops, then `POST /api/v1/partners/auth/logout` revokes
  *   the current access token (a failure is logged, not raised).
  */
 import { HttpApiClient, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Option, type ParseResult, Predicate, Redacted, Ref } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, type ParseResult, Redacted, Ref } from "effect"
 import type { Scope } from "effect"
 import { RampartApi } from "../Api/RampartApi.js"
 import type { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
@@ -70,18 +70,13 @@ export const DEFAULT_RENEW_MARGIN: Duration.Duration = Duration.seconds(60)
 /** The TOTP period of partner security codes (Google Authenticator's 30 s). */
 const PERIOD_MS = 30_000
 
-const isAuthError = (error: unknown): boolean => Predicate.isTagged(error, "AuthError")
-
 /** Logs in and keeps the session alive until the scope closes, then logs out. */
 const make = (
   options: PartnerSessionOptions
 ): Effect.Effect<PartnerSessionService, PartnerSessionError, AuthClient | Totp | Scope.Scope> =>
   Effect.gen(function*() {
-    const client = yield* AuthClient
+    const { baseUrl, httpClient } = yield* AuthClient
     const totp = yield* Totp
-    const base = client.httpClient
-    const baseUrl = client.baseUrl
-    const marginMs = Duration.toMillis(options.renewMargin ?? DEFAULT_RENEW_MARGIN)
     /** The last TOTP step a code was sent from; only touched inside a (single-flight) login. */
     const lastStep = yield* Ref.make(Option.none<number>())
 
@@ -108,11 +103,11 @@ const make = (
     const partnersWith = (token: Redacted.Redacted<string>) =>
       HttpApiClient.group(RampartApi, {
         group: "partners",
-        httpClient: base.pipe(HttpClient.mapRequest(HttpClientRequest.bearerToken(token))),
+        httpClient: httpClient.pipe(HttpClient.mapRequest(HttpClientRequest.bearerToken(token))),
         baseUrl
       })
 
-    const partners = yield* HttpApiClient.group(RampartApi, { group: "partners", httpClient: base, baseUrl })
+    const partners = yield* HttpApiClient.group(RampartApi, { group: "partners", httpClient, baseUrl })
 
     const login = Effect.gen(function*() {
       const code = yield* nextCode
@@ -127,51 +122,24 @@ const make = (
         ...(options.expiresIn !== undefined ? { expires_in: options.expiresIn } : {})
       }, true)
       const response = yield* partners.login({ payload })
-      const lifetimeMs = response.expires_in * 1000
-      return {
-        value: Redacted.make(response.access_token),
-        renewAt: sentAt + lifetimeMs - Math.min(marginMs, lifetimeMs / 2)
-      }
+      return { value: { token: Redacted.make(response.access_token) }, sentAt, lifetime: Duration.seconds(response.expires_in) }
     }).pipe(traced("PartnerSession.login"))
 
-    const keeper = yield* makeTokenKeeper<Redacted.Redacted<string>, PartnerSessionError>({
+    const keeper = yield* makeTokenKeeper({
       name: "PartnerSession",
       acquire: () => login,
+      margin: options.renewMargin ?? DEFAULT_RENEW_MARGIN,
+      httpClient,
       // Refused credentials count towards the client's lockout: repeating them can only lock it.
       isFatal: (error) =>
         error._tag === "AuthError" || error._tag === "HttpApiDecodeError" || error._tag === "TotpFormatError",
       retryAfter: (error) =>
         error._tag === "AttemptsExhausted" ? Option.some(Duration.seconds(error.retryAfterSeconds)) : Option.none(),
-      release: (token) =>
+      release: ({ token }) =>
         Effect.flatMap(partnersWith(token), (authed) => authed.logout()).pipe(traced("PartnerSession.logout"))
     })
 
-    const withAuth = <A, E, R>(
-      f: (accessToken: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E | PartnerSessionError, R> =>
-      Effect.flatMap(keeper.current, (current) =>
-        f(current.value).pipe(
-          Effect.catchIf(isAuthError, () => Effect.flatMap(keeper.renew(current.generation), (next) => f(next.value)))
-        ))
-
-    const httpClient = HttpClient.makeWith(
-      (request: Effect.Effect<HttpClientRequest.HttpClientRequest, HttpClientError.HttpClientError | PartnerSessionError>) =>
-        Effect.flatMap(request, (request) =>
-          Effect.gen(function*() {
-            const current = yield* keeper.current
-            const first = yield* base.execute(HttpClientRequest.bearerToken(request, current.value))
-            if (first.status !== 403) return first
-            const next = yield* keeper.renew(current.generation)
-            return yield* base.execute(HttpClientRequest.bearerToken(request, next.value))
-          })),
-      Effect.succeed
-    )
-
-    return {
-      accessToken: Effect.map(keeper.current, (current) => current.value),
-      withAuth,
-      httpClient
-    } satisfies PartnerSessionService
+    return { accessToken: keeper.token, withAuth: keeper.withAuth, httpClient: keeper.httpClient } satisfies PartnerSessionService
   })
 
 /** A KriptoAPI partner session as a service: `PartnerSession.make(options)` (scoped) or `.layer(options)`. */

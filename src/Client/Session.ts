@@ -1,27 +1,24 @@
 /**
- * A long-lived Criptan session: logs in with email and password, keeps the idToken fresh and
- * authenticates calls with it.
+ * A long-lived Criptan session: logs in with email and password and renews its idToken with the
+ * refresh token. Everything else (one shared renewal for all callers, renewing before expiry in the
+ * background and lazily, `withAuth`, the 403-retrying `httpClient`, stopping with the `Scope`) is
+ * `TokenKeeper`'s.
  *
- * - Credentials stay `Redacted`; tokens are held in a `SynchronizedRef` (see `TokenKeeper`), so two
- *   refreshes never run at once and concurrent callers that find the token stale share one refresh.
- * - The idToken's `exp` and `iat` are read from its payload with Schema. It is refreshed `margin`
- *   (60 s by default, at most half its lifetime) before it expires: proactively by a background
- *   fiber sleeping on Effect's `Clock`, and lazily by any call that finds it due. The lifetime
- *   `exp − iat` is measured on the server's clock and counted from the moment the login or refresh
- *   request left on ours, so a skew between the two clocks never makes the session refresh early
- *   in a loop or late; with agreeing clocks the refresh happens at `exp − margin` or a little before.
- * - A call refused with `AuthError` (403) is sent once more after a refresh; when the refresh token
- *   is refused, the session logs in again with the password.
- * - The background work stops when the session's `Scope` closes.
+ * - Credentials stay `Redacted`; `device` is sent as `User-Agent` on every request.
+ * - The idToken lives `exp − iat`, both read from its payload with Schema: measured on the server's
+ *   clock, so a skew between the two clocks does not matter. It is renewed `refreshMargin` (60 s by
+ *   default) before that runs out.
+ * - When the refresh token is refused, the session logs in again with the password.
+ * - `otp` is the typed OTP group of the contract, authenticated with the idToken.
  */
 import { HttpApiClient, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Option, ParseResult, Predicate, Redacted, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, ParseResult, Redacted, Schema } from "effect"
 import type { Scope } from "effect"
 import { RampartApi } from "../Api/RampartApi.js"
 import { LoginRequest, type LoginResponse, RefreshRequest } from "../Domain/Credentials.js"
 import type { AuthError } from "../Domain/Errors.js"
 import { AuthClient, type RampartApiError, type RampartGroups } from "./AuthClient.js"
-import { makeTokenKeeper, type TokenKeeper } from "./TokenKeeper.js"
+import { type Bearer, makeTokenKeeper } from "./TokenKeeper.js"
 import { traced } from "../Spans.js"
 
 /** How to open a `Session`. */
@@ -90,34 +87,28 @@ export const IdTokenTimesFromJwt = Schema.compose(
 
 const decodeTimes = Schema.decode(IdTokenTimesFromJwt)
 
-interface Tokens {
-  readonly idToken: Redacted.Redacted<string>
+/** The idToken (`token`) and the refresh token that renews it. */
+interface Tokens extends Bearer {
   readonly refreshToken: Redacted.Redacted<string>
 }
-
-const isAuthError = (error: unknown): boolean => Predicate.isTagged(error, "AuthError")
 
 /** Logs in and keeps the session fresh until the scope closes. */
 const make = (options: SessionOptions): Effect.Effect<SessionService, SessionError, AuthClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const client = yield* AuthClient
-    const baseUrl = client.baseUrl
+    const { baseUrl, httpClient } = yield* AuthClient
     const device = options.device
-    const base = device === undefined
-      ? client.httpClient
-      : client.httpClient.pipe(HttpClient.mapRequest(HttpClientRequest.setHeader("user-agent", device)))
-    const auth = yield* HttpApiClient.group(RampartApi, { group: "auth", httpClient: base, baseUrl })
-    const marginMs = Duration.toMillis(options.refreshMargin ?? DEFAULT_REFRESH_MARGIN)
+    const transport = device === undefined
+      ? httpClient
+      : httpClient.pipe(HttpClient.mapRequest(HttpClientRequest.setHeader("user-agent", device)))
+    const auth = yield* HttpApiClient.group(RampartApi, { group: "auth", httpClient: transport, baseUrl })
 
-    /** The lease of a fresh idToken obtained by a request sent at `sentAt` (local millis). */
-    const lease = (idToken: string, refreshToken: Redacted.Redacted<string>, sentAt: number) =>
-      Effect.map(decodeTimes(idToken), ({ exp, iat }) => {
-        const lifetimeMs = (exp - iat) * 1000
-        return {
-          value: { idToken: Redacted.make(idToken), refreshToken },
-          renewAt: sentAt + lifetimeMs - Math.min(marginMs, lifetimeMs / 2)
-        }
-      })
+    /** The tokens of an answer to a request sent at `sentAt`, living as long as the idToken says. */
+    const acquired = (idToken: string, refreshToken: Redacted.Redacted<string>, sentAt: number) =>
+      Effect.map(decodeTimes(idToken), ({ exp, iat }) => ({
+        value: { token: Redacted.make(idToken), refreshToken },
+        sentAt,
+        lifetime: Duration.seconds(exp - iat)
+      }))
 
     const login = Effect.gen(function*() {
       const sentAt = yield* Clock.currentTimeMillis
@@ -125,57 +116,36 @@ const make = (options: SessionOptions): Effect.Effect<SessionService, SessionErr
       const response: LoginResponse = yield* auth.login({
         payload: new LoginRequest({ email: options.email, password: options.password }, true)
       })
-      return yield* lease(response.idToken, Redacted.make(response.refreshToken), sentAt)
+      return yield* acquired(response.idToken, Redacted.make(response.refreshToken), sentAt)
     }).pipe(traced("Session.login"))
 
     const refresh = (tokens: Tokens) =>
       Effect.gen(function*() {
         const sentAt = yield* Clock.currentTimeMillis
         const response = yield* auth.refresh({ payload: new RefreshRequest({ refreshToken: tokens.refreshToken }, true) })
-        return yield* lease(response.idToken, tokens.refreshToken, sentAt)
+        return yield* acquired(response.idToken, tokens.refreshToken, sentAt)
       }).pipe(
         traced("Session.refresh"),
         Effect.catchTag("AuthError", () =>
           Effect.zipRight(Effect.logInfo("Session: refresh token refused; logging in again"), login))
       )
 
-    const keeper: TokenKeeper<Tokens, SessionError> = yield* makeTokenKeeper<Tokens, SessionError>({
+    const keeper = yield* makeTokenKeeper<Tokens, SessionError>({
       name: "Session",
       acquire: Option.match({ onNone: () => login, onSome: refresh }),
+      margin: options.refreshMargin ?? DEFAULT_REFRESH_MARGIN,
+      httpClient: transport,
       // Refused credentials and refused requests do not get better by repeating them.
       isFatal: (error) => error._tag === "AuthError" || error._tag === "HttpApiDecodeError"
     })
-
-    const withAuth = <A, E, R>(
-      f: (idToken: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E | SessionError, R> =>
-      Effect.flatMap(keeper.current, (current) =>
-        f(current.value.idToken).pipe(
-          Effect.catchIf(isAuthError, () => Effect.flatMap(keeper.renew(current.generation), (next) => f(next.value.idToken)))
-        ))
-
-    /** Sends with the current idToken; on 403 (the contract's only 403 is `AuthError`) refreshes and sends once more. */
-    const httpClient = HttpClient.makeWith(
-      (request: Effect.Effect<HttpClientRequest.HttpClientRequest, HttpClientError.HttpClientError | SessionError>) =>
-        Effect.flatMap(request, (request) =>
-          Effect.gen(function*() {
-            const current = yield* keeper.current
-            const first = yield* base.execute(HttpClientRequest.bearerToken(request, current.value.idToken))
-            if (first.status !== 403) return first
-            const next = yield* keeper.renew(current.generation)
-            return yield* base.execute(HttpClientRequest.bearerToken(request, next.value.idToken))
-          })),
-      Effect.succeed
-    )
-
-    const otp: SessionOtpClient = yield* HttpApiClient.group(RampartApi, { group: "otp", httpClient, baseUrl })
+    const otp: SessionOtpClient = yield* HttpApiClient.group(RampartApi, { group: "otp", httpClient: keeper.httpClient, baseUrl })
 
     return {
-      idToken: Effect.map(keeper.current, (current) => current.value.idToken),
-      refresh: Effect.flatMap(keeper.peek, (current) => keeper.renew(current.generation)).pipe(Effect.asVoid),
+      idToken: keeper.token,
+      refresh: keeper.refresh,
       otp,
-      httpClient,
-      withAuth
+      httpClient: keeper.httpClient,
+      withAuth: keeper.withAuth
     } satisfies SessionService
   })
 

@@ -34,13 +34,6 @@ export const secondsUntil = (until: number, now: number): number => Math.max(0, 
 export const lockRemaining = (lockedUntil: number | null, now: number): number | undefined =>
   lockedUntil !== null && lockedUntil > now ? secondsUntil(lockedUntil, now) : undefined
 
-/** The counter after one more failure: at the threshold it resets and the lock starts. */
-export const afterFailure = (
-  failures: number,
-  now: number
-): { readonly failures: number; readonly lockedUntil: number | null } =>
-  failures + 1 >= Limits.lockThreshold ? { failures: 0, lockedUntil: now + Limits.lockMs } : { failures: failures + 1, lockedUntil: null }
-
 /**
  * May a code be sent now on a channel whose recent send times (ms, any order) are given?
  * Returns `undefined` when it may, else the seconds to wait: the later of the 60 s spacing and the

@@ -5,7 +5,7 @@
  * credentials; an account of that email with other credentials is left alone and its credentials
  * are not printed (a line says why).
  */
-import { Console, Effect, Either, Option, Redacted } from "effect"
+import { Console, Effect, Either, Layer, Option, Redacted } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"
@@ -119,3 +119,8 @@ export const seedAndPrintDemo = Effect.gen(function* () {
     ].join("\n")
   )
 })
+
+/** Seeds and prints the demo accounts once the services are up, in sandbox mode only. */
+export const layerDemo = Layer.effectDiscard(
+  Effect.flatMap(ServerConfig, (config) => (config.mode === "sandbox" ? seedAndPrintDemo : Effect.void))
+)

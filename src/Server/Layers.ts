@@ -20,6 +20,7 @@ import { OtpMethods } from "./Otp/OtpMethods.js"
 import { Partners } from "./Partners/Partners.js"
 import { Sandbox } from "./Sandbox/Sandbox.js"
 import { layerDatabase } from "./Store/Database.js"
+import { StoreHealth } from "./Store/StoreHealth.js"
 import { UsersRepo } from "./Users/UsersRepo.js"
 
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
@@ -67,5 +68,6 @@ export const layerServices = Layer.mergeAll(
   OtpChallenges.Default,
   Partners.Default,
   Sandbox.Default,
-  UsersRepo.Default
+  UsersRepo.Default,
+  StoreHealth.Default
 ).pipe(Layer.provideMerge(layerOtpSender), Layer.provideMerge(layerCrypto), Layer.provideMerge(layerStore))

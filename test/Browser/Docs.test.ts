@@ -96,7 +96,7 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /docs in headless Chromium", () => {
   })
 
   // SPEC: "/docs ... served offline — no CDN". Scalar injects @font-face rules loading fonts from
-  // https://fonts.scalar.com unless its config says `withDefaultFonts: false` (src/Server/Http.ts).
+  // https://fonts.scalar.com unless its config says `withDefaultFonts: false` (src/Server/Http/Routes.ts).
   it("rendered styles load nothing from another origin (fonts included)", () => {
     const styles = [...dom.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)].map((match) => match[1]!).join("\n")
     expect(foreign(styles.matchAll(/url\(\s*["']?(https?:\/\/[^)"']+)/gi))).toEqual([])

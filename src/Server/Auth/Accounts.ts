@@ -3,35 +3,31 @@
  * failures for 15 minutes, indistinguishable refusals), refresh the idToken with an opaque refresh
  * token stored only as an HMAC.
  */
-import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, Redacted, Schema } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
 import { IdTokens } from "../../Crypto/IdTokens.js"
 import { Passwords } from "../../Crypto/Passwords.js"
 import { RandomTokens } from "../../Crypto/RandomTokens.js"
 import { LoginResponse, RefreshResponse } from "../../Domain/Credentials.js"
+import { normaliseEmail } from "../../Domain/Email.js"
 import { AlreadyConfigured, AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { Limits, lockRemaining } from "../../Domain/Policy.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
-import { decodeRows } from "../Store/Rows.js"
+import { REFRESH_TOKEN_PURPOSE, RefreshTokensRepo } from "./RefreshTokensRepo.js"
 import { traced } from "../../Spans.js"
 
 /** The HMAC purpose label of stored refresh tokens. */
-const REFRESH_PURPOSE = "refresh-token"
 
 /** The one refusal of a login, whatever went wrong (unknown email, wrong password, lock, blocked). */
 export const loginRefused = () => new AuthError({ message: "Invalid email or password" })
 
-/** Emails are compared case-insensitively: stored trimmed and lower-cased. */
-export const normaliseEmail = (email: string) => email.trim().toLowerCase()
-
 /** Users, password logins and refresh tokens. */
 export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Accounts", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
     const users = yield* UsersRepo
+    const refreshTokens = yield* RefreshTokensRepo
     const passwords = yield* Passwords
     const idTokens = yield* IdTokens
     const random = yield* RandomTokens
@@ -79,26 +75,21 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         const recorded = yield* users.recordLogin(user.id, now, device?.slice(0, Limits.deviceMaxLength) ?? null, rehash)
         if (!recorded) return yield* loginRefused()
         const refreshToken = yield* random.token()
-        yield* sql`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
-                   VALUES (${hmac.digest(REFRESH_PURPOSE, refreshToken)}, ${user.id}, ${now},
-                           ${now + Limits.refreshTokenTtlMs})`
+        yield* refreshTokens.insert({
+          tokenHash: hmac.digest(REFRESH_TOKEN_PURPOSE, refreshToken),
+          userId: user.id,
+          now,
+          expiresAt: now + Limits.refreshTokenTtlMs
+        })
         const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
         return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken) })
       }).pipe(traced("Accounts.login"))
-
-    const RefreshRow = Schema.Struct({ user_id: Schema.String, email: Schema.String, status: Schema.String })
 
     /** A new idToken for a live refresh token of an ACTIVE user; `AuthError` otherwise. */
     const refresh = (refreshToken: Redacted.Redacted<string>) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const rows = yield* sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r
-            JOIN users u ON u.id = r.user_id
-            WHERE r.token_hash = ${hmac.digest(REFRESH_PURPOSE, refreshToken)}
-              AND r.revoked_at IS NULL AND r.expires_at > ${now}`.pipe(
-          Effect.flatMap(decodeRows(RefreshRow))
-        )
-        const row = rows[0]
+        const row = Option.getOrUndefined(yield* refreshTokens.findLive(hmac.digest(REFRESH_TOKEN_PURPOSE, refreshToken), now))
         if (row === undefined || row.status !== "ACTIVE") {
           return yield* new AuthError({ message: "Invalid refresh token" })
         }
@@ -111,6 +102,6 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
 
     return { createUser, authenticate, login, refresh, profile }
   }),
-  dependencies: [UsersRepo.Default]
+  dependencies: [UsersRepo.Default, RefreshTokensRepo.Default]
 }) {}
 

@@ -4,11 +4,11 @@
  * `{ channel, to, code }` as JSON (an SMS / email gateway in production).
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { SqlClient } from "@effect/sql"
 import { Clock, Context, Data, Effect, Layer, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import type { OtpDeliveryChannel } from "../../Domain/Otp.js"
+import { OutboxRepo } from "./OutboxRepo.js"
 
 /** One code to deliver. */
 export interface OtpMessage {
@@ -33,19 +33,18 @@ export const outboxAad = (to: string) => `outbox:${to}`
 export const layerOutboxSender = Layer.effect(
   OtpSender,
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const outbox = yield* OutboxRepo
     const box = yield* SecretBox
     return {
       send: (message) =>
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
           const sealed = yield* box.seal(message.code, outboxAad(message.to))
-          yield* sql`INSERT INTO outbox (id, channel, destination, sealed_code, sent_at)
-                     VALUES (${randomUUID()}, ${message.channel}, ${message.to}, ${sealed}, ${now})`
+          yield* outbox.insert({ id: randomUUID(), channel: message.channel, destination: message.to, sealedCode: sealed, sentAt: now })
         }).pipe(Effect.mapError((cause) => new DeliveryError({ message: "outbox write failed", cause })))
     }
   })
-)
+).pipe(Layer.provide(OutboxRepo.Default))
 
 /** Production delivery: POSTs `{ channel, to, code }` to `url`; any non-2xx answer is a failure. */
 export const layerWebhookSender = (url: string) =>

@@ -1,7 +1,7 @@
 /**
  * Requesting a code on a channel (`GET /auth/otp/code`) and verifying a channel with the code in
  * `x-otp` (`POST /auth/otp/code`): EMAIL and SMS consume the code last sent, TOTP validates the
- * secret. Every check runs under the account-wide attempt budget.
+ * secret. Every check runs under the account-wide verification budget.
  */
 import { Effect } from "effect"
 import { AlreadyConfigured, MethodNotAllowed, NotConfigured } from "../../Domain/Errors.js"
@@ -10,9 +10,9 @@ import type { OtpChannel } from "../../Domain/Otp.js"
 import { Clock } from "effect"
 import { transact } from "../Store/Transaction.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
-import { Attempts } from "./Attempts.js"
 import { OtpCodes } from "./OtpCodes.js"
-import { UserTotp } from "./UserTotp.js"
+import { hasTotpSecret, UserTotp } from "./UserTotp.js"
+import { VerificationBudget } from "./VerificationBudget.js"
 import { traced } from "../../Spans.js"
 
 /** Code requests and channel verification. */
@@ -21,7 +21,7 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
     const users = yield* UsersRepo
     const codes = yield* OtpCodes
     const userTotp = yield* UserTotp
-    const attempts = yield* Attempts
+    const budget = yield* VerificationBudget
 
     /** Sends a code by EMAIL (to the account email) or SMS (to the phone on file). */
     const request = (userId: UserId, method: OtpChannel) =>
@@ -47,19 +47,19 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
           switch (channel) {
             case "EMAIL": {
               if (user.email_verified_at !== null) return yield* already
-              yield* attempts.budgeted(user, codes.consume(user, "EMAIL", user.email, code))
+              yield* budget.budgeted(user, codes.consume(user, "EMAIL", user.email, code))
               break
             }
             case "SMS": {
               if (user.phone === null) return yield* new NotConfigured({ message: "No phone number is configured" })
               if (user.phone_verified_at !== null) return yield* already
-              yield* attempts.budgeted(user, codes.consume(user, "SMS", user.phone, code))
+              yield* budget.budgeted(user, codes.consume(user, "SMS", user.phone, code))
               break
             }
             case "TOTP": {
-              if (user.totp_secret === null) return yield* new NotConfigured({ message: "No TOTP secret is configured" })
+              if (!hasTotpSecret(user)) return yield* new NotConfigured({ message: "No TOTP secret is configured" })
               if (user.totp_verified_at !== null) return yield* already
-              yield* attempts.budgeted(user, Effect.catchTag(userTotp.verify(user, code), "NotConfigured", Effect.die))
+              yield* budget.budgeted(user, userTotp.verify(user, code))
               break
             }
           }
@@ -70,5 +70,5 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
 
     return { request, verify }
   }),
-  dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, Attempts.Default]
+  dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, VerificationBudget.Default]
 }) {}

@@ -3,8 +3,7 @@
  * spaced 60 s and at most 5 an hour per channel) and verify (single use, 5 tries per code, under
  * the account-wide budget).
  */
-import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, Redacted, Schema } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
 import { RandomTokens } from "../../Crypto/RandomTokens.js"
@@ -14,37 +13,24 @@ import { OtpCodeStatus } from "../../Domain/Otp.js"
 import { codeIsLive, Limits, resendWait } from "../../Domain/Policy.js"
 import { type UserRow } from "../Users/UsersRepo.js"
 import { OtpSender } from "./Delivery.js"
-import { decodeRows, Millis } from "../Store/Rows.js"
+import { OtpCodesRepo } from "./OtpCodesRepo.js"
 import { traced } from "../../Spans.js"
 
 /** The HMAC purpose label of stored OTP codes. */
 const CODE_PURPOSE = "otp-code"
 
-const CodeRow = Schema.Struct({
-  id: Schema.String,
-  destination: Schema.String,
-  code_hash: Schema.String,
-  valid_until: Millis,
-  attempts: Millis,
-  consumed_at: Schema.NullOr(Millis)
-})
-
 /** Issues and verifies delivered codes; callers hold the user's row lock (a transaction). */
 export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCodes", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const repo = yield* OtpCodesRepo
     const hmac = yield* Hmac
     const random = yield* RandomTokens
     const sender = yield* OtpSender
 
-    const CreatedAtRow = Schema.Struct({ created_at: Millis })
-
     /** Seconds to wait before another send on this channel, or none. */
     const throttle = (userId: string, channel: OtpDeliveryChannel, now: number) =>
-      sql`SELECT created_at FROM otp_codes
-          WHERE user_id = ${userId} AND channel = ${channel} AND created_at > ${now - Limits.sendWindowMs}`.pipe(
-        Effect.flatMap(decodeRows(CreatedAtRow)),
-        Effect.map((rows) => Option.fromNullable(resendWait(rows.map((r) => r.created_at), now)))
+      Effect.map(repo.sendTimesSince(userId, channel, now - Limits.sendWindowMs), (sent) =>
+        Option.fromNullable(resendWait(sent, now))
       )
 
     /** Sends a new code to `destination`, or fails with `AttemptsExhausted` when sends are throttled. */
@@ -60,9 +46,15 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
         }
         const code = yield* random.otpCode()
         const validUntil = now + Limits.codeTtlMs
-        yield* sql`INSERT INTO otp_codes (id, user_id, channel, destination, code_hash, created_at, valid_until)
-                   VALUES (${randomUUID()}, ${user.id}, ${channel}, ${destination},
-                           ${hmac.digest(CODE_PURPOSE, code)}, ${now}, ${validUntil})`
+        yield* repo.insert({
+          id: randomUUID(),
+          userId: user.id,
+          channel,
+          destination,
+          codeHash: hmac.digest(CODE_PURPOSE, code),
+          now,
+          validUntil
+        })
         yield* Effect.orDie(sender.send({ channel, to: destination, code: Redacted.make(code) }))
         const validated = channel === "EMAIL" ? user.email_verified_at !== null : user.phone_verified_at !== null
         return new OtpCodeStatus({ validUntil: new Date(validUntil), channel, validated })
@@ -76,11 +68,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const invalid = new InvalidOtp({ message: "OTP is not valid" })
-        const rows = yield* sql`SELECT id, destination, code_hash, valid_until, attempts, consumed_at FROM otp_codes
-            WHERE user_id = ${user.id} AND channel = ${channel} ORDER BY created_at DESC LIMIT 1`.pipe(
-          Effect.flatMap(decodeRows(CodeRow))
-        )
-        const last = rows[0]
+        const last = Option.getOrUndefined(yield* repo.findLatest(user.id, channel))
         if (
           last === undefined ||
           last.destination !== destination ||
@@ -89,17 +77,13 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
           return yield* invalid
         }
         if (!hmac.equals(last.code_hash, hmac.digest(CODE_PURPOSE, code))) {
-          yield* sql`UPDATE otp_codes SET attempts = attempts + 1
-                     WHERE id = ${last.id} AND attempts < ${Limits.codeMaxAttempts}`
+          yield* repo.spendAttempt(last.id)
           return yield* invalid
         }
-        const consumed = yield* sql`UPDATE otp_codes SET consumed_at = ${now}
-            WHERE id = ${last.id} AND consumed_at IS NULL AND attempts < ${Limits.codeMaxAttempts}
-              AND valid_until > ${now}
-            RETURNING id`
-        if (consumed.length !== 1) return yield* invalid
+        if (!(yield* repo.consume(last.id, now))) return yield* invalid
       }).pipe(traced("OtpCodes.consume", { attributes: { channel } }))
 
     return { issue, consume }
-  })
+  }),
+  dependencies: [OtpCodesRepo.Default]
 }) {}

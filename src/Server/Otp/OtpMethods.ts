@@ -11,9 +11,9 @@ import { TotpEnrollment, TotpSecret } from "../../Domain/Profile.js"
 import { Totp } from "../../Totp.js"
 import { transact } from "../Store/Transaction.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
-import { Attempts } from "./Attempts.js"
 import { OtpCodes } from "./OtpCodes.js"
-import { totpAad, UserTotp } from "./UserTotp.js"
+import { hasTotpSecret, totpAad, UserTotp } from "./UserTotp.js"
+import { VerificationBudget } from "./VerificationBudget.js"
 import { traced } from "../../Spans.js"
 
 /** Adding, creating and deleting OTP methods. */
@@ -24,7 +24,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
     const box = yield* SecretBox
     const totp = yield* Totp
     const userTotp = yield* UserTotp
-    const attempts = yield* Attempts
+    const budget = yield* VerificationBudget
 
     /** Sets the E.164 phone (see `toE164`; replacing an unvalidated one) and sends it a code unless sends are throttled. */
     const addSms = (userId: UserId, e164: E164) =>
@@ -62,10 +62,10 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
       transact(
         Effect.gen(function* () {
           const user = yield* users.requireActive(userId, true)
-          if (user.totp_secret === null) {
+          if (!hasTotpSecret(user)) {
             return yield* new NotConfigured({ message: "User doesn't have a secret configured" })
           }
-          yield* attempts.budgeted(user, Effect.catchTag(userTotp.verify(user, code), "NotConfigured", Effect.die))
+          yield* budget.budgeted(user, userTotp.verify(user, code))
           yield* users.clearTotpSecret(user.id)
           return toProfile(yield* users.requireActive(userId))
         })
@@ -73,6 +73,6 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
 
     return { addSms, createTotp, deleteTotp }
   }),
-  dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, Attempts.Default]
+  dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, VerificationBudget.Default]
 }) {}
 

@@ -2,21 +2,21 @@
  * Sandbox conveniences: create users and partners without any real sign-up, and read the codes the
  * sandbox "delivered" to an email address or phone.
  */
-import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, Redacted, Schema } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import { Passwords } from "../../Crypto/Passwords.js"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import { AlreadyConfigured } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { OutboxMessage, PartnerCredentials } from "../../Domain/Sandbox.js"
 import { Totp } from "../../Totp.js"
-import { Accounts, normaliseEmail } from "../Auth/Accounts.js"
+import { normaliseEmail } from "../../Domain/Email.js"
+import { Accounts } from "../Auth/Accounts.js"
 import { outboxAad } from "../Otp/Delivery.js"
+import { OutboxRepo } from "../Otp/OutboxRepo.js"
 import { totpAad } from "../Otp/UserTotp.js"
 import { Partners } from "../Partners/Partners.js"
 import { transact } from "../Store/Transaction.js"
 import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
-import { decodeRows, Millis } from "../Store/Rows.js"
 import { traced } from "../../Spans.js"
 
 /** The credentials `demo.json` keeps for the demo partner, besides its email and password. */
@@ -29,17 +29,10 @@ export interface GivenPartnerCredentials {
 /** How an account named in `demo.json` stands in the current store after re-seeding. */
 export type SeedOutcome = "created" | "present"
 
-const OutboxRow = Schema.Struct({
-  channel: Schema.Literal("EMAIL", "SMS"),
-  destination: Schema.String,
-  sealed_code: Schema.String,
-  sent_at: Millis
-})
-
 /** The sandbox's account factory and outbox reader. */
 export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const outboxRepo = yield* OutboxRepo
     const accounts = yield* Accounts
     const partners = yield* Partners
     const users = yield* UsersRepo
@@ -109,7 +102,7 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
           yield* users.setValidatedTotpSecret(user.id, yield* box.seal(Redacted.make(given.totp_secret), totpAad(user.id)), now)
           if (!(yield* partners.restoreClient(user.id as UserId, given.client_id, clientSecret))) {
             // Taken since the check: undo the user, as a refusal commits.
-            yield* sql`DELETE FROM users WHERE id = ${user.id}`
+            yield* users.delete(user.id)
             return yield* new AlreadyConfigured({ message: `client_id ${given.client_id} belongs to another account in this store` })
           }
           return "created" satisfies SeedOutcome
@@ -139,10 +132,7 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
     const outbox = (to: string) =>
       Effect.gen(function* () {
         const destination = to.includes("@") ? normaliseEmail(to) : to.trim()
-        const rows = yield* sql`SELECT channel, destination, sealed_code, sent_at FROM outbox
-            WHERE destination = ${destination} ORDER BY sent_at DESC, id DESC LIMIT 100`.pipe(
-          Effect.flatMap(decodeRows(OutboxRow))
-        )
+        const rows = yield* outboxRepo.latestTo(destination)
         return yield* Effect.forEach(rows, (row) =>
           Effect.map(Effect.orDie(box.open(row.sealed_code, outboxAad(row.destination))), (code) =>
             new OutboxMessage({
@@ -157,5 +147,5 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
 
     return { createUser: accounts.createUser, createPartner, ensureUser, ensurePartner, outbox }
   }),
-  dependencies: [Accounts.Default, Partners.Default, UsersRepo.Default]
+  dependencies: [Accounts.Default, Partners.Default, UsersRepo.Default, OutboxRepo.Default]
 }) {}

@@ -1,9 +1,10 @@
 /**
- * The consecutive-failure counters with a lock (password login, OTP verification, partner clients),
- * and row locking for read-modify-write work: single SQL statements, so concurrent requests and
- * several server instances cannot lose an increment.
+ * The SQL of the consecutive-failure rule with a lock (password login, OTP verification, partner
+ * clients): each a single statement, so concurrent requests and several server instances cannot
+ * lose an increment. The repositories whose rows carry a counter (`UsersRepo`,
+ * `PartnerClientsRepo`) build these once and expose them as their own methods.
  */
-import { SqlClient } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { Limits } from "../../Domain/Policy.js"
 
@@ -16,33 +17,22 @@ export interface CounterColumns {
 }
 
 /**
- * One more failure for the row `id` (not while it is locked); at the threshold the count restarts
- * at zero and the lock starts for `Limits.lockMs`.
+ * The statements of one counter: `recordFailure` adds one failure to the row `id` (not while it is
+ * locked) and at `Limits.lockThreshold` restarts the count at zero and locks for `Limits.lockMs`;
+ * `resetFailures` clears the count after a success.
  */
-export const recordFailure = (columns: CounterColumns, id: string | number, now: number) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    const failures = sql(columns.failures)
-    const lockedUntil = sql(columns.lockedUntil)
-    return sql`UPDATE ${sql(columns.table)} SET
-        ${failures} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN 0 ELSE ${failures} + 1 END,
-        ${lockedUntil} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN ${now + Limits.lockMs} ELSE ${lockedUntil} END
-      WHERE ${sql(columns.key)} = ${id} AND (${lockedUntil} IS NULL OR ${lockedUntil} <= ${now})`
-  }).pipe(Effect.asVoid)
-
-/** Clears the counter of the row `id` after a success. */
-export const resetFailures = (columns: CounterColumns, id: string | number) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql`UPDATE ${sql(columns.table)} SET ${sql(columns.failures)} = 0
-        WHERE ${sql(columns.key)} = ${id} AND ${sql(columns.failures)} <> 0`
-  ).pipe(Effect.asVoid)
-
-/** `SELECT * FROM table WHERE key = id`, locking the row for the transaction on PostgreSQL when asked. */
-export const selectRow = (table: string, key: string, id: string | number, forUpdate: boolean) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    forUpdate
-      ? sql.onDialectOrElse({
-          pg: () => sql`SELECT * FROM ${sql(table)} WHERE ${sql(key)} = ${id} FOR UPDATE`,
-          orElse: () => sql`SELECT * FROM ${sql(table)} WHERE ${sql(key)} = ${id}`
-        })
-      : sql`SELECT * FROM ${sql(table)} WHERE ${sql(key)} = ${id}`
-  )
+export const failureCounter = (sql: SqlClient.SqlClient, columns: CounterColumns) => {
+  const table = sql(columns.table)
+  const key = sql(columns.key)
+  const failures = sql(columns.failures)
+  const lockedUntil = sql(columns.lockedUntil)
+  return {
+    recordFailure: (id: string | number, now: number) =>
+      sql`UPDATE ${table} SET
+          ${failures} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN 0 ELSE ${failures} + 1 END,
+          ${lockedUntil} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN ${now + Limits.lockMs} ELSE ${lockedUntil} END
+        WHERE ${key} = ${id} AND (${lockedUntil} IS NULL OR ${lockedUntil} <= ${now})`.pipe(Effect.asVoid),
+    resetFailures: (id: string | number) =>
+      sql`UPDATE ${table} SET ${failures} = 0 WHERE ${key} = ${id} AND ${failures} <> 0`.pipe(Effect.asVoid)
+  }
+}

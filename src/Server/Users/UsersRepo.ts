@@ -1,14 +1,15 @@
 /**
- * SQL access to the `users` table: rows, the security profile they project to, and every update,
- * each a single statement so counters and "last used step" change atomically.
+ * The repository of the `users` table: its row schema, the security profile rows project to, its
+ * row lock, its two failure counters (password login, OTP verification) and every statement, each
+ * a single statement so counters and "last used step" change atomically.
  */
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
 import { AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { SecurityProfile } from "../../Domain/Profile.js"
-import { type CounterColumns, recordFailure, resetFailures, selectRow } from "../Store/Counters.js"
-import { decodeRows, Millis } from "../Store/Rows.js"
+import { failureCounter } from "../Store/Counters.js"
+import { dieOnMismatch, Millis, rowByKey } from "../Store/Rows.js"
 
 const OptionalMillis = Schema.NullOr(Millis)
 
@@ -70,15 +71,15 @@ export type Counter = "password" | "otp"
 export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/UsersRepo", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const one = (rows: ReadonlyArray<unknown>) => Effect.map(decodeRows(UserRow)(rows), (r) => Option.fromNullable(r[0]))
+    const findById = rowByKey(sql, { table: "users", key: "id", Key: Schema.String, Row: UserRow })
+    const findByEmail = dieOnMismatch(
+      SqlSchema.findOne({ Request: Schema.String, Result: UserRow, execute: (email) => sql`SELECT * FROM users WHERE email = ${email}` })
+    )
 
-    /** The row with this id, locked for the rest of the transaction on PostgreSQL. */
-    const findById = (id: string, forUpdate = false) => Effect.flatMap(selectRow("users", "id", id, forUpdate), one)
-
-    const counter = (which: Counter): CounterColumns =>
-      which === "password"
-        ? { table: "users", key: "id", failures: "password_failures", lockedUntil: "password_locked_until" }
-        : { table: "users", key: "id", failures: "otp_failures", lockedUntil: "otp_locked_until" }
+    const counters = {
+      password: failureCounter(sql, { table: "users", key: "id", failures: "password_failures", lockedUntil: "password_locked_until" }),
+      otp: failureCounter(sql, { table: "users", key: "id", failures: "otp_failures", lockedUntil: "otp_locked_until" })
+    } satisfies Record<Counter, unknown>
 
     /** The user's row if it exists and is ACTIVE, else `AuthError` (the token outlived its user). */
     const requireActive = (id: string, forUpdate = false) =>
@@ -89,9 +90,10 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
       )
 
     return {
+      /** The row with this id, locked for the rest of the transaction on PostgreSQL when asked. */
       findById,
       requireActive,
-      findByEmail: (email: string) => Effect.flatMap(sql`SELECT * FROM users WHERE email = ${email}`, one),
+      findByEmail,
       /** Inserts a user; false when the email is already taken. */
       insert: (user: NewUser) =>
         Effect.map(
@@ -102,10 +104,13 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
         ),
 
       /** One more failure on a counter (not while locked); at the threshold it resets and the lock starts. */
-      recordFailure: (id: string, which: Counter, now: number) => recordFailure(counter(which), id, now),
+      recordFailure: (id: string, which: Counter, now: number) => counters[which].recordFailure(id, now),
 
       /** Clears a counter after a success. */
-      resetFailures: (id: string, which: Counter) => resetFailures(counter(which), id),
+      resetFailures: (id: string, which: Counter) => counters[which].resetFailures(id),
+
+      /** Deletes a user (and, by cascade, everything of theirs). */
+      delete: (id: string) => sql`DELETE FROM users WHERE id = ${id}`.pipe(Effect.asVoid),
 
       /** Records a successful password login unless a lock started meanwhile; true when recorded. */
       recordLogin: (id: string, now: number, device: string | null, rehash: string | null) =>

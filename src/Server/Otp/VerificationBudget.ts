@@ -8,8 +8,8 @@ import { lockRemaining } from "../../Domain/Policy.js"
 import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
 import { traced } from "../../Spans.js"
 
-/** Guards and records verification attempts against a user's budget. */
-export class Attempts extends Effect.Service<Attempts>()("Rampart/Server/Attempts", {
+/** The account-wide verification budget: guards and records verification attempts against a user's lock. */
+export class VerificationBudget extends Effect.Service<VerificationBudget>()("Rampart/Server/VerificationBudget", {
   effect: Effect.gen(function* () {
     const users = yield* UsersRepo
 
@@ -40,7 +40,7 @@ export class Attempts extends Effect.Service<Attempts>()("Rampart/Server/Attempt
           ),
           Effect.tap(() => users.resetFailures(user.id, "otp"))
         )
-      ).pipe(traced("Attempts.budgeted"))
+      ).pipe(traced("VerificationBudget.budgeted"))
 
     return { ensureOpen, budgeted }
   }),

@@ -1,0 +1,37 @@
+/**
+ * The repository of the `refresh_tokens` table: opaque refresh tokens stored only as HMACs, with
+ * their owner and lifetime; the lookup of a live token joins its user's email and status.
+ */
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Schema } from "effect"
+import { dieOnMismatch } from "../Store/Rows.js"
+
+/** The HMAC purpose under which refresh tokens are stored (`Hmac.digest(REFRESH_TOKEN_PURPOSE, token)`). */
+export const REFRESH_TOKEN_PURPOSE = "refresh-token"
+
+/** The `refresh_tokens` table. */
+export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Rampart/Server/RefreshTokensRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // Built once: its request encoder and row decoder are compiled here, not per refresh.
+    const findLive = dieOnMismatch(
+      SqlSchema.findOne({
+        Request: Schema.Struct({ tokenHash: Schema.String, now: Schema.Number }),
+        Result: Schema.Struct({ user_id: Schema.String, email: Schema.String, status: Schema.String }),
+        execute: ({ now, tokenHash }) => sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r
+            JOIN users u ON u.id = r.user_id
+            WHERE r.token_hash = ${tokenHash} AND r.revoked_at IS NULL AND r.expires_at > ${now}`
+      })
+    )
+
+    return {
+      /** Stores a new refresh token of `userId`, created `now`. */
+      insert: (token: { readonly tokenHash: string; readonly userId: string; readonly now: number; readonly expiresAt: number }) =>
+        sql`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
+            VALUES (${token.tokenHash}, ${token.userId}, ${token.now}, ${token.expiresAt})`.pipe(Effect.asVoid),
+
+      /** The user (id, email, status) behind this token hash if the token is neither revoked nor expired at `now`. */
+      findLive: (tokenHash: string, now: number) => findLive({ tokenHash, now })
+    }
+  })
+}) {}

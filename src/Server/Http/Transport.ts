@@ -1,0 +1,30 @@
+/**
+ * The transport under the routes: which `HttpServer` listens (`RAMPART_HTTP`: `fast` or `platform`)
+ * and whether Effect's tracer is on (`RAMPART_TRACING`).
+ */
+import { HttpMiddleware } from "@effect/platform"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Layer } from "effect"
+import { createServer } from "node:http"
+import type { HttpTransport } from "../Config.js"
+import { layerLeanServer } from "../LeanHttpServer.js"
+import { MAX_BODY_BYTES } from "./BodyLimits.js"
+import { answerClientErrors } from "./ClientErrors.js"
+import { lingerOnOversize } from "./LingeringClose.js"
+
+/**
+ * The `HttpServer` of a transport listening on `listen` (`fast`: the lean node:http server; `platform`:
+ * `NodeHttpServer`). Both answer parser refusals in JSON and drain refused bodies before closing.
+ */
+export const layerHttpServer = (transport: HttpTransport, listen: { readonly port: number; readonly host: string }) =>
+  transport === "fast"
+    ? layerLeanServer(createServer, listen, { maxBodyBytes: MAX_BODY_BYTES })
+    : NodeHttpServer.layer(() => lingerOnOversize(answerClientErrors(createServer()), MAX_BODY_BYTES), listen)
+
+/**
+ * `layer` with Effect's tracer on or off. Off (the default, `RAMPART_TRACING`): with no exporter
+ * installed, spans and the HTTP server span built from every request's URL and headers are pure
+ * per-request cost.
+ */
+export const withTracing = <A, E, R>(layer: Layer.Layer<A, E, R>, tracing: boolean): Layer.Layer<A, E, R> =>
+  tracing ? layer : HttpMiddleware.withTracerDisabledWhen(layer, () => true).pipe(Layer.provide(Layer.setTracerEnabled(false)))

@@ -1,0 +1,38 @@
+/**
+ * The repository of the sandbox `outbox` table: codes "delivered" by the sandbox, sealed to their
+ * destination; written by the outbox sender, read by `GET /sandbox/outbox`.
+ */
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Schema } from "effect"
+import { OtpDeliveryChannel } from "../../Domain/Otp.js"
+import { dieOnMismatch, Millis } from "../Store/Rows.js"
+
+/** The `outbox` table. */
+export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/OutboxRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const latestTo = dieOnMismatch(
+      SqlSchema.findAll({
+        Request: Schema.String,
+        Result: Schema.Struct({ channel: OtpDeliveryChannel, destination: Schema.String, sealed_code: Schema.String, sent_at: Millis }),
+        execute: (destination) => sql`SELECT channel, destination, sealed_code, sent_at FROM outbox
+            WHERE destination = ${destination} ORDER BY sent_at DESC, id DESC LIMIT 100`
+      })
+    )
+
+    return {
+      /** Stores a code delivered to `destination` at `sentAt`, sealed (within the caller's transaction). */
+      insert: (message: {
+        readonly id: string; readonly channel: OtpDeliveryChannel; readonly destination: string
+        readonly sealedCode: string; readonly sentAt: number
+      }) =>
+        sql`INSERT INTO outbox (id, channel, destination, sealed_code, sent_at)
+            VALUES (${message.id}, ${message.channel}, ${message.destination}, ${message.sealedCode}, ${message.sentAt})`.pipe(
+          Effect.asVoid
+        ),
+
+      /** The last 100 codes delivered to `destination`, newest first. */
+      latestTo
+    }
+  })
+}) {}

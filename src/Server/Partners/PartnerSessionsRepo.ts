@@ -1,0 +1,45 @@
+/**
+ * The repository of the `partner_sessions` table: sessions opened by partner logins, found by the
+ * HMAC of their access token, revoked by session id.
+ */
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Schema } from "effect"
+import { dieOnMismatch, Millis } from "../Store/Rows.js"
+
+// A session is looked up by its token's HMAC, live at a given time.
+const TokenAt = Schema.Struct({ tokenHash: Schema.String, now: Schema.Number })
+
+/** The `partner_sessions` table. */
+export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("Rampart/Server/PartnerSessionsRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const findLive = dieOnMismatch(
+      SqlSchema.findOne({
+        Request: TokenAt,
+        Result: Schema.Struct({ session_id: Schema.String, client_id: Millis, user_id: Schema.String }),
+        execute: ({ now, tokenHash }) => sql`SELECT session_id, client_id, user_id FROM partner_sessions
+            WHERE token_hash = ${tokenHash} AND revoked_at IS NULL AND expires_at > ${now}`
+      })
+    )
+
+    return {
+      /** Stores a new session of `clientId` for `userId`, created `now`. */
+      insert: (session: {
+        readonly tokenHash: string; readonly sessionId: string; readonly clientId: number
+        readonly userId: string; readonly now: number; readonly expiresAt: number
+      }) =>
+        sql`INSERT INTO partner_sessions (token_hash, session_id, client_id, user_id, created_at, expires_at)
+            VALUES (${session.tokenHash}, ${session.sessionId}, ${session.clientId},
+                    ${session.userId}, ${session.now}, ${session.expiresAt})`.pipe(Effect.asVoid),
+
+      /** The session of this token hash if it is neither revoked nor expired at `now`. */
+      findLive: (tokenHash: string, now: number) => findLive({ tokenHash, now }),
+
+      /** Revokes a session at `now` (idempotent). */
+      revoke: (sessionId: string, now: number) =>
+        sql`UPDATE partner_sessions SET revoked_at = ${now} WHERE session_id = ${sessionId} AND revoked_at IS NULL`.pipe(
+          Effect.asVoid
+        )
+    }
+  })
+}) {}

@@ -1,0 +1,62 @@
+/**
+ * The one composition of the server: the routes on a transport, the domain services, the
+ * configuration and, where asked, the sandbox demo seeding. `npm start` (`main.ts`), `rampart
+ * serve`, the in-process server (`InProcess.ts`) and the benchmarks (`bench/serve.ts`) differ only
+ * in the options they pass.
+ */
+import { HttpServer } from "@effect/platform"
+import { Data, Effect, Layer, Logger, LogLevel } from "effect"
+import { ServerConfig } from "./Config.js"
+import { layerDemo } from "./Demo.js"
+import { layerRoutes } from "./Http/Routes.js"
+import { layerHttpServer, withTracing } from "./Http/Transport.js"
+import { layerServices } from "./Layers.js"
+import { describeStartFailure } from "./StartFailure.js"
+
+/** `configured`: the host and port of `ServerConfig`, address logged; `loopback-free-port`: 127.0.0.1 on a port the system picks. */
+export type ServerListen = "configured" | "loopback-free-port"
+
+/** What an entry point chooses about its server. */
+export interface ServerOptions<E, R> {
+  /** Where `ServerConfig` comes from: the environment, the CLI's flags over it, explicit settings. */
+  readonly config: Layer.Layer<ServerConfig, E, R>
+  /** Where the server listens. */
+  readonly listen: ServerListen
+  /** Whether the sandbox demo accounts are seeded and printed (sandbox mode only). */
+  readonly demo: boolean
+}
+
+/** The routes on the configured transport, listening where `listen` says, with the tracer on or off as configured. */
+const layerListening = (listen: ServerListen) =>
+  Layer.unwrapEffect(
+    Effect.map(ServerConfig, (config) => {
+      const address = listen === "configured" ? { port: config.port, host: config.host } : { port: 0, host: "127.0.0.1" }
+      const routes = listen === "configured" ? HttpServer.withLogAddress(layerRoutes) : layerRoutes
+      return withTracing(routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address))), config.tracing)
+    })
+  )
+
+/** The server over `ServerConfig` from the context: listening, the domain services and, if asked, the demo seeding. */
+const layerServed = (listen: ServerListen, demo: boolean) =>
+  Layer.merge(layerListening(listen), demo ? layerDemo : Layer.empty).pipe(Layer.provideMerge(layerServices))
+
+/** The whole server as the options say; provides its `HttpServer`, the domain services and `ServerConfig`. */
+export const makeServer = <E, R>(options: ServerOptions<E, R>) =>
+  layerServed(options.listen, options.demo).pipe(Layer.provideMerge(options.config))
+
+/** The whole server over `ServerConfig`, listening on its host and port, on the configured transport (no demo seeding). */
+export const layerServer = layerServed("configured", false)
+
+/** Why the server did not start, as the one line its entry point prints. */
+export class ServerDidNotStart extends Data.TaggedError("ServerDidNotStart")<{ readonly message: string }> {}
+
+/**
+ * Runs the server until interrupted (SIGINT / SIGTERM). A failure to start (bad configuration,
+ * missing production key or driver, unreachable store, port in use) is one line; defects are logged whole.
+ */
+export const launchServer = <E, R>(options: ServerOptions<E, R>): Effect.Effect<never, ServerDidNotStart, R> =>
+  Layer.launch(makeServer(options)).pipe(
+    Effect.tapDefect((cause) => Effect.logError("Rampart failed to start", cause)),
+    Logger.withMinimumLogLevel(LogLevel.Info),
+    Effect.mapError((error) => new ServerDidNotStart({ message: `the server did not start: ${describeStartFailure(error)}` }))
+  )
