@@ -13,6 +13,7 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import { createPublicKey, randomUUID, sign, verify, type KeyObject } from "node:crypto"
 import { AuthError } from "../Domain/Errors.js"
+import { Limits } from "../Domain/Policy.js"
 import { type Ed25519PublicJwk, SigningKey } from "./SigningKey.js"
 import { traced } from "../Spans.js"
 
@@ -32,11 +33,11 @@ export class IdTokenSettings extends Context.Tag("Rampart/Crypto/IdTokenSettings
   IdTokenSettingsValue
 >() {}
 
-/** The defaults: issuer and audience "rampart", 3600 s lifetime, 30 s leeway. */
+/** The defaults: issuer and audience "rampart", the SPEC's lifetime (`Limits.idTokenTtlSeconds`, 3600 s), 30 s leeway. */
 export const defaultIdTokenSettings: IdTokenSettingsValue = {
   issuer: "rampart",
   audience: "rampart",
-  lifetimeSeconds: 3600,
+  lifetimeSeconds: Limits.idTokenTtlSeconds,
   leewaySeconds: 30
 }
 

@@ -5,11 +5,10 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
 import { Hmac } from "../Crypto/Hmac.js"
-import { IdTokens, IdTokenSettings } from "../Crypto/IdTokens.js"
+import { defaultIdTokenSettings, IdTokens, IdTokenSettings } from "../Crypto/IdTokens.js"
 import { PasswordCostConfig, Passwords } from "../Crypto/Passwords.js"
 import { RandomTokens } from "../Crypto/RandomTokens.js"
 import { SecretBox } from "../Crypto/SecretBox.js"
-import { Limits } from "../Domain/Policy.js"
 import { Totp } from "../Totp.js"
 import { Accounts } from "./Auth/Accounts.js"
 import { ServerConfig } from "./Config.js"
@@ -26,15 +25,10 @@ import { UsersRepo } from "./Users/UsersRepo.js"
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
 export const layerStore = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerDatabase(config.databaseUrl)))
 
-/** idToken issuer, audience and lifetime from `ServerConfig`. */
+/** idToken issuer and audience from `ServerConfig`, over the defaults (lifetime, leeway). */
 export const layerIdTokenSettings = Layer.effect(
   IdTokenSettings,
-  Effect.map(ServerConfig, (config) => ({
-    issuer: config.issuer,
-    audience: config.audience,
-    lifetimeSeconds: Limits.idTokenTtlSeconds,
-    leewaySeconds: 30
-  }))
+  Effect.map(ServerConfig, (config) => ({ ...defaultIdTokenSettings, issuer: config.issuer, audience: config.audience }))
 )
 
 /** OTP delivery: the webhook when configured, else the sandbox outbox; production requires the webhook. */
