@@ -15,13 +15,15 @@
  *
  * This file only orchestrates: one module per item in bench/items/, load and interleaving in
  * bench/lib/Load.ts, servers in bench/lib/Servers.ts, stores in bench/lib/Store.ts, the table and
- * results files in bench/lib/Report.ts.
+ * results files in bench/lib/Report.ts. The peer-* items (bench/items/Peers.ts) run last, against
+ * better-auth (bench/peers/BetterAuthServer.ts, a dev dependency of the benchmarks only).
  */
 import { clientOverhead } from "./items/ClientOverhead.js"
 import { cliStart } from "./items/CliStart.js"
 import { errorAmplification } from "./items/ErrorAmplification.js"
 import type { BenchItem } from "./items/Item.js"
 import { loginRps } from "./items/LoginRps.js"
+import { onPeers, peerRss, peerStartup, peersWanted, preparePeers, stopPeers } from "./items/Peers.js"
 import { pgScaleOut } from "./items/PgScaleOut.js"
 import { refreshRps } from "./items/RefreshRps.js"
 import { refreshScale } from "./items/RefreshScale.js"
@@ -59,6 +61,12 @@ const main = async () => {
   await attempt(refreshScale, shared)
   if (shared.ours !== undefined) await shared.ours.child.stop()
   await attempt(pgScaleOut, shared)
+  // The peer table against better-auth (bench/peers/BetterAuthServer.ts).
+  await attempt(peerStartup, undefined)
+  await attempt(peerRss, undefined)
+  const peers = await preparePeers(peersWanted())
+  for (const item of onPeers) await attempt(item, peers)
+  await stopPeers(peers)
 }
 
 try {

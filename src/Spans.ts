@@ -3,7 +3,9 @@
  * context even when the tracer is disabled and the span is a no-op, and providing copies the fiber's
  * whole context (every service of the server): ~15–25 µs per span on the refresh path.
  */
-import { Effect, FiberRef, type Tracer } from "effect"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import type * as Tracer from "effect/Tracer"
 
 /** `Effect.withSpan(name, options)` (without a stack capture) when the tracer is enabled; `self` unchanged when it is not. */
 export const traced =

@@ -14,7 +14,10 @@
  * `Effect.clockWith`. Malformed codes and secrets are typed `TotpFormatError`s, never defects.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
-import { Effect, Either, Redacted, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import type { CryptoPlugin, OTPVerifyFunctionalOptions } from "otplib"
 import { createGuardrails, generateSync, ScureBase32Plugin, verifySync } from "otplib"
 import { InvalidOtp } from "./Domain/Errors.js"

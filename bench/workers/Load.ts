@@ -3,13 +3,15 @@
  * on stdin and answers one JSON line per job on stdout, so a run pays its start-up once:
  * - `{ kind: "autocannon", url, method, headers, bodies, connections, duration }`: autocannon for
  *   `duration` seconds (each connection cycling through `bodies`, e.g. one refresh token each);
- *   answers `{ rps, ok, non2xx, errors, p50Ms, p99Ms, seconds }` (rps counts 2xx answers only).
+ *   answers `{ rps, ok, non2xx, errors, p50Ms, p99Ms, seconds }` (rps counts 2xx answers only);
+ *   optional `requestHeaders` (one header set per request, e.g. a session cookie each) instead of bodies.
  * - `{ kind: "latency", url, bodies, seconds }`: one POST at a time over a keep-alive connection,
  *   timed with `process.hrtime`; answers `{ count, p50Ms, p90Ms, p99Ms, non2xx }`. (autocannon
  *   reports latency in whole milliseconds, too coarse for sub-millisecond medians.)
  */
 import autocannon from "autocannon"
-import { Agent, request } from "node:http"
+import { Agent } from "node:http"
+import { post } from "../lib/Post.js"
 import { createInterface } from "node:readline"
 
 interface AutocannonJob {
@@ -18,6 +20,8 @@ interface AutocannonJob {
   readonly method?: string
   readonly bodies?: ReadonlyArray<string>
   readonly headers?: Record<string, string>
+  /** Extra headers per request (e.g. one session cookie each), cycled like `bodies`. */
+  readonly requestHeaders?: ReadonlyArray<Record<string, string>>
   readonly connections: number
   readonly duration: number
 }
@@ -36,7 +40,11 @@ const runAutocannon = async (job: AutocannonJob) => {
     headers: job.headers ?? {},
     connections: job.connections,
     duration: job.duration,
-    ...(job.bodies !== undefined ? { requests: job.bodies.map((body) => ({ body })) } : {})
+    ...(job.bodies !== undefined
+      ? { requests: job.bodies.map((body) => ({ body })) }
+      : job.requestHeaders !== undefined
+      ? { requests: job.requestHeaders.map((headers) => ({ headers: { ...job.headers, ...headers } })) }
+      : {})
   })
   const ok = result["2xx"]
   return { rps: ok / result.duration, ok, non2xx: result.non2xx, errors: result.errors, p50Ms: result.latency.p50, p99Ms: result.latency.p99, seconds: result.duration }
@@ -45,25 +53,7 @@ const runAutocannon = async (job: AutocannonJob) => {
 const runLatency = async (job: LatencyJob) => {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const url = new URL(job.url)
-  const once = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
-        },
-        (res) => {
-          res.resume()
-          res.on("end", () => resolve(res.statusCode ?? 0))
-        }
-      )
-      req.on("error", reject)
-      req.end(body)
-    })
+  const once = (body: string) => post(agent, url, url.pathname, { "content-type": "application/json" }, body)
   const samples: Array<number> = []
   let non2xx = 0
   const deadline = performance.now() + job.seconds * 1000

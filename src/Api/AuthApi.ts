@@ -1,7 +1,9 @@
 /**
  * Criptan password login and idToken refresh.
  */
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { LoginRequest, LoginResponse, RefreshRequest, RefreshResponse } from "../Domain/Credentials.js"
 import { AuthError } from "../Domain/Errors.js"
 

@@ -1,7 +1,9 @@
 /**
  * Operational endpoints: health and the JWKS that verifies idTokens.
  */
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { Health, Jwks } from "../Domain/Operations.js"
 
 /** `/health` and `/.well-known/jwks.json`. */

@@ -1,13 +1,15 @@
 /**
  * Criptan OTP methods (SMS, TOTP) and OTP codes (request, verify), all behind the idToken.
  */
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { AlreadyConfigured, AttemptsExhausted, InvalidOtp, MethodNotAllowed, NotConfigured } from "../Domain/Errors.js"
 import { OtpCodeQuery, OtpCodeStatus, OtpHeader, VerifyOtpRequest } from "../Domain/Otp.js"
 import { SmsMethodRequest } from "../Domain/Phone.js"
 import { EmptyBody } from "../Domain/Requests.js"
 import { SecurityProfile, TotpEnrollment } from "../Domain/Profile.js"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { UserAuthentication } from "./Security.js"
 
 /** `/auth/otp/methods/*` and `/auth/otp/code`. */

@@ -1,7 +1,10 @@
 /**
  * KriptoAPI white-label partner login and logout.
  */
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
 import { PartnerAuthentication } from "./Security.js"

@@ -2,8 +2,11 @@
  * The one contract: every endpoint of Rampart. The typed client, the reference server and the
  * OpenAPI document all derive from it.
  */
-import { HttpApi, HttpApiSchema, OpenApi } from "@effect/platform"
-import { Option, SchemaAST as AST } from "effect"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Option from "effect/Option"
+import * as AST from "effect/SchemaAST"
 import { InternalError } from "../Domain/Errors.js"
 import { HttpMethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from "../Domain/TransportErrors.js"
 import { AuthApi } from "./AuthApi.js"

@@ -1,8 +1,10 @@
 /**
  * Sandbox-only endpoints: create users and partners, read delivered codes. 404 in production.
  */
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
-import { Schema } from "effect"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Schema from "effect/Schema"
 import { AlreadyConfigured, NotFound } from "../Domain/Errors.js"
 import { SecurityProfile } from "../Domain/Profile.js"
 import { CreateAccountRequest, OutboxMessage, OutboxQuery, PartnerCredentials } from "../Domain/Sandbox.js"

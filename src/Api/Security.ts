@@ -2,8 +2,11 @@
  * Bearer security of the contract: the Criptan idToken and the KriptoAPI partner access token, each
  * a middleware that provides who the request acts for or fails with `AuthError`.
  */
-import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
-import { Context, Schema } from "effect"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
 import { AuthError, InternalError } from "../Domain/Errors.js"
 import type { AuthenticatedPartner, AuthenticatedUser } from "../Domain/Identity.js"
 

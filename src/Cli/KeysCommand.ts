@@ -4,7 +4,8 @@
  * `source`), Node's `--env-file` and dotenv all read.
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { generateServerKeys, type ServerKeys } from "../Server/Keys.js"
 
 /** The keys as `rampart keys` prints them: JSON, or (`env`) single-quoted `KEY='value'` lines. */

@@ -1,6 +1,7 @@
 /** `rampart openapi`: prints the OpenAPI document of `RampartApi` (the same JSON as `npm run openapi`). */
 import { Command } from "@effect/cli"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 
 /** The OpenAPI document as printed: 2-space indented JSON (the contract loads only when asked for). */
 export const openApiJson: Effect.Effect<string> = Effect.promise(async () => {

@@ -12,8 +12,17 @@
  * and optionally `RAMPART_EXPIRES_IN` (1..3600 seconds). Secrets stay `Redacted` until sent. The
  * request goes through the typed `AuthClient` over fetch, which never repeats a partner login.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { Clock, Config, Console, Duration, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { AuthClient } from "../Client/AuthClient.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
 import { describeConfigError, oneLine } from "../Server/StartFailure.js"

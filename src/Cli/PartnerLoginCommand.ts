@@ -3,7 +3,7 @@
  * the current TOTP `security_code`, and prints the token response as JSON (see `PartnerLogin.ts`).
  */
 import { Command } from "@effect/cli"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** `rampart partner-login`; the client modules load only when it runs. */
 export const partnerLoginCommand = Command.make(

@@ -5,7 +5,8 @@
  */
 import { Command } from "@effect/cli"
 import type { CliApp } from "@effect/cli"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { readFileSync } from "node:fs"
 import { oneLine } from "../Server/StartFailure.js"
 import { CliError } from "./CliError.js"

@@ -3,7 +3,10 @@
  * `launchServer`, with the sandbox demo seeding), over `ServerConfig` read from the environment with
  * the command's flags laid over it. Loaded only when `serve` runs, so the other commands start faster.
  */
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { serverSettings, ServerConfig } from "../Server/Config.js"
 import { launchServer } from "../Server/Server.js"
 import { CliError } from "./CliError.js"

@@ -5,7 +5,8 @@
  * goes through the same `Config` validation as the variable's.
  */
 import { Command, Options } from "@effect/cli"
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { CliError } from "./CliError.js"
 
 /** The flags of `rampart serve`; `None` leaves the environment (or its default) in charge. */

@@ -4,7 +4,12 @@
  * [--time-step-size=Ss] [--now=...] SECRET` prints it: the code and a newline.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Clock, Console, Effect, Either, Option, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { readFileSync } from "node:fs"
 import { MAX_TOTP_PERIOD, totpAt, type TotpAlgorithm, type TotpOptions } from "../Totp.js"
 import { CliError } from "./CliError.js"

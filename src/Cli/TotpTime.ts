@@ -9,7 +9,7 @@
  * exists twice (daylight-saving changes) is refused rather than guessed. Times before 1970 and
  * after 9999-12-31T23:59:59Z are refused.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { CliError } from "./CliError.js"
 
 /** The last second `--now` accepts: 9999-12-31T23:59:59Z. */

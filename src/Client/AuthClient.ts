@@ -15,10 +15,20 @@
  * repeat spends the single-use code or an attempt), partner login (consumes the TOTP step) and
  * every other write. Their transport errors reach the caller, who knows whether a repeat is wise.
  */
-import { HttpApiClient, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import type { HttpApi } from "@effect/platform"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpApi from "@effect/platform/HttpApi"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { Config, type ConfigError, Context, Duration, Effect, Layer, Schedule } from "effect"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import { RampartApi } from "../Api/RampartApi.js"
 
 /** The groups of `RampartApi`, for typing derived clients. */

@@ -17,9 +17,20 @@
  * - On scope close: the background fiber stops, then `POST /api/v1/partners/auth/logout` revokes
  *   the current access token (a failure is logged, not raised).
  */
-import { HttpApiClient, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Option, type ParseResult, Redacted, Ref } from "effect"
-import type { Scope } from "effect"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import { RampartApi } from "../Api/RampartApi.js"
 import type { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
 import { PartnerLoginRequest } from "../Domain/Partner.js"

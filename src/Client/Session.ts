@@ -11,9 +11,20 @@
  * - When the refresh token is refused, the session logs in again with the password.
  * - `otp` is the typed OTP group of the contract, authenticated with the idToken.
  */
-import { HttpApiClient, HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Option, ParseResult, Redacted, Schema } from "effect"
-import type { Scope } from "effect"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import { RampartApi } from "../Api/RampartApi.js"
 import { LoginRequest, type LoginResponse, RefreshRequest } from "../Domain/Credentials.js"
 import type { AuthError } from "../Domain/Errors.js"

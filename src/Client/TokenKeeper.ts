@@ -23,8 +23,18 @@
  *   to 5 min), or after the delay the error names; a fatal error (refused credentials, where a
  *   repeat can only lock the account) stops the background work, and callers see it lazily.
  */
-import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Option, Predicate, type Redacted, type Scope, SynchronizedRef } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as SynchronizedRef from "effect/SynchronizedRef"
 import { traced } from "../Spans.js"
 
 /** A value holding the bearer token it authenticates calls with. */

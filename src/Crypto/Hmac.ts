@@ -2,7 +2,8 @@
  * Keyed hashes of codes and tokens (HMAC-SHA256 under a key derived from the master key): what the
  * store keeps instead of OTP codes, refresh tokens, access tokens and client secrets.
  */
-import { Effect, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { deriveKey, MasterKey } from "./MasterKey.js"
 

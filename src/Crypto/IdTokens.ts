@@ -10,7 +10,10 @@
  * `crit`, signature, then `iss`, `aud`, `exp` (with leeway), `iat`/`nbf` not in the future.
  * The tests check these decisions against `jose.jwtVerify` as an independent oracle.
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { createPublicKey, randomUUID, sign, verify, type KeyObject } from "node:crypto"
 import { AuthError } from "../Domain/Errors.js"
 import { Limits } from "../Domain/Policy.js"

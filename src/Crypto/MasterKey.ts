@@ -2,7 +2,11 @@
  * The master secret (`RAMPART_SECRET_KEY`, 32 bytes) and the purpose keys derived from it with
  * HKDF-SHA256, so one key never serves two purposes (sealing secrets, keying HMACs).
  */
-import { Context, Data, Effect, Layer, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { hkdfSync, randomBytes } from "node:crypto"
 
 /** The master key's length in bytes. */

@@ -4,7 +4,10 @@
  * libuv's 4-thread pool so other pool users (WebCrypto signing, file I/O, DNS) are not starved.
  */
 import { type Algorithm, hash as argon2Hash, parseOptions, verify as argon2Verify } from "@node-rs/argon2"
-import { Context, Effect, Layer, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { traced } from "../Spans.js"
 
 /** Argon2id cost parameters (parallelism is always 1). */

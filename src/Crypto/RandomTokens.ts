@@ -3,7 +3,8 @@
  * (`Layer.succeed(RandomTokens, RandomTokens.make({ ... }))`): opaque tokens (32 bytes,
  * base64url) and 6-digit one-time codes.
  */
-import { Effect, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { randomBytes, randomInt } from "node:crypto"
 
 /** Opaque tokens, one-time codes and raw random bytes. */

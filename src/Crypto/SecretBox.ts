@@ -2,7 +2,9 @@
  * Secrets at rest: AES-256-GCM with a random 96-bit IV, the ciphertext bound to its row by
  * additional data, encoded as `v1.<iv>.<ciphertext>.<tag>` (base64url).
  */
-import { Effect, Redacted, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
 import { deriveKey, MasterKey } from "./MasterKey.js"
 

@@ -3,7 +3,10 @@
  * Parsing and validation live here; where the JSON comes from (environment, sandbox key file) is
  * the server configuration's business.
  */
-import { Context, Data, Effect, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto"
 
 /** The public half of the signing key as published in the JWKS (RFC 8037 OKP key). */

@@ -2,7 +2,7 @@
  * Credentials and tokens of the Criptan password login: request and response payloads.
  * Passwords are decoded straight into `Redacted` so they never print.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { lengthBetween, strictFields } from "./Requests.js"
 
 /** An email address: one `@`, no spaces, a dot in the domain, at most 254 characters. */

@@ -2,8 +2,8 @@
  * The documented errors of the Criptan and KriptoAPI auth APIs, each a tagged error carrying its
  * HTTP status so that the contract, the server and the client agree on the wire format.
  */
-import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as Schema from "effect/Schema"
 
 /** 403: missing/invalid/expired bearer token, wrong credentials, blocked user, invalid refresh token. */
 export class AuthError extends Schema.TaggedError<AuthError>()(

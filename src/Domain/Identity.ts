@@ -1,7 +1,7 @@
 /**
  * Who a request acts for: the user behind an idToken, or the partner behind an access token.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** A user's identifier (UUID). */
 export const UserId = Schema.UUID.pipe(Schema.brand("UserId"))

@@ -2,7 +2,7 @@
  * The one date schema of the wire format: an ISO-8601 date-time string on the wire, a `Date` in
  * TypeScript, documented as `{ "type": "string", "format": "date-time" }` in the OpenAPI document.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** A `Date` carried as an ISO-8601 date-time string (e.g. `2025-06-09T05:45:44.994Z`). */
 export const IsoDate = Schema.Date.annotations({

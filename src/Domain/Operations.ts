@@ -1,7 +1,7 @@
 /**
  * Payloads of the operational endpoints: health and the JSON Web Key Set.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** `GET /health` answer. */
 export class Health extends Schema.Class<Health>("Health")({

@@ -2,7 +2,7 @@
  * One-time codes: the channels they travel on, the status of a requested code, and the shape of a
  * code presented for verification.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { strictFields } from "./Requests.js"
 import { IsoDate } from "./IsoDate.js"
 

@@ -2,7 +2,7 @@
  * The KriptoAPI partner login: client credentials plus a Google-Authenticator TOTP
  * `security_code`, answered by an opaque access token. JSON names are snake_case as documented.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { lengthBetween, strictFields } from "./Requests.js"
 import { Email, LoginPassword } from "./Credentials.js"
 import { OtpCode } from "./Otp.js"

@@ -2,7 +2,8 @@
  * Phone numbers for the SMS OTP method: the ISO 3166 region list of libphonenumber-js and the rule
  * that a phone must be valid for its country, normalised to E.164.
  */
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { lengthBetween, strictFields } from "./Requests.js"
 import { getCountries, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max"
 

@@ -2,7 +2,7 @@
  * The user security profile: the "user" payload of the Criptan auth API, field names exactly as
  * documented. Dates are ISO-8601 strings on the wire and `Date` values in TypeScript.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { IsoDate } from "./IsoDate.js"
 
 /** The account status of a user. */

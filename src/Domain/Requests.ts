@@ -4,7 +4,7 @@
  * (`expire_in`) is an error rather than a silent default.
  */
 
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** A string of `min` to `max` characters; either bound broken says `message` (never the value). */
 export const lengthBetween = (min: number, max: number, message: string) =>

@@ -2,7 +2,7 @@
  * Payloads of the sandbox endpoints, which let integrators create users and partners and read the
  * codes the sandbox "sent".
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { strictFields } from "./Requests.js"
 import { Email, NewPassword } from "./Credentials.js"
 import { IsoDate } from "./IsoDate.js"

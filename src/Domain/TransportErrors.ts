@@ -3,8 +3,8 @@
  * size limit (413), a body that is not JSON (415), a method the path does not accept (405). Tagged
  * classes with their statuses, so the contract documents them and the client decodes them.
  */
-import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as Schema from "effect/Schema"
 
 /** 413: the request body exceeds 64 KiB; it is refused before it is read. */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(

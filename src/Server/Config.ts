@@ -2,7 +2,13 @@
  * The server's configuration, read from the environment with Effect `Config` (the only place that
  * reads it): address, store, mode, token issuer, keys and the OTP webhook.
  */
-import { Config, ConfigProvider, Context, Effect, Layer, type Option, type Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import { owaspPasswordCost, type PasswordCost } from "../Crypto/Passwords.js"
 
 /** `sandbox` (the default: demo data, sandbox routes, generated keys) or `production`. */

@@ -5,7 +5,12 @@
  * credentials; an account of that email with other credentials is left alone and its credentials
  * are not printed (a line says why).
  */
-import { Console, Effect, Either, Layer, Option, Redacted } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"

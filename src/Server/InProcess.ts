@@ -2,8 +2,10 @@
  * A complete Rampart server on a free loopback port, inside the current process: for tests,
  * recipes and integrators who want the sandbox without a separate process.
  */
-import { HttpServer } from "@effect/platform"
-import { Context, Effect, Layer } from "effect"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { layerServerConfig, type ServerSettings } from "./Config.js"
 import { makeServer } from "./Server.js"
 

@@ -3,7 +3,11 @@
  * (signs idTokens). Production requires both and names the missing one; the sandbox generates
  * missing keys once and keeps them in `<state dir>/keys.json` (mode 0600) so restarts keep working.
  */
-import { Data, Effect, Layer, Option, Redacted } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { generateMasterKeyBase64, MasterKey, masterKeyFromBase64 } from "../Crypto/MasterKey.js"

@@ -2,8 +2,10 @@
  * The server's domain Layers, without HTTP: embed them in another Effect service to get accounts,
  * OTP methods and codes, partner logins and the sandbox on a SQLite or PostgreSQL store.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { Effect, Layer, Option } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { Hmac } from "../Crypto/Hmac.js"
 import { defaultIdTokenSettings, IdTokens, IdTokenSettings } from "../Crypto/IdTokens.js"
 import { PasswordCostConfig, Passwords } from "../Crypto/Passwords.js"

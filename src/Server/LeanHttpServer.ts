@@ -18,21 +18,26 @@
  * Limits: multipart bodies and WebSocket upgrades are not supported (Rampart has neither; its body
  * middleware refuses non-JSON bodies with 415 before reading them).
  */
-import {
-  Cookies,
-  type Headers,
-  HttpApp,
-  HttpIncomingMessage,
-  HttpServer,
-  HttpServerError,
-  type HttpMiddleware,
-  HttpServerRequest,
-  HttpServerResponse,
-  UrlParams
-} from "@effect/platform"
+import * as Cookies from "@effect/platform/Cookies"
+import type * as Headers from "@effect/platform/Headers"
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import type * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Cause, Chunk, Effect, Inspectable, Layer, Option, Runtime, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import { Readable } from "node:stream"

@@ -4,8 +4,12 @@
  * serve`, the in-process server (`InProcess.ts`) and the benchmarks (`bench/serve.ts`) differ only
  * in the options they pass.
  */
-import { HttpServer } from "@effect/platform"
-import { Data, Effect, Layer, Logger, LogLevel } from "effect"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import { ServerConfig } from "./Config.js"
 import { layerDemo } from "./Demo.js"
 import { layerRoutes } from "./Http/Routes.js"

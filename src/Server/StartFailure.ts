@@ -3,7 +3,7 @@
  * start-up failures (missing key, missing driver, unreachable store, port in use) give their
  * message. Used by `npm start` and `rampart serve`, so neither prints a stack for a user's mistake.
  */
-import { ConfigError } from "effect"
+import * as ConfigError from "effect/ConfigError"
 
 /** `text` on one line: runs of whitespace (newlines included) become one space. */
 export const oneLine = (text: string): string => text.replace(/\s+/g, " ").trim()

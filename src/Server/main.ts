@@ -3,7 +3,8 @@
  * with the sandbox demo seeding, shut down cleanly on SIGTERM / SIGINT.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { layerServerConfigFromEnv } from "./Config.js"
 import { launchServer } from "./Server.js"
 

@@ -3,7 +3,10 @@
  * failures for 15 minutes, indistinguishable refusals), refresh the idToken with an opaque refresh
  * token stored only as an HMAC.
  */
-import { Clock, Effect, Option, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
 import { IdTokens } from "../../Crypto/IdTokens.js"

@@ -2,8 +2,10 @@
  * The repository of the `refresh_tokens` table: opaque refresh tokens stored only as HMACs, with
  * their owner and lifetime; the lookup of a live token joins its user's email and status.
  */
-import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { dieOnMismatch } from "../Store/Rows.js"
 
 /** The HMAC purpose under which refresh tokens are stored (`Hmac.digest(REFRESH_TOKEN_PURPOSE, token)`). */

@@ -1,6 +1,6 @@
 /** Handlers of the `auth` group: thin calls into `Accounts`. */
-import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { Accounts } from "../Auth/Accounts.js"
 import { boundary } from "./Boundary.js"

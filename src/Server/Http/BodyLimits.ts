@@ -2,8 +2,11 @@
  * The request body policy of every route: bodies over 64 KiB are refused with 413 before they are
  * read, non-JSON bodies with 415, malformed or too deeply nested JSON with a 400 that says why.
  */
-import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Option } from "effect"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 /** The largest request body the server reads. */
 export const MAX_BODY_BYTES = 64 * 1024

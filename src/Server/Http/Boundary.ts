@@ -2,8 +2,9 @@
  * The edge between domain services and HTTP: store failures and defects become the documented
  * `InternalError` (500) after being logged; nothing internal reaches the client.
  */
-import { SqlError } from "@effect/sql"
-import { Cause, Effect } from "effect"
+import * as SqlError from "@effect/sql/SqlError"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
 import { InternalError } from "../../Domain/Errors.js"
 
 /** The body of every 500. */

@@ -6,8 +6,14 @@
  * undefined, actual 0`, every value quoted whole); `layerPlainDecodeErrors` replaces it, keeping
  * `_tag`, `issues` (`path`, `message`) and `message`.
  */
-import { HttpApi, HttpApiBuilder, HttpApiError, type HttpApp, HttpServerRequest } from "@effect/platform"
-import { Effect, Option, SchemaAST } from "effect"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiError from "@effect/platform/HttpApiError"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as SchemaAST from "effect/SchemaAST"
 import { RampartApi } from "../../Api/RampartApi.js"
 
 /** The longest value quoted in a message. */

@@ -4,8 +4,14 @@
  * the JSON `{ _tag, message }` of the API's other errors, and never echoing more than 64 characters
  * of the path. The routed paths come from the contract, collected once when the server starts.
  */
-import { HttpApi, type HttpApiGroup, HttpServerError, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Option } from "effect"
+import * as HttpApi from "@effect/platform/HttpApi"
+import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 /** A route: a method and a path (`:name` segments match any one segment, `*` the rest). */
 export interface RouteSpec {

@@ -1,6 +1,6 @@
 /** Handlers of the `operations` group: health (the store answers) and the JWKS. */
-import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { IdTokens } from "../../Crypto/IdTokens.js"
 import { Health, Jwks } from "../../Domain/Operations.js"

@@ -1,6 +1,6 @@
 /** Handlers of the `otp` group: thin calls into `OtpMethods` and `OtpChallenges`. */
-import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { CurrentUser } from "../../Api/Security.js"
 import { toE164 } from "../../Domain/Phone.js"

@@ -1,6 +1,6 @@
 /** Handlers of the `partners` group: thin calls into `Partners`. */
-import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { CurrentPartner } from "../../Api/Security.js"
 import { Partners } from "../Partners/Partners.js"

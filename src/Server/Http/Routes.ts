@@ -3,8 +3,14 @@
  * `/openapi.json` and the offline Scalar page at `/docs`, behind the body policy, with JSON 404/405
  * answers for requests no route takes. Served on whatever `HttpServer` is provided.
  */
-import { HttpApiBuilder, HttpApiScalar, type HttpApp } from "@effect/platform"
-import { Effect, Layer } from "effect"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { ServerConfig } from "../Config.js"
 import { AuthHttpLive } from "./AuthHttp.js"
@@ -39,10 +45,45 @@ const layerUnrouted = HttpApiBuilder.middleware(
   })
 )
 
+/**
+ * `GET /openapi.json`, as `HttpApiBuilder.middlewareOpenApi` serves it, but the document is
+ * generated on the first request rather than at start (no request needs it before).
+ */
+const layerOpenApiJson = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function* () {
+    const { api } = yield* HttpApi.Api
+    const response = yield* Effect.cached(HttpServerResponse.json(OpenApi.fromApi(api)).pipe(Effect.orDie))
+    yield* router.get("/openapi.json", response)
+  })
+)
+
+/**
+ * `GET /docs`, the offline Scalar page of `HttpApiScalar`, loaded on the first request: its module
+ * carries the ~3 MB Scalar bundle, and the page embeds the OpenAPI document, so neither is imported
+ * nor built at start. The page is `HttpApiScalar`'s own, built once in the server's scope.
+ */
+const layerDocs = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function* () {
+    const { api } = yield* HttpApi.Api
+    const scope = yield* Effect.scope
+    const page = yield* Effect.cached(
+      Effect.promise(() => Promise.all([import("@effect/platform/HttpApiScalar"), import("@effect/platform/HttpLayerRouter")])).pipe(
+        Effect.flatMap(([HttpApiScalar, HttpLayerRouter]) =>
+          HttpLayerRouter.toHttpEffect(
+            HttpApiScalar.layerHttpLayerRouter({ api, path: "/docs", scalar: { withDefaultFonts: false } })
+          )
+        ),
+        Effect.provideService(Scope.Scope, scope)
+      )
+    )
+    yield* router.get("/docs", Effect.flatten(page))
+  })
+)
+
 /** The routes served on an `HttpServer`: the API, `/openapi.json`, `/docs`. */
 export const layerRoutes = HttpApiBuilder.serve(limitBody).pipe(
-  Layer.provide(HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } })),
-  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(layerDocs),
+  Layer.provide(layerOpenApiJson),
   Layer.provide(layerPlainDecodeErrors),
   Layer.provide(layerUnrouted),
   Layer.provide(layerApi)

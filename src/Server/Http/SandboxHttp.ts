@@ -1,6 +1,6 @@
 /** Handlers of the `sandbox` group: live in sandbox mode, 404 `NotFound` in production. */
-import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { NotFound } from "../../Domain/Errors.js"
 import { ServerConfig } from "../Config.js"

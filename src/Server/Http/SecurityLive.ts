@@ -2,7 +2,9 @@
  * The bearer middlewares of the contract: idTokens verified by `IdTokens`, partner access tokens
  * looked up by `Partners`.
  */
-import { Effect, Layer, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { PartnerAuthentication, UserAuthentication } from "../../Api/Security.js"
 import { IdTokens } from "../../Crypto/IdTokens.js"
 import { AuthenticatedUser, type UserId } from "../../Domain/Identity.js"

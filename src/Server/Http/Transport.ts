@@ -2,9 +2,9 @@
  * The transport under the routes: which `HttpServer` listens (`RAMPART_HTTP`: `fast` or `platform`)
  * and whether Effect's tracer is on (`RAMPART_TRACING`).
  */
-import { HttpMiddleware } from "@effect/platform"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
 import type { HttpTransport } from "../Config.js"
 import { layerLeanServer } from "../LeanHttpServer.js"

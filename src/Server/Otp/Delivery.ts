@@ -3,8 +3,14 @@
  * outbox (a table read by `GET /sandbox/outbox`) and a webhook that receives
  * `{ channel, to, code }` as JSON (an SMS / email gateway in production).
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Context, Data, Effect, Layer, Redacted } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import type { OtpDeliveryChannel } from "../../Domain/Otp.js"

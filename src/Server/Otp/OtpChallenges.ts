@@ -3,11 +3,11 @@
  * `x-otp` (`POST /auth/otp/code`): EMAIL and SMS consume the code last sent, TOTP validates the
  * secret. Every check runs under the account-wide verification budget.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AlreadyConfigured, MethodNotAllowed, NotConfigured } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import type { OtpChannel } from "../../Domain/Otp.js"
-import { Clock } from "effect"
+import * as Clock from "effect/Clock"
 import { transact } from "../Store/Transaction.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
 import { OtpCodes } from "./OtpCodes.js"

@@ -3,7 +3,10 @@
  * spaced 60 s and at most 5 an hour per channel) and verify (single use, 5 tries per code, under
  * the account-wide budget).
  */
-import { Clock, Effect, Option, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
 import { RandomTokens } from "../../Crypto/RandomTokens.js"

@@ -2,8 +2,10 @@
  * The repository of the `otp_codes` table: SMS and EMAIL codes, stored only as HMACs, with their
  * lifetime, tries and single use; every statement on it. Callers hold the user's row lock.
  */
-import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { Limits } from "../../Domain/Policy.js"
 import { dieOnMismatch, Millis } from "../Store/Rows.js"

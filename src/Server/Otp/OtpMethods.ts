@@ -2,7 +2,8 @@
  * The user's OTP methods: add an SMS phone (a code is sent to it), create a TOTP secret (sealed at
  * rest, returned once with its otpauth URI), delete the TOTP secret with a current TOTP code.
  */
-import { Effect, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import { AlreadyConfigured, NotConfigured } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"

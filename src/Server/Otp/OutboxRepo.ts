@@ -2,8 +2,10 @@
  * The repository of the sandbox `outbox` table: codes "delivered" by the sandbox, sealed to their
  * destination; written by the outbox sender, read by `GET /sandbox/outbox`.
  */
-import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { dieOnMismatch, Millis } from "../Store/Rows.js"
 

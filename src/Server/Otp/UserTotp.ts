@@ -2,7 +2,7 @@
  * Checks a TOTP code against a user's sealed secret and makes it single-use: the matched step must
  * be ahead of the last accepted one, and moving it forward is one conditional UPDATE.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { InvalidOtp } from "../../Domain/Errors.js"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import { Totp } from "../../Totp.js"

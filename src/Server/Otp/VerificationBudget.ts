@@ -2,7 +2,8 @@
  * The account-wide verification budget: 10 consecutive failed OTP / TOTP / security-code checks
  * lock verification for 15 minutes; a success clears the count; asking for codes does not.
  */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { AttemptsExhausted, type InvalidOtp } from "../../Domain/Errors.js"
 import { lockRemaining } from "../../Domain/Policy.js"
 import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"

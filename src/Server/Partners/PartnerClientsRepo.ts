@@ -2,8 +2,10 @@
  * The repository of the `partner_clients` table: its row schema, its row lock, its login-failure
  * counter (10 / 15-minute rule per `client_id`) and every statement on it.
  */
-import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { failureCounter } from "../Store/Counters.js"
 import { dieOnMismatch, Millis, rowByKey } from "../Store/Rows.js"
 

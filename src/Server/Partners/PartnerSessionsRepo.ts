@@ -2,8 +2,10 @@
  * The repository of the `partner_sessions` table: sessions opened by partner logins, found by the
  * HMAC of their access token, revoked by session id.
  */
-import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Schema } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { dieOnMismatch, Millis } from "../Store/Rows.js"
 
 // A session is looked up by its token's HMAC, live at a given time.

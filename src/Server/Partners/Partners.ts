@@ -4,7 +4,11 @@
  * the account-wide budget), then an opaque access token stored only as an HMAC. Failures of any
  * field count per `client_id` under the 10 / 15-minute rule.
  */
-import { Clock, Data, Effect, Option, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
 import { Passwords } from "../../Crypto/Passwords.js"

@@ -2,7 +2,10 @@
  * Sandbox conveniences: create users and partners without any real sign-up, and read the codes the
  * sandbox "delivered" to an email address or phone.
  */
-import { Clock, Effect, Option, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { Passwords } from "../../Crypto/Passwords.js"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import { AlreadyConfigured } from "../../Domain/Errors.js"

@@ -4,8 +4,8 @@
  * lose an increment. The repositories whose rows carry a counter (`UsersRepo`,
  * `PartnerClientsRepo`) build these once and expose them as their own methods.
  */
-import type { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
 import { Limits } from "../../Domain/Policy.js"
 
 /** Where a counter lives: its table, key column, and its failures / locked-until columns. */

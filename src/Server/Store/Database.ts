@@ -4,8 +4,13 @@
  * never before: a client-only program loads none, a PostgreSQL server never loads better-sqlite3,
  * and the optional `@effect/sql-pg` is needed only for `postgres://` URLs.
  */
-import type { SqlClient, SqlError } from "@effect/sql"
-import { type ConfigError, Data, Effect, Layer, Redacted } from "effect"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
+import type * as ConfigError from "effect/ConfigError"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { migrate } from "./Migrations.js"

@@ -2,9 +2,9 @@
  * The schema of the store, as ordered migrations that run on SQLite and PostgreSQL alike. Times are
  * Unix milliseconds (BIGINT); secrets, codes and tokens appear only sealed or as HMACs.
  */
-import { Migrator } from "@effect/sql"
-import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
 
 const init = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient

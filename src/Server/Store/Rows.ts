@@ -4,8 +4,11 @@
  * failures stay typed `SqlError`s. Repositories build their `SqlSchema` queries once and wrap them
  * with `dieOnMismatch`.
  */
-import { type SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, ParseResult, Schema } from "effect"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 
 /** A BIGINT column (Unix milliseconds, counters) from either store. */
 export const Millis = Schema.Union(Schema.Number, Schema.NumberFromString)

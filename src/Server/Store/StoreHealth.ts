@@ -1,6 +1,6 @@
 /** The store's health for `GET /health`: which store is in use, and whether it answers. */
-import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
 import { StoreInfo } from "./Database.js"
 
 /** Whether the store answers (`ping`, a `SELECT 1`) and which kind it is. */

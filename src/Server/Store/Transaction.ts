@@ -3,8 +3,10 @@
  * what the attempt recorded — the counters must survive the refusal — while a store failure or a
  * defect rolls everything back.
  */
-import { SqlClient, SqlError } from "@effect/sql"
-import { Effect, Either } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlError from "@effect/sql/SqlError"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 
 /** Runs `effect` in a transaction that commits on success and on domain refusals, rolls back otherwise. */
 export const transact = <A, E, R>(

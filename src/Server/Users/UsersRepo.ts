@@ -3,8 +3,11 @@
  * row lock, its two failure counters (password login, OTP verification) and every statement, each
  * a single statement so counters and "last used step" change atomically.
  */
-import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { SecurityProfile } from "../../Domain/Profile.js"

@@ -1,0 +1,338 @@
+/**
+ * The peer table against better-auth 1.7.25 (bench/peers/BetterAuthServer.ts: better-sqlite3,
+ * email + password, twoFactor plugin, its default scrypt), each item interleaved round by round
+ * with Rampart (bench/serve.ts, production mode, as every other item starts it):
+ * - peer-startup: spawn → first 200 on the health route (`/health`, `/api/auth/ok`), ms, fresh
+ *   SQLite store migrated at start on both sides, both run as `node --import tsx <ts file>`.
+ * - peer-rss: VmRSS of the server process 1 s after its first 200, idle.
+ * - peer-login: logins/s at 8 connections (`POST /auth/login` / `POST /api/auth/sign-in/email`),
+ *   each divided by its own raw hash verifications/s on the server core (Argon2Raw.ts / ScryptRaw.ts).
+ * - peer-session: `POST /auth/login/refresh` req/s ÷ `GET /api/auth/get-session` req/s, 16 connections.
+ * - peer-totp: p50 of one TOTP enrolment verification over HTTP (`POST /auth/otp/code` {channel:
+ *   TOTP} with x-otp / `POST /api/auth/two-factor/verify-totp`), a fresh user per request.
+ * Servers on the server core, load on the load core (taskset), as the other items.
+ */
+import { readFileSync } from "node:fs"
+import { onCleanup } from "../lib/Cleanups.js"
+import { interleave, load, refreshBodies, worker } from "../lib/Load.js"
+import { log } from "../lib/Log.js"
+import { seconds, wanted } from "../lib/Options.js"
+import { type Child, cores, runNode, startNode, waitReady } from "../lib/Processes.js"
+import { measured } from "../lib/Report.js"
+import { port, rampartEnv, type Server, startRampart } from "../lib/Servers.js"
+import { median } from "../lib/Stats.js"
+import { type BenchKeys, freshSqlite, makeKeys, migrateStore, seed, seededEmail, seededPassword, seededPasswordHash } from "../lib/Store.js"
+import type { BenchItem } from "./Item.js"
+
+const theirScript = "bench/peers/BetterAuthServer.ts"
+const theirHealth = "/api/auth/ok"
+
+/** The environment of the better-auth peer on `listen` with its SQLite file `file`. */
+const theirEnv = (listen: number, file: string): Record<string, string> => ({ BENCH_PORT: String(listen), BENCH_SQLITE: file, NODE_ENV: "production" })
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** VmRSS of `pid` in MiB, from /proc; NaN where unavailable. */
+const rssMiB = (pid: number | undefined): number => {
+  try {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kb === undefined ? Number.NaN : Number(kb) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Polls `url` every 2 ms until it answers 200 (or the child exits). */
+const firstOk = async (child: Child, url: string, timeoutMs = 60_000) => {
+  const deadline = performance.now() + timeoutMs
+  while (performance.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`server exited (${child.process.exitCode}):\n${child.output()}`)
+    try {
+      const response = await fetch(url)
+      await response.arrayBuffer()
+      if (response.status === 200) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(2)
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms:\n${child.output()}`)
+}
+
+/** One cold start of a side on a fresh store: spawn → first 200 (ms) and, when asked, idle RSS 1 s later. */
+const coldStart = async (side: "ours" | "theirs", keys: BenchKeys, withRss: boolean): Promise<{ ms: number; rss: number }> => {
+  const store = freshSqlite()
+  onCleanup(store.drop)
+  const listen = port()
+  const [script, env, health] =
+    side === "ours"
+      ? ["bench/serve.ts", rampartEnv(store, keys, listen), "/health"]
+      : [theirScript, theirEnv(listen, store.url.slice("sqlite:".length)), theirHealth]
+  const started = performance.now()
+  const child = startNode(script, env, cores.server)
+  onCleanup(child.stop)
+  try {
+    await firstOk(child, `http://127.0.0.1:${listen}${health}`)
+    const ms = performance.now() - started
+    let rss = Number.NaN
+    if (withRss) {
+      await sleep(1000)
+      rss = rssMiB(child.process.pid)
+    }
+    return { ms, rss }
+  } finally {
+    await child.stop()
+    await store.drop()
+  }
+}
+
+/** The peer-startup item. */
+export const peerStartup: BenchItem<void> = {
+  name: "peer-startup",
+  run: async () => {
+    const keys = makeKeys()
+    // One start each first, so tsx's transform cache is warm for both sides alike.
+    await coldStart("ours", keys, false)
+    await coldStart("theirs", keys, false)
+    const side = (which: "ours" | "theirs") => async () => ({ value: (await coldStart(which, keys, false)).ms })
+    const { rounds } = await interleave(6, side("ours"), side("theirs"), "peer-startup")
+    return measured(
+      "ms",
+      { op: "<=", value: 1.0 },
+      rounds,
+      "spawn → first 200 on the health route (/health vs /api/auth/ok), both `node --import tsx <ts file>` (bench/serve.ts vs bench/peers/BetterAuthServer.ts) on the server core, each on a fresh SQLite file it migrates at start"
+    )
+  }
+}
+
+/** The peer-rss item. */
+export const peerRss: BenchItem<void> = {
+  name: "peer-rss",
+  run: async () => {
+    const keys = makeKeys()
+    const side = (which: "ours" | "theirs") => async () => ({ value: (await coldStart(which, keys, true)).rss })
+    const { rounds } = await interleave(4, side("ours"), side("theirs"), "peer-rss")
+    return measured(
+      "MiB",
+      { op: "<=", value: 1.5 },
+      rounds,
+      "VmRSS of the server process 1 s after its first 200, idle, fresh SQLite store; both under `node --import tsx`"
+    )
+  }
+}
+
+/** What peer-login, peer-session and peer-totp share: Rampart and better-auth running, with users. */
+export interface Peers {
+  readonly ours: Server
+  readonly theirs: Server
+  readonly phc: string
+  readonly ourTokens: ReadonlyArray<string>
+  /** Emails of the better-auth users signed up through its API (password `seededPassword`). */
+  readonly theirEmails: ReadonlyArray<string>
+  /** One session cookie (`name=value`) per better-auth user. */
+  readonly theirCookies: ReadonlyArray<string>
+}
+
+/** Runs `f` on every element, `width` at a time. */
+const pool = async <A, B>(items: ReadonlyArray<A>, width: number, f: (a: A, i: number) => Promise<B>): Promise<Array<B>> => {
+  const out: Array<B> = new Array(items.length)
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await f(items[i]!, i)
+    }
+  }
+  await Promise.all(Array.from({ length: width }, lane))
+  return out
+}
+
+/** POSTs JSON; resolves with the status, JSON body and session cookie (`name=value`) if one was set. */
+const postJson = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) })
+  const text = await response.text()
+  if (response.status < 200 || response.status >= 300) throw new Error(`POST ${url}: ${response.status} ${text.slice(0, 300)}`)
+  const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.startsWith("better-auth.session_token="))
+  return { json: JSON.parse(text) as Record<string, unknown>, cookie }
+}
+
+/** Signs up `email` on better-auth (password `seededPassword`); its session cookie. */
+const signUp = async (theirs: Server, email: string): Promise<string> => {
+  const { cookie } = await postJson(`${theirs.url}/api/auth/sign-up/email`, { email, password: seededPassword, name: "bench" }, { origin: theirs.url })
+  if (cookie === undefined) throw new Error("better-auth sign-up set no session cookie")
+  return cookie
+}
+
+/** Starts Rampart (10^3 seeded users with refresh tokens) and better-auth (32 users signed up through its API), both on the server core. */
+export const preparePeers = async (needed: boolean): Promise<Peers | undefined> => {
+  if (!needed) return undefined
+  const phc = await seededPasswordHash()
+  const keys = makeKeys()
+  const small = freshSqlite()
+  onCleanup(small.drop)
+  await migrateStore(small.url)
+  const seeded = await seed(small, keys, 1000, 1000, phc)
+  const ours = await startRampart(small, keys, cores.server)
+  const theirStore = freshSqlite()
+  onCleanup(theirStore.drop)
+  const listen = port()
+  const child = startNode(theirScript, theirEnv(listen, theirStore.url.slice("sqlite:".length)), cores.server)
+  onCleanup(child.stop)
+  const theirs = { child, url: `http://127.0.0.1:${listen}` }
+  await waitReady(child, `${theirs.url}${theirHealth}`)
+  const theirEmails = Array.from({ length: 32 }, (_, i) => `peer${i + 1}@bench.test`)
+  const theirCookies = await pool(theirEmails, 4, (email) => signUp(theirs, email))
+  return { ours, theirs, phc, ourTokens: seeded.tokens, theirEmails, theirCookies }
+}
+
+/** Stops both peer servers. */
+export const stopPeers = async (peers: Peers | undefined): Promise<void> => {
+  if (peers === undefined) return
+  await peers.ours.child.stop()
+  await peers.theirs.child.stop()
+}
+
+const need = (peers: Peers | undefined): Peers => {
+  if (peers === undefined) throw new Error("the peer servers were not started")
+  return peers
+}
+
+/** The peer-login item. */
+export const peerLogin: BenchItem<Peers | undefined> = {
+  name: "peer-login",
+  run: async (input) => {
+    const peers = need(input)
+    const connections = 8
+    // better-auth completes only a few logins/s here (its scrypt takes 32 MiB and ~0.1 s per
+    // verification), so both sides get at least 6 s per round for the count to mean something.
+    const duration = Math.max(seconds, 6)
+    const ourBodies = Array.from({ length: 32 }, (_, i) => JSON.stringify({ email: seededEmail(i + 1), password: seededPassword }))
+    const theirBodies = peers.theirEmails.map((email) => JSON.stringify({ email, password: seededPassword }))
+    const raw = async (script: string, args: Record<string, unknown>) =>
+      (JSON.parse(await runNode(script, [JSON.stringify({ ...args, password: seededPassword, seconds: duration, concurrency: 4 })], cores.server)) as { rate: number }).rate
+    await load(peers.ours.url, "/auth/login", ourBodies, connections, 2)
+    await load(peers.theirs.url, "/api/auth/sign-in/email", theirBodies, connections, 2)
+    const side = (server: Server, path: string, bodies: ReadonlyArray<string>, script: string, args: Record<string, unknown>) => async () => {
+      const rps = (await load(server.url, path, bodies, connections, duration, [server.child])).rps
+      const rate = await raw(script, args)
+      return { value: rps / rate, rps, rate }
+    }
+    const { rounds, ourRuns, baseRuns } = await interleave(
+      3,
+      side(peers.ours, "/auth/login", ourBodies, "bench/workers/Argon2Raw.ts", { phc: peers.phc }),
+      side(peers.theirs, "/api/auth/sign-in/email", theirBodies, "bench/workers/ScryptRaw.ts", {}),
+      "peer-login"
+    )
+    const f = (runs: ReadonlyArray<{ rps: number; rate: number }>) => `${median(runs.map((r) => r.rps)).toFixed(1)} logins/s over ${median(runs.map((r) => r.rate)).toFixed(1)} raw/s`
+    return measured(
+      "logins per raw hash",
+      { op: ">=", value: 1.0 },
+      rounds,
+      `${connections} connections, ${duration} s per side and round, each side's logins/s divided by its own raw verifications/s (4 in flight, server core): Rampart Argon2id m=19456 KiB t=2 p=1 ${f(ourRuns)}; better-auth scrypt N=16384 r=16 p=1 ${f(baseRuns)}`,
+      { connections, duration, ours: ourRuns, theirs: baseRuns }
+    )
+  }
+}
+
+/** One autocannon run of `GET path` with one of `cookies` per request, from the load core. */
+const getLoad = async (server: Server, path: string, cookies: ReadonlyArray<string>, connections: number, duration: number) => {
+  const out = await worker(cores.load).ask<{ rps: number; non2xx: number; errors: number }>({
+    kind: "autocannon",
+    url: `${server.url}${path}`,
+    method: "GET",
+    headers: {},
+    requestHeaders: cookies.map((cookie) => ({ cookie })),
+    connections,
+    duration
+  })
+  if (out.non2xx > 0 || out.errors > 0) throw new Error(`${server.url}${path}: ${out.non2xx} non-2xx answers, ${out.errors} errors`)
+  return out
+}
+
+/** The peer-session item. */
+export const peerSession: BenchItem<Peers | undefined> = {
+  name: "peer-session",
+  run: async (input) => {
+    const peers = need(input)
+    const connections = 16
+    // A get-session with our cookie must find the session (it answers 200 with null otherwise).
+    const check = await fetch(`${peers.theirs.url}/api/auth/get-session`, { headers: { cookie: peers.theirCookies[0]! } })
+    const session = (await check.json()) as { session?: unknown } | null
+    if (session?.session === undefined) throw new Error("better-auth get-session did not find the signed-up session")
+    const bodies = refreshBodies(peers.ourTokens)
+    // The same warm-up as refresh-rps for both.
+    await load(peers.ours.url, "/auth/login/refresh", bodies, connections, 6)
+    await getLoad(peers.theirs, "/api/auth/get-session", peers.theirCookies, connections, 6)
+    const { rounds } = await interleave(
+      4,
+      async () => ({ value: (await load(peers.ours.url, "/auth/login/refresh", bodies, connections, seconds, [peers.ours.child])).rps }),
+      async () => ({ value: (await getLoad(peers.theirs, "/api/auth/get-session", peers.theirCookies, connections, seconds)).rps }),
+      "peer-session"
+    )
+    return measured(
+      "req/s",
+      { op: ">=", value: 4.0 },
+      rounds,
+      `Rampart POST /auth/login/refresh (10^3 refresh tokens) vs better-auth GET /api/auth/get-session (32 session cookies, its default: no cookie cache, session read from SQLite), ${connections} connections`,
+      { connections }
+    )
+  }
+}
+
+/** The peer-totp item. */
+export const peerTotp: BenchItem<Peers | undefined> = {
+  name: "peer-totp",
+  run: async (input) => {
+    const peers = need(input)
+    const perRound = 20
+    let ourNext = 501
+    let theirNext = 1
+    /** Rampart: log `perRound` fresh seeded users in and create an (unvalidated) TOTP secret for each. */
+    const ourRequests = () =>
+      pool(Array.from({ length: perRound }, () => ourNext++), 4, async (n) => {
+        const login = await postJson(`${peers.ours.url}/auth/login`, { email: seededEmail(n), password: seededPassword })
+        const authorization = `Bearer ${String(login.json["idToken"])}`
+        const enrolled = await postJson(`${peers.ours.url}/auth/otp/methods/totp`, {}, { authorization })
+        const secret = String((enrolled.json["totp"] as { secret: string }).secret)
+        return { path: "/auth/otp/code", headers: { authorization, "content-type": "application/json", "x-otp": "{{code}}" }, body: JSON.stringify({ channel: "TOTP" }), secret }
+      })
+    /** better-auth: sign `perRound` fresh users up and enable 2FA for each (an unverified TOTP secret). */
+    const theirRequests = () =>
+      pool(Array.from({ length: perRound }, () => theirNext++), 4, async (n) => {
+        const cookie = await signUp(peers.theirs, `totp${n}@bench.test`)
+        const origin = peers.theirs.url
+        const enabled = await postJson(`${peers.theirs.url}/api/auth/two-factor/enable`, { password: seededPassword }, { cookie, origin })
+        const secret = new URL(String(enabled.json["totpURI"])).searchParams.get("secret")
+        if (secret === null) throw new Error("better-auth's totpURI has no secret")
+        return { path: "/api/auth/two-factor/verify-totp", headers: { cookie, origin, "content-type": "application/json" }, body: JSON.stringify({ code: "{{code}}" }), secret }
+      })
+    const side = (server: Server, prepare: () => Promise<Array<unknown>>) => async () => {
+      const requests = await prepare()
+      const out = JSON.parse(await runNode("bench/workers/TotpRoundTrip.ts", [JSON.stringify({ url: server.url, requests })], cores.load)) as {
+        p50Ms: number
+        non2xx: number
+        statuses: Record<string, number>
+      }
+      if (out.non2xx > 0) throw new Error(`${server.url}: TOTP verifications answered ${JSON.stringify(out.statuses)}`)
+      return { value: out.p50Ms }
+    }
+    // Warm-up round on each side (not recorded).
+    await side(peers.ours, ourRequests)()
+    await side(peers.theirs, theirRequests)()
+    const { rounds } = await interleave(4, side(peers.ours, ourRequests), side(peers.theirs, theirRequests), "peer-totp")
+    log(`peer-totp: ${ourNext - 501} Rampart and ${theirNext - 1} better-auth enrolments verified`)
+    return measured(
+      "ms p50",
+      { op: "<=", value: 0.5 },
+      rounds,
+      `one TOTP enrolment verification at a time over a keep-alive connection, ${perRound} fresh users per side and round (a code is single use), code from Rampart's totpAt just before sending: Rampart POST /auth/otp/code {channel: TOTP} + x-otp vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
+      { perRound }
+    )
+  }
+}
+
+/** The items that run on the peer servers of `preparePeers`. */
+export const onPeers = [peerLogin, peerSession, peerTotp] as const
+
+/** Whether any item on the peer servers runs this time. */
+export const peersWanted = (): boolean => onPeers.some((item) => wanted(item.name))
