@@ -2,7 +2,7 @@
  * `RAMPART_HTTP=fast`: a lean `HttpServer.HttpServer` on `node:http`, a
  * drop-in for `NodeHttpServer.layer`. Everything above the transport is unchanged — the `HttpApp`
  * built by `HttpApiBuilder` from `RampartApi`, the same handlers, the same security middlewares,
- * the same error schema and status mapping, the same body-limit middleware of src/Server/Http.ts.
+ * the same error schema and status mapping, the same body-limit middleware of src/Server/Http/BodyLimits.ts.
  *
  * What it does differently from `@effect/platform-node`'s server, per request:
  * - no `HttpMiddleware.tracer` server span (and no span attributes built from the URL and headers);
