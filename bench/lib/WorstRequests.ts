@@ -8,6 +8,7 @@
 import { HttpApi } from "@effect/platform"
 import { Option, SchemaAST } from "effect"
 import { RampartApi } from "../../src/Api/RampartApi.js"
+import { bodyShapeOf } from "../../src/Server/Http/DecodeErrors.js"
 
 /** One request as sent: `url` is the path with its query. */
 export interface WorstRequest {
@@ -49,11 +50,10 @@ const withField = (valid: Record<string, unknown>, field: string, value: string)
   return `{${JSON.stringify(field)}:${value}${rest === "{}" ? "}" : `,${rest.slice(1)}`}`
 }
 
-/** The fields of an endpoint's payload (the encoded side of its struct). */
-const fieldsOf = (ast: SchemaAST.AST): ReadonlyArray<string> => {
-  let node = SchemaAST.encodedAST(ast)
-  while (SchemaAST.isRefinement(node)) node = node.from
-  return SchemaAST.isTypeLiteral(node) ? node.propertySignatures.map((p) => String(p.name)) : []
+/** The fields of an endpoint's payload or query (the encoded side of its struct), as the server reads them. */
+const fieldsOf = (schema: { readonly ast: SchemaAST.AST }): ReadonlyArray<string> => {
+  const shape = bodyShapeOf(schema)
+  return shape === undefined ? [] : [...shape.required, ...shape.optional]
 }
 
 /** The worst requests for one endpoint, with `bearer` (a valid idToken or access token) where it needs one. */
@@ -101,8 +101,8 @@ export const worstRequests = (tokens: { readonly idToken: string; readonly acces
     onEndpoint: ({ endpoint, middleware }) => {
       const keys = [...middleware].map((tag) => tag.key)
       const bearer = keys.includes("Rampart/UserAuthentication") ? tokens.idToken : keys.includes("Rampart/PartnerAuthentication") ? tokens.accessToken : undefined
-      const fields = Option.getOrUndefined(Option.map(endpoint.payloadSchema, (schema) => fieldsOf(schema.ast)))
-      const query = Option.getOrElse(Option.map(endpoint.urlParamsSchema, (schema) => fieldsOf(schema.ast)), () => [])
+      const fields = Option.getOrUndefined(Option.map(endpoint.payloadSchema, (schema) => fieldsOf(schema)))
+      const query = Option.getOrElse(Option.map(endpoint.urlParamsSchema, (schema) => fieldsOf(schema)), () => [])
       const takesOtp = Option.isSome(endpoint.headersSchema)
       requests.push(...forEndpoint(endpoint.method, endpoint.path, endpoint.method === "GET" ? undefined : fields, query, takesOtp, bearer))
       const wrong = endpoint.method === "GET" ? "DELETE" : "GET"

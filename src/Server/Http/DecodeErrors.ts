@@ -145,7 +145,7 @@ export const plainMessageOf = (issues: ReadonlyArray<Issue>): string =>
     .join("; ")
 
 /** The field names of a payload schema's encoded side (a struct, or a refined or class struct). */
-const shapeOf = (schema: { readonly ast: SchemaAST.AST }): BodyShape | undefined => {
+export const bodyShapeOf = (schema: { readonly ast: SchemaAST.AST }): BodyShape | undefined => {
   let ast: SchemaAST.AST = SchemaAST.encodedAST(schema.ast)
   while (SchemaAST.isRefinement(ast)) ast = ast.from
   if (!SchemaAST.isTypeLiteral(ast) || ast.propertySignatures.length === 0) return undefined
@@ -160,7 +160,7 @@ const bodyShapes: ReadonlyMap<string, BodyShape> = (() => {
   HttpApi.reflect(RampartApi, {
     onGroup: () => undefined,
     onEndpoint: ({ endpoint }) => {
-      const shape = Option.flatMapNullable(endpoint.payloadSchema, (schema) => shapeOf(schema))
+      const shape = Option.flatMapNullable(endpoint.payloadSchema, (schema) => bodyShapeOf(schema))
       if (Option.isSome(shape)) shapes.set(`${endpoint.method} ${endpoint.path}`, shape.value)
     }
   })
