@@ -68,6 +68,16 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
         return "present" satisfies SeedOutcome
       }).pipe(traced("Sandbox.ensureUser"))
 
+    /** A new user `email` whose TOTP secret `secret` is already validated: the partner's account, before its client. */
+    const newPartnerUser = (email: string, password: Redacted.Redacted<string>, secret: string) =>
+      Effect.gen(function* () {
+        yield* accounts.createUser(email, password)
+        const user = yield* Effect.orDie(Effect.flatten(users.findByEmail(normaliseEmail(email))))
+        const now = yield* Clock.currentTimeMillis
+        yield* users.setValidatedTotpSecret(user.id, yield* box.seal(Redacted.make(secret), totpAad(user.id)), now)
+        return user
+      })
+
     /**
      * Makes sure partner `email` exists with `password` and exactly the given client id, client
      * secret and validated TOTP secret (re-seeding `demo.json` into another store): "created" when
@@ -99,10 +109,7 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
           if ((yield* partners.clientStatus(given.client_id, "", clientSecret)) !== "free") {
             return yield* new AlreadyConfigured({ message: `client_id ${given.client_id} belongs to another account in this store` })
           }
-          yield* accounts.createUser(email, password)
-          const user = yield* Effect.orDie(Effect.flatten(users.findByEmail(normaliseEmail(email))))
-          const now = yield* Clock.currentTimeMillis
-          yield* users.setValidatedTotpSecret(user.id, yield* box.seal(Redacted.make(given.totp_secret), totpAad(user.id)), now)
+          const user = yield* newPartnerUser(email, password, given.totp_secret)
           if (!(yield* partners.restoreClient(user.id as UserId, given.client_id, clientSecret))) {
             // Taken since the check: undo the user, as a refusal commits.
             yield* users.delete(user.id)
@@ -116,11 +123,8 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
     const createPartner = (email: string, password: Redacted.Redacted<string>) =>
       transact(
         Effect.gen(function* () {
-          yield* accounts.createUser(email, password)
-          const user = yield* Effect.orDie(Effect.flatten(users.findByEmail(normaliseEmail(email))))
           const secret = yield* totp.generateSecret
-          const now = yield* Clock.currentTimeMillis
-          yield* users.setValidatedTotpSecret(user.id, yield* box.seal(Redacted.make(secret), totpAad(user.id)), now)
+          const user = yield* newPartnerUser(email, password, secret)
           const client = yield* partners.createClient(user.id as UserId)
           return new PartnerCredentials({
             client_id: client.clientId,
