@@ -27,6 +27,7 @@ import { onPeers, peerRss, peerStartup, peersWanted, preparePeers, stopPeers } f
 import { pgScaleOut } from "./items/PgScaleOut.js"
 import { refreshRps } from "./items/RefreshRps.js"
 import { refreshScale } from "./items/RefreshScale.js"
+import { requestLogs } from "./items/RequestLogs.js"
 import { prepareShared } from "./items/Shared.js"
 import { totpVerify } from "./items/TotpVerify.js"
 import { runCleanups } from "./lib/Cleanups.js"
@@ -57,6 +58,7 @@ const main = async () => {
   const onShared = [refreshRps, loginRps, clientOverhead, errorAmplification]
   const shared = await prepareShared(onShared.some((item) => wanted(item.name)))
   for (const item of onShared) await attempt(item, shared)
+  await attempt(requestLogs, shared)
   await attempt(totpVerify, undefined)
   await attempt(refreshScale, shared)
   if (shared.ours !== undefined) await shared.ours.child.stop()

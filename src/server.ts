@@ -4,16 +4,40 @@
  * is built: `@effect/sql-sqlite-node` for `sqlite:` URLs, the optional `@effect/sql-pg` for `postgres://`.
  */
 export { Accounts } from "./Server/Auth/Accounts.js"
-export { layerServerConfig, layerServerConfigFromEnv, ServerConfig, type ServerSettings } from "./Server/Config.js"
+export {
+  layerServerConfig,
+  layerServerConfigFromEnv,
+  type OtlpSettings,
+  type RequestLogFormat,
+  ServerConfig,
+  type ServerSettings
+} from "./Server/Config.js"
 export { layerApi, layerRoutes } from "./Server/Http/Routes.js"
 export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
+export { type Origin, RequestOrigin } from "./Server/Events/RequestOrigin.js"
+export { SecurityEvents, SUBSCRIBER_BUFFER } from "./Server/Events/SecurityEvents.js"
+export type { EventSubject, Outcome } from "./Server/Events/EventReport.js"
 export { generateServerKeys, type ServerKeys } from "./Server/Keys.js"
 export { layerCrypto, layerOtpSender, layerServices, layerStore } from "./Server/Layers.js"
-export { OtpSender, layerOutboxSender, layerWebhookSender, type OtpMessage } from "./Server/Otp/Delivery.js"
+export {
+  DeliveryError,
+  OtpSender,
+  layerOutboxSender,
+  layerWebhookSender,
+  makeWebhookSender,
+  routeByChannel,
+  type OtpMessage,
+  type OtpRoutes,
+  type OtpSenderService
+} from "./Server/Otp/Delivery.js"
+export { layerSmtpSender, makeSmtpSender, type SmtpSenderOptions } from "./Server/Otp/SmtpSender.js"
 export { OtpChallenges } from "./Server/Otp/OtpChallenges.js"
 export { OtpMethods } from "./Server/Otp/OtpMethods.js"
 export { Partners } from "./Server/Partners/Partners.js"
+export { Faults } from "./Server/Sandbox/Faults.js"
 export { Sandbox } from "./Server/Sandbox/Sandbox.js"
+export { layerSandboxTime, SandboxClock } from "./Server/Sandbox/SandboxClock.js"
+export { layerSandboxSeed, readSeedFile, SandboxSeed, SeedFile, SeedFileError } from "./Server/Sandbox/Seed.js"
 export { launchServer, layerServer, makeServer, ServerDidNotStart, type ServerListen, type ServerOptions } from "./Server/Server.js"
 export { DatabaseUrlError, layerDatabase, MissingDriverError } from "./Server/Store/Database.js"
 export { IdTokens, IdTokenSettings } from "./Crypto/IdTokens.js"

@@ -3,11 +3,10 @@
  * (bench/baseline/RefreshServer.ts) on the same small SQLite store, 16 connections, with the server
  * CPU per request of each side.
  */
-import { interleave, load, refreshBodies } from "../lib/Load.js"
-import { seconds } from "../lib/Options.js"
+import { interleave, load, refreshBodies, refreshRound } from "../lib/Load.js"
 import { cores } from "../lib/Processes.js"
 import { measured } from "../lib/Report.js"
-import { port, rampartEnv, type Server, startServer } from "../lib/Servers.js"
+import { port, rampartEnv, startServer } from "../lib/Servers.js"
 import { median } from "../lib/Stats.js"
 import type { BenchItem } from "./Item.js"
 import { rampart, type Shared } from "./Shared.js"
@@ -25,11 +24,12 @@ export const refreshRps: BenchItem<Shared> = {
     // more functions than fastify's), the baseline ~2 s; both get the same, long enough for both.
     await load(ours.url, "/auth/login/refresh", bodies, connections, 6)
     await load(baseline.url, "/auth/login/refresh", bodies, connections, 6)
-    const run = (server: Server) => async () => {
-      const r = await load(server.url, "/auth/login/refresh", bodies, connections, seconds, [server.child])
-      return { value: r.rps, cpuPerRequestUs: r.cpuPerRequestUs, steal: r.machine?.steal ?? Number.NaN }
-    }
-    const { rounds, ourRuns, baseRuns } = await interleave(4, run(ours), run(baseline), "refresh-rps")
+    const { rounds, ourRuns, baseRuns } = await interleave(
+      4,
+      refreshRound(ours, bodies, connections),
+      refreshRound(baseline, bodies, connections),
+      "refresh-rps"
+    )
     await baseline.child.stop()
     const cpuOurs = median(ourRuns.map((r) => r.cpuPerRequestUs))
     const cpuBase = median(baseRuns.map((r) => r.cpuPerRequestUs))

@@ -5,7 +5,9 @@
  */
 import { onCleanup } from "./Cleanups.js"
 import { log } from "./Log.js"
+import { seconds } from "./Options.js"
 import { type Child, cores, cpuSeconds, machineTicks, machineUse, startWorker, type Worker } from "./Processes.js"
+import type { Server } from "./Servers.js"
 import type { Round } from "./Stats.js"
 
 /** What one autocannon job answers. */
@@ -60,6 +62,12 @@ export const load = async (
   const cpu = cpuOf.reduce((sum, c, i) => sum + cpuSeconds(c.process.pid) - before[i]!, 0)
   if (out.non2xx > 0 || out.errors > 0) throw new Error(`${JSON.stringify(urls)}: ${out.non2xx} non-2xx answers, ${out.errors} errors`)
   return { ...out, cpuPerRequestUs: (cpu / out.ok) * 1e6, machine }
+}
+
+/** One timed side of a refresh round on `server` (`BENCH_SECONDS` long): req/s, server CPU per request and CPU stolen by the hypervisor. */
+export const refreshRound = (server: Server, bodies: ReadonlyArray<string>, connections: number) => async () => {
+  const r = await load(server.url, "/auth/login/refresh", bodies, connections, seconds, [server.child])
+  return { value: r.rps, cpuPerRequestUs: r.cpuPerRequestUs, steal: r.machine?.steal ?? Number.NaN }
 }
 
 /** Runs `ours` and `baseline` alternately (A B, B A, ...) for `count` rounds, logging each round. */

@@ -23,7 +23,9 @@ export const rampartEnv = (store: BenchStore, keys: BenchKeys, listen: number): 
   RAMPART_SIGNING_KEY: keys.signingKey,
   // Required in production; no benchmarked endpoint sends a code.
   RAMPART_OTP_WEBHOOK_URL: "http://127.0.0.1:9/unused",
-  RAMPART_STATE_DIR: join(tmpdir(), "rampart-bench-state")
+  RAMPART_STATE_DIR: join(tmpdir(), "rampart-bench-state"),
+  // No request line, as the baselines write none; the request-logs item measures the line's cost.
+  RAMPART_LOG_FORMAT: process.env["RAMPART_LOG_FORMAT"] ?? "off"
 })
 
 /** A running server and its base URL. */
@@ -41,8 +43,8 @@ export const startServer = async (script: string, env: Record<string, string>, l
   return { child, url }
 }
 
-/** Starts a Rampart server (bench/serve.ts) on `store` with `keys`, pinned to `core`. */
-export const startRampart = (store: BenchStore, keys: BenchKeys, core?: string): Promise<Server> => {
+/** Starts a Rampart server (bench/serve.ts) on `store` with `keys`, pinned to `core`, with `env` over `rampartEnv`. */
+export const startRampart = (store: BenchStore, keys: BenchKeys, core?: string, env: Record<string, string> = {}): Promise<Server> => {
   const listen = port()
-  return startServer("bench/serve.ts", rampartEnv(store, keys, listen), listen, core)
+  return startServer("bench/serve.ts", { ...rampartEnv(store, keys, listen), ...env }, listen, core)
 }

@@ -96,6 +96,12 @@ const forEndpoint = (
 /** The worst requests for every endpoint of the contract, plus unknown paths and wrong methods. */
 export const worstRequests = (tokens: { readonly idToken: string; readonly accessToken: string }): ReadonlyArray<WorstRequest> => {
   const requests: Array<WorstRequest> = []
+  // The methods each path is routed for, so a "wrong method" is one the path really refuses.
+  const routed = new Map<string, Set<string>>()
+  HttpApi.reflect(RampartApi, {
+    onGroup: () => undefined,
+    onEndpoint: ({ endpoint }) => void routed.set(endpoint.path, (routed.get(endpoint.path) ?? new Set()).add(endpoint.method))
+  })
   HttpApi.reflect(RampartApi, {
     onGroup: () => undefined,
     onEndpoint: ({ endpoint, middleware }) => {
@@ -105,7 +111,7 @@ export const worstRequests = (tokens: { readonly idToken: string; readonly acces
       const query = Option.getOrElse(Option.map(endpoint.urlParamsSchema, (schema) => fieldsOf(schema)), () => [])
       const takesOtp = Option.isSome(endpoint.headersSchema)
       requests.push(...forEndpoint(endpoint.method, endpoint.path, endpoint.method === "GET" ? undefined : fields, query, takesOtp, bearer))
-      const wrong = endpoint.method === "GET" ? "DELETE" : "GET"
+      const wrong = ["DELETE", "GET", "PATCH", "PUT"].find((method) => !routed.get(endpoint.path)!.has(method))!
       requests.push({ label: `${wrong} ${endpoint.path} (wrong method)`, method: wrong, url: `${endpoint.path}?${"q".repeat(8000)}`, headers: {} })
     }
   })

@@ -7,7 +7,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import { AlreadyConfigured, AttemptsExhausted, InvalidOtp, MethodNotAllowed, NotConfigured } from "../Domain/Errors.js"
 import { OtpCodeQuery, OtpCodeStatus, OtpHeader, VerifyOtpRequest } from "../Domain/Otp.js"
 import { SmsMethodRequest } from "../Domain/Phone.js"
-import { EmptyBody } from "../Domain/Requests.js"
+import { NoInput } from "../Domain/Requests.js"
 import { SecurityProfile, TotpEnrollment } from "../Domain/Profile.js"
 import * as Schema from "effect/Schema"
 import { UserAuthentication } from "./Security.js"
@@ -23,11 +23,7 @@ export class OtpApi extends HttpApiGroup.make("otp")
   )
   .add(
     HttpApiEndpoint.post("createTotpSecret", "/auth/otp/methods/totp")
-      .setPayload(
-        Schema.NullOr(EmptyBody).annotations({
-          description: "An empty object, or no body"
-        })
-      )
+      .setPayload(NoInput)
       .addSuccess(TotpEnrollment)
       .addError(AlreadyConfigured)
       .annotate(OpenApi.Summary, "Create a TOTP secret (validate it with POST /auth/otp/code)")

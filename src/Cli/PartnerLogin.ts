@@ -28,6 +28,7 @@ import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
 import { describeConfigError, oneLine } from "../Server/StartFailure.js"
 import { totpAt } from "../Totp.js"
 import { CliError } from "./CliError.js"
+import { describeClientFailure } from "./ClientFailure.js"
 
 /** What `rampart partner-login` reads from the environment. */
 export const partnerLoginSettings = Config.all({
@@ -79,12 +80,9 @@ const securityCode = (secret: Redacted.Redacted<string>) =>
 
 /** One line for each way the login can fail: the server's typed errors and transport failures. */
 const describeLoginError = (url: URL) => (error: { readonly _tag: string; readonly message: string }): CliError => {
+  const failure = describeClientFailure(url.origin, error)
+  if (Option.isSome(failure)) return new CliError({ message: failure.value })
   switch (error._tag) {
-    case "RequestError":
-      return new CliError({ message: oneLine(`cannot reach ${url.origin}: ${error.message}${causeOf(error)}`) })
-    case "ResponseError":
-    case "ParseError":
-      return new CliError({ message: oneLine(`unexpected response from ${url.origin}: ${error.message}`) })
     case "AttemptsExhausted": {
       const retry = (error as { readonly retryAfterSeconds?: number }).retryAfterSeconds
       return new CliError({ message: oneLine(`${error._tag}: ${error.message}${retry === undefined ? "" : ` (retry after ${retry} s)`}`) })
@@ -92,17 +90,6 @@ const describeLoginError = (url: URL) => (error: { readonly _tag: string; readon
     default:
       return new CliError({ message: oneLine(`${error._tag}: ${error.message}`) })
   }
-}
-
-/** The innermost cause of a transport error (e.g. `ECONNREFUSED`), which fetch hides. */
-const causeOf = (error: unknown): string => {
-  let cause = (error as { cause?: unknown }).cause
-  let last = ""
-  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
-    last = (cause as NodeJS.ErrnoException).code ?? cause.message
-    cause = cause.cause
-  }
-  return last === "" ? "" : ` (${last})`
 }
 
 /** Logs the partner in and prints the token response. */

@@ -1,7 +1,8 @@
 /**
- * `rampart totp SECRET [--now ISO-8601|@unix-seconds] [--digits N] [--period S] [--algorithm A]`:
+ * `rampart totp SECRET [--now ISO-8601|@unix-seconds | --url URL] [--digits N] [--period S] [--algorithm A]`:
  * prints the TOTP code of a base32 secret exactly as `oathtool --totp[=A] -b [--digits=N]
- * [--time-step-size=Ss] [--now=...] SECRET` prints it: the code and a newline.
+ * [--time-step-size=Ss] [--now=...] SECRET` prints it: the code and a newline. `--url` computes it
+ * for a sandbox's current time (`GET /sandbox/clock`), as `--now` with that time would.
  */
 import { Args, Command, Options } from "@effect/cli"
 import * as Clock from "effect/Clock"
@@ -25,6 +26,8 @@ type TotpCodeDigits = NonNullable<TotpOptions["digits"]>
 export interface TotpArgs {
   readonly secret: Redacted.Redacted<string>
   readonly now: Option.Option<string>
+  /** A sandbox server whose current time the code is for (instead of `now`). */
+  readonly url: Option.Option<string>
   readonly digits: string
   readonly period: string
   readonly algorithm: TotpAlgorithm
@@ -56,6 +59,10 @@ const isDigits = (n: number): n is TotpCodeDigits => (TOTP_CODE_DIGITS as Readon
 /** A whole number written as oathtool reads one (`6`, `06`, `+6`); `NaN` otherwise. */
 const wholeNumber = (text: string): number => (/^\s*\+?\d+\s*$/.test(text) ? Number(text) : Number.NaN)
 
+/** Whole Unix seconds of a sandbox's current time; the client modules load only when `--url` is given. */
+const sandboxSeconds = (url: string): Effect.Effect<bigint, CliError> =>
+  Effect.flatMap(Effect.promise(() => import("./TotpSandboxTime.js")), (module) => module.sandboxSeconds(url))
+
 /** Whole Unix seconds now, from Effect's `Clock`. */
 const currentSeconds = Effect.map(Clock.currentTimeMillis, (millis) => BigInt(Math.floor(millis / 1000)))
 
@@ -68,8 +75,13 @@ export const totpFor = (args: TotpArgs): Effect.Effect<string, CliError> =>
     if (!(period >= 1 && period <= MAX_TOTP_PERIOD)) {
       return yield* new CliError({ message: `--period must be a whole number of seconds from 1 to ${MAX_TOTP_PERIOD}` })
     }
+    if (Option.isSome(args.now) && Option.isSome(args.url)) {
+      return yield* new CliError({ message: "--now and --url cannot be used together: --url takes the time from the sandbox" })
+    }
     const epochSeconds = Option.isSome(args.now)
       ? yield* Either.match(parseNow(args.now.value), { onLeft: Effect.fail, onRight: Effect.succeed })
+      : Option.isSome(args.url)
+      ? yield* sandboxSeconds(args.url.value)
       : yield* currentSeconds
     const secret = yield* readSecret(args.secret)
     // Whole seconds up to the year 9999 (parseNow's limit) are exact as a number.
@@ -90,6 +102,11 @@ export const totpCommand = Command.make(
       Options.withPseudoName("ISO-8601|@unix-seconds"),
       Options.optional,
       Options.withDescription("The time to compute the code for: ISO-8601 (2026-01-01T00:00:00Z; local time without a zone) or @unix-seconds; default: now")
+    ),
+    url: Options.text("url").pipe(
+      Options.withPseudoName("URL"),
+      Options.optional,
+      Options.withDescription("A sandbox server (e.g. http://127.0.0.1:8080): the code for its current time, GET /sandbox/clock, which moves with POST /sandbox/clock; not with --now")
     ),
     digits: Options.text("digits").pipe(
       Options.withPseudoName("N"),

@@ -5,15 +5,20 @@
  * the contract is a typed `ParseError`, never a defect.
  *
  * Every attempt has a timeout (a timed-out attempt is a `RequestError` with reason `"Transport"`).
+ * Timeouts and retry delays run on the `Clock` in place when the client is built, not on one the
+ * program installs later (a sandbox clock that jumps must not end an attempt in flight).
  * Only requests that are safe to repeat are retried, on transport errors and 5xx answers, with a
  * capped, jittered exponential backoff (`retrySchedule`):
- * - `GET /health`, `GET /.well-known/jwks.json`, `GET /sandbox/outbox`: reads.
+ * - `GET /health`, `GET /.well-known/jwks.json`, and the sandbox reads `GET /sandbox/outbox`,
+ *   `GET /sandbox/clock`, `GET /sandbox/accounts`, `GET /sandbox/events` and `GET /sandbox`: reads.
  * - `POST /auth/login/refresh`: creates no state on the server (it reads the refresh token and signs
  *   a new idToken), so a repeat after a lost answer is harmless.
  * Never retried: `POST /auth/login` (each success creates a refresh token), `GET /auth/otp/code`
  * (a GET that sends a code and spends the send budget), OTP verification and TOTP deletion (a
  * repeat spends the single-use code or an attempt), partner login (consumes the TOTP step) and
- * every other write. Their transport errors reach the caller, who knows whether a repeat is wise.
+ * every other write, the sandbox's included (`POST /sandbox/clock` would jump twice, a repeated
+ * fault arms twice, a repeated reset or `DELETE /sandbox/faults` could undo what another caller
+ * did in between). Their transport errors reach the caller, who knows whether a repeat is wise.
  */
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -22,6 +27,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as HttpApi from "@effect/platform/HttpApi"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -53,7 +59,8 @@ export interface AuthClientOptions {
   readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
   /**
    * An extra transformation of the transport, innermost: it sees every attempt (retries included).
-   * For instrumentation, e.g. counting requests with `HttpClient.tapRequest`.
+   * For instrumentation, e.g. counting attempts with `HttpClient.transform` (not `tapRequest`,
+   * which runs once per call, before the base URL is prepended and before any retry).
    */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -99,6 +106,10 @@ const retrySafeRoutes: ReadonlyArray<readonly [method: string, path: string]> = 
   ["GET", "/health"],
   ["GET", "/.well-known/jwks.json"],
   ["GET", "/sandbox/outbox"],
+  ["GET", "/sandbox/clock"],
+  ["GET", "/sandbox/accounts"],
+  ["GET", "/sandbox/events"],
+  ["GET", "/sandbox"],
   ["POST", "/auth/login/refresh"]
 ]
 
@@ -125,30 +136,44 @@ class ServerFailure {
 const isRetryable = (error: HttpClientError.HttpClientError | ServerFailure): boolean =>
   error._tag === "ServerFailure" || (error._tag === "RequestError" && error.reason === "Transport")
 
-/** Fails an attempt that has no response after `timeout` with a transport `RequestError`. */
-const withTimeout = (timeout: Duration.Duration) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+/**
+ * Runs the timing of `effect` (its timeout or retry delays) on `timer`, and `attempt`, which it
+ * wraps, on the caller's `Clock`.
+ */
+const timedOn = <A, E, A2, E2>(
+  timer: Clock.Clock,
+  attempt: Effect.Effect<A, E>,
+  timing: (attempt: Effect.Effect<A, E>) => Effect.Effect<A2, E2>
+): Effect.Effect<A2, E2> =>
+  Effect.clockWith((callers) => Effect.withClock(timing(Effect.withClock(attempt, callers)), timer))
+
+/** Fails an attempt that has no response after `timeout` (of `timer`) with a transport `RequestError`. */
+const withTimeout = (timeout: Duration.Duration, timer: Clock.Clock) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
   Duration.isFinite(timeout)
     ? HttpClient.transform(client, (effect, request) =>
-      Effect.timeoutFail(effect, {
-        duration: timeout,
-        onTimeout: () =>
-          new HttpClientError.RequestError({
-            request,
-            reason: "Transport",
-            description: `no response within ${Duration.format(timeout)}`
-          })
-      }))
+      timedOn(timer, effect, (attempt) =>
+        Effect.timeoutFail(attempt, {
+          duration: timeout,
+          onTimeout: () =>
+            new HttpClientError.RequestError({
+              request,
+              reason: "Transport",
+              description: `no response within ${Duration.format(timeout)}`
+            })
+        })))
     : client
 
-/** Retries retry-safe requests on transport errors and 5xx answers; the last 5xx is returned for decoding. */
-const withRetries = (schedule: Schedule.Schedule<unknown, unknown>) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+/** Retries retry-safe requests on transport errors and 5xx answers (delays on `timer`); the last 5xx is returned for decoding. */
+const withRetries = (schedule: Schedule.Schedule<unknown, unknown>, timer: Clock.Clock) =>
+(client: HttpClient.HttpClient): HttpClient.HttpClient =>
   HttpClient.transform(client, (effect, request) =>
     isRetrySafe(request)
-      ? effect.pipe(
-        Effect.flatMap((response) =>
-          response.status >= 500 ? Effect.fail(new ServerFailure(response)) : Effect.succeed(response)
-        ),
-        Effect.retry({ schedule, while: isRetryable }),
+      ? timedOn(
+        timer,
+        Effect.flatMap(effect, (response) =>
+          response.status >= 500 ? Effect.fail(new ServerFailure(response)) : Effect.succeed(response)),
+        (attempt) => Effect.retry(attempt, { schedule, while: isRetryable })
+      ).pipe(
         Effect.catchIf(
           (error): error is ServerFailure => error._tag === "ServerFailure",
           (failure) => Effect.succeed(failure.response)
@@ -161,11 +186,14 @@ const make = Effect.gen(function*() {
   const settings = yield* AuthClientSettings
   const baseUrl = settings.baseUrl.toString()
   const transport = yield* HttpClient.HttpClient
+  // Timeouts and backoff run on the Clock in place now, so a Clock installed later for the
+  // program (`SandboxClient.layerClock`, whose time jumps) never ends an attempt early.
+  const timer = yield* Effect.clock
   /** The transport with the user's transformation, per-attempt timeout and retry policy (no base URL). */
   const httpClient = transport.pipe(
     settings.transformClient ?? ((client) => client),
-    withTimeout(Duration.decode(settings.timeout ?? DEFAULT_TIMEOUT)),
-    withRetries(settings.retry ?? retrySchedule)
+    withTimeout(Duration.decode(settings.timeout ?? DEFAULT_TIMEOUT), timer),
+    withRetries(settings.retry ?? retrySchedule, timer)
   )
   const client: RampartClient = yield* HttpApiClient.makeWith(RampartApi, { httpClient, baseUrl })
   return { ...client, httpClient, baseUrl }

@@ -23,3 +23,6 @@ export const EmptyBody = Schema.Record({ key: Schema.String, value: Schema.Unkno
     { jsonSchema: { maxProperties: 0 } }
   )
 ).annotations({ identifier: "EmptyBody", description: "An empty JSON object" })
+
+/** A body that is an empty JSON object or absent (a POST that takes no input). */
+export const NoInput = Schema.NullOr(EmptyBody).annotations({ description: "An empty object, or no body" })

@@ -1,21 +1,105 @@
 /**
  * The server's configuration, read from the environment with Effect `Config` (the only place that
- * reads it): address, store, mode, token issuer, keys and the OTP webhook.
+ * reads it): address, store, mode, token issuer, keys and OTP delivery (webhook, SMTP).
  */
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { owaspPasswordCost, type PasswordCost } from "../Crypto/Passwords.js"
+import { defaultDeliveryTimeout } from "./Otp/Delivery.js"
 
 /** `sandbox` (the default: demo data, sandbox routes, generated keys) or `production`. */
 export type ServerMode = "sandbox" | "production"
 
 /** The HTTP transport: `fast` (the lean node:http server, the default) or `platform` (`NodeHttpServer` of @effect/platform-node). */
 export type HttpTransport = "platform" | "fast"
+
+/** `RAMPART_LOG_FORMAT`: one line per request as readable `text` (the default), as `json`, or `off`. */
+export type RequestLogFormat = "text" | "json" | "off"
+
+/** The OTLP/HTTP encodings of spans (`OTEL_EXPORTER_OTLP_PROTOCOL`; gRPC is not supported). */
+export type OtlpProtocol = "http/protobuf" | "http/json"
+
+/** Where and how spans are exported over OTLP/HTTP, from the standard `OTEL_*` variables. */
+export interface OtlpSettings {
+  /** `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  readonly tracesUrl: string
+  /** `OTEL_SERVICE_NAME`, default `rampart`. */
+  readonly serviceName: string
+  /** `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, default `http/protobuf` (the spec's). */
+  readonly protocol: OtlpProtocol
+  /** `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, else `OTEL_EXPORTER_OTLP_HEADERS` (`name=value,...`, often an API key). */
+  readonly headers: Redacted.Redacted<Record<string, string>>
+  /** `OTEL_BSP_SCHEDULE_DELAY`: milliseconds between exports, default 5000 (the spec's). */
+  readonly exportIntervalMs: number
+}
+
+/** An OTLP URL variable: unset or empty is none (as the spec says), else it must be an http(s) URL. */
+const otlpUrl = (name: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(""),
+    Config.mapOrFail((value) => {
+      const trimmed = value.trim()
+      if (trimmed === "") return Either.right(Option.none<string>())
+      return URL.canParse(trimmed) && /^https?:$/.test(new URL(trimmed).protocol)
+        ? Either.right(Option.some(trimmed))
+        : Either.left(ConfigError.InvalidData([name], "must be an http:// or https:// URL"))
+    })
+  )
+
+/** An OTLP variable with a traces-specific override (`OTEL_EXPORTER_OTLP_TRACES_X` over `OTEL_EXPORTER_OTLP_X`). */
+const otlpOption = <A>(config: (name: string) => Config.Config<A>, suffix: string) =>
+  Config.all([Config.option(config(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`)), Config.option(config(`OTEL_EXPORTER_OTLP_${suffix}`))]).pipe(
+    Config.map(([traces, all]) => Option.orElse(traces, () => all))
+  )
+
+/** `name=value,...` as the OTel spec writes headers (values URL-encoded); malformed entries are skipped. */
+const otlpHeaders = (text: string): Record<string, string> => {
+  const headers: Record<string, string> = {}
+  for (const entry of text.split(",")) {
+    const at = entry.indexOf("=")
+    if (at <= 0) continue
+    try {
+      headers[entry.slice(0, at).trim().toLowerCase()] = decodeURIComponent(entry.slice(at + 1).trim())
+    } catch {
+      continue
+    }
+  }
+  return headers
+}
+
+/** The OTLP export settings; none unless an OTLP endpoint variable is set. */
+const otlpSettings: Config.Config<Option.Option<OtlpSettings>> = Config.all({
+  traces: otlpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+  base: otlpUrl("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  serviceName: Config.string("OTEL_SERVICE_NAME").pipe(
+    Config.withDefault(""),
+    Config.map((name) => (name.trim() === "" ? "rampart" : name.trim()))
+  ),
+  protocol: otlpOption((name) => Config.literal("http/protobuf", "http/json")(name), "PROTOCOL"),
+  headers: otlpOption((name) => Config.redacted(name), "HEADERS"),
+  exportIntervalMs: Config.integer("OTEL_BSP_SCHEDULE_DELAY").pipe(Config.withDefault(5000))
+}).pipe(
+  Config.map((otlp) =>
+    Option.map(
+      Option.orElse(otlp.traces, () => Option.map(otlp.base, (base) => `${base.replace(/\/+$/, "")}/v1/traces`)),
+      (tracesUrl): OtlpSettings => ({
+        tracesUrl,
+        serviceName: otlp.serviceName,
+        protocol: Option.getOrElse(otlp.protocol, () => "http/protobuf" as const),
+        headers: Redacted.make(Option.match(otlp.headers, { onNone: () => ({}), onSome: (text) => otlpHeaders(Redacted.value(text)) })),
+        exportIntervalMs: otlp.exportIntervalMs
+      })
+    )
+  )
+)
 
 /** Everything the server reads from its environment. */
 export interface ServerSettings {
@@ -28,17 +112,40 @@ export interface ServerSettings {
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
   readonly signingKey: Option.Option<Redacted.Redacted<string>>
   readonly otpWebhookUrl: Option.Option<string>
+  /** Where EMAIL codes are sent by SMTP (`RAMPART_SMTP_URL`, `smtp://` or `smtps://`, may hold credentials), or none. */
+  readonly smtpUrl: Option.Option<Redacted.Redacted<URL>>
+  /** The `From` of code emails (`RAMPART_MAIL_FROM`, default `Rampart <no-reply@localhost>`). */
+  readonly mailFrom: string
+  /** The bound on one delivery by webhook or SMTP: 10 s, lowered only by test configuration (not from the environment). */
+  readonly deliveryTimeout: Duration.Duration
   readonly stateDirectory: string
   /** Argon2id cost of new password hashes: OWASP's, lowered only by test configuration (not from the environment). */
   readonly passwordCost: PasswordCost
   /** Which HTTP server serves the routes (`RAMPART_HTTP`, default `fast`: same routes, handlers and errors, less CPU per request). */
   readonly http: HttpTransport
-  /** Whether Effect spans are recorded (`RAMPART_TRACING`); off unless a tracer exporter is installed. */
+  /** Whether Effect spans are recorded (`RAMPART_TRACING`) for a tracer the embedding program installs; implied by `otlp`. */
   readonly tracing: boolean
+  /** `RAMPART_SEED`: a JSON file of the users and partners the sandbox creates at start and at every reset. */
+  readonly seedFile: Option.Option<string>
+  /** Where spans are exported over OTLP/HTTP (`OTEL_EXPORTER_OTLP_ENDPOINT` and the other standard variables), or nowhere. */
+  readonly otlp: Option.Option<OtlpSettings>
+  /** The per-request log line (`RAMPART_LOG_FORMAT`: `text`, the default, `json` or `off`). */
+  readonly logFormat: RequestLogFormat
 }
 
 /** The server's settings as a service. */
 export class ServerConfig extends Context.Tag("Rampart/ServerConfig")<ServerConfig, ServerSettings>() {}
+
+/** The default `From` of code emails: a no-reply address that names the sender. */
+export const defaultMailFrom = "Rampart <no-reply@localhost>"
+
+/** Parses the `smtp://` / `smtps://` URL of `variable`; the refusal names the variable, never the value (it may hold a password). */
+const smtpUrl = (variable: string) => (value: Redacted.Redacted<string>): Either.Either<Redacted.Redacted<URL>, ConfigError.ConfigError> => {
+  const url = URL.canParse(Redacted.value(value)) ? new URL(Redacted.value(value)) : undefined
+  return url !== undefined && (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== ""
+    ? Either.right(Redacted.make(url))
+    : Either.left(ConfigError.InvalidData([variable], "must be an smtp://host:port or smtps://host:port URL (credentials optional)"))
+}
 
 /** The `Config` description of the settings, with SPEC's defaults. */
 export const serverSettings: Config.Config<ServerSettings> = Config.all({
@@ -51,10 +158,16 @@ export const serverSettings: Config.Config<ServerSettings> = Config.all({
   secretKey: Config.option(Config.redacted("RAMPART_SECRET_KEY")),
   signingKey: Config.option(Config.redacted("RAMPART_SIGNING_KEY")),
   otpWebhookUrl: Config.option(Config.url("RAMPART_OTP_WEBHOOK_URL").pipe(Config.map((u) => u.toString()))),
+  smtpUrl: Config.option(Config.redacted("RAMPART_SMTP_URL").pipe(Config.mapOrFail(smtpUrl("RAMPART_SMTP_URL")))),
+  mailFrom: Config.nonEmptyString("RAMPART_MAIL_FROM").pipe(Config.withDefault(defaultMailFrom)),
+  deliveryTimeout: Config.succeed(defaultDeliveryTimeout),
   stateDirectory: Config.string("RAMPART_STATE_DIR").pipe(Config.withDefault(".rampart")),
   passwordCost: Config.succeed(owaspPasswordCost),
   http: Config.literal("fast", "platform")("RAMPART_HTTP").pipe(Config.withDefault("fast" as const)),
-  tracing: Config.boolean("RAMPART_TRACING").pipe(Config.withDefault(false))
+  tracing: Config.boolean("RAMPART_TRACING").pipe(Config.withDefault(false)),
+  seedFile: Config.option(Config.nonEmptyString("RAMPART_SEED")),
+  otlp: otlpSettings,
+  logFormat: Config.literal("text", "json", "off")("RAMPART_LOG_FORMAT").pipe(Config.withDefault("text" as const))
 })
 
 /** `ServerConfig` from the environment. */

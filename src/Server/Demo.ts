@@ -8,15 +8,14 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"
-import { AlreadyConfigured } from "../Domain/Errors.js"
 import { ServerConfig } from "./Config.js"
-import { Sandbox, type SeedOutcome } from "./Sandbox/Sandbox.js"
+import { Sandbox, type SeedOutcome, seedOutcome } from "./Sandbox/Sandbox.js"
+import type { SeededAccount } from "./Sandbox/Seed.js"
 
 /** What the sandbox prints so a newcomer can log in at once. */
 export interface DemoCredentials {
@@ -47,19 +46,10 @@ const reseedDemo = (demo: DemoCredentials) =>
   Effect.gen(function* () {
     const sandbox = yield* Sandbox
     const { partner, user } = demo
-    // A refusal (the email is taken with other credentials) is reported; a store failure is not hidden.
-    const outcome = <E, R>(seeding: Effect.Effect<SeedOutcome, E | AlreadyConfigured, R>) =>
-      seeding.pipe(
-        Effect.map((seeded) => Either.right<SeedOutcome>(seeded)),
-        Effect.catchIf(
-          (error): error is AlreadyConfigured => error instanceof AlreadyConfigured,
-          (error) => Effect.succeed(Either.left(error.message))
-        )
-      )
     return {
       demo,
-      user: yield* outcome(sandbox.ensureUser(user.email, Redacted.make(user.password))),
-      partner: yield* outcome(sandbox.ensurePartner(partner.email, Redacted.make(partner.password), partner)),
+      user: yield* seedOutcome(sandbox.ensureUser(user.email, Redacted.make(user.password))),
+      partner: yield* seedOutcome(sandbox.ensurePartner(partner.email, Redacted.make(partner.password), partner)),
       firstStart: false
     } satisfies DemoState
   })
@@ -125,7 +115,13 @@ export const seedAndPrintDemo = Effect.gen(function* () {
   )
 })
 
-/** Seeds and prints the demo accounts once the services are up, in sandbox mode only. */
-export const layerDemo = Layer.effectDiscard(
-  Effect.flatMap(ServerConfig, (config) => (config.mode === "sandbox" ? seedAndPrintDemo : Effect.void))
+/** The demo accounts as a seed (what `POST /sandbox/reset` re-applies): created when missing, each account's outcome. */
+export const demoSeed = Effect.map(ensureDemo, (state): ReadonlyArray<SeededAccount> =>
+  Option.match(state, {
+    onNone: () => [],
+    onSome: ({ demo, partner, user }) => [
+      { kind: "user", email: demo.user.email, outcome: user },
+      { kind: "partner", email: demo.partner.email, outcome: partner }
+    ]
+  })
 )

@@ -14,12 +14,17 @@ import { SecretBox } from "../Crypto/SecretBox.js"
 import { Totp } from "../Totp.js"
 import { Accounts } from "./Auth/Accounts.js"
 import { ServerConfig } from "./Config.js"
+import { SecurityEvents } from "./Events/SecurityEvents.js"
 import { layerKeys, MissingKeyError } from "./Keys.js"
-import { layerOutboxSender, layerWebhookSender } from "./Otp/Delivery.js"
+import { makeOutboxSender, makeWebhookSender, OtpSender, routeByChannel } from "./Otp/Delivery.js"
 import { OtpChallenges } from "./Otp/OtpChallenges.js"
 import { OtpMethods } from "./Otp/OtpMethods.js"
+import { OutboxRepo } from "./Otp/OutboxRepo.js"
+import { makeSmtpSender } from "./Otp/SmtpSender.js"
 import { Partners } from "./Partners/Partners.js"
+import { Faults } from "./Sandbox/Faults.js"
 import { Sandbox } from "./Sandbox/Sandbox.js"
+import { SandboxClock } from "./Sandbox/SandboxClock.js"
 import { layerDatabase } from "./Store/Database.js"
 import { StoreHealth } from "./Store/StoreHealth.js"
 import { UsersRepo } from "./Users/UsersRepo.js"
@@ -33,17 +38,29 @@ export const layerIdTokenSettings = Layer.effect(
   Effect.map(ServerConfig, (config) => ({ ...defaultIdTokenSettings, issuer: config.issuer, audience: config.audience }))
 )
 
-/** OTP delivery: the webhook when configured, else the sandbox outbox; production requires the webhook. */
-export const layerOtpSender = Layer.unwrapEffect(
+/**
+ * OTP delivery by channel: SMS by the webhook when configured, else (sandbox) to the outbox; EMAIL
+ * by SMTP when `RAMPART_SMTP_URL` is set (in the sandbox also to the outbox), else like SMS.
+ * Production requires the webhook, since SMS has no other route.
+ */
+export const layerOtpSender = Layer.scoped(
+  OtpSender,
   Effect.gen(function* () {
     const config = yield* ServerConfig
-    if (Option.isSome(config.otpWebhookUrl)) {
-      return layerWebhookSender(config.otpWebhookUrl.value).pipe(Layer.provide(FetchHttpClient.layer))
+    if (config.mode === "production" && Option.isNone(config.otpWebhookUrl)) {
+      return yield* new MissingKeyError({
+        message:
+          "RAMPART_OTP_WEBHOOK_URL is required in production mode (SMS codes, and EMAIL codes unless RAMPART_SMTP_URL is set, are delivered by webhook)"
+      })
     }
-    if (config.mode === "sandbox") return layerOutboxSender
-    return yield* new MissingKeyError({
-      message: "RAMPART_OTP_WEBHOOK_URL is required in production mode (codes must leave the system)"
-    })
+    const outbox = config.mode === "sandbox" ? [yield* Effect.provide(makeOutboxSender, OutboxRepo.Default)] : []
+    const webhookOrOutbox = Option.isSome(config.otpWebhookUrl)
+      ? [yield* Effect.provide(makeWebhookSender(config.otpWebhookUrl.value, config.deliveryTimeout), FetchHttpClient.layer)]
+      : outbox
+    const email = Option.isSome(config.smtpUrl)
+      ? [...outbox, yield* makeSmtpSender({ url: config.smtpUrl.value, from: config.mailFrom, timeout: config.deliveryTimeout })]
+      : webhookOrOutbox
+    return routeByChannel({ EMAIL: email, SMS: webhookOrOutbox })
   })
 )
 
@@ -64,6 +81,13 @@ export const layerServices = Layer.mergeAll(
   OtpChallenges.Default,
   Partners.Default,
   Sandbox.Default,
+  SandboxClock.Default,
+  Faults.Default,
   UsersRepo.Default,
   StoreHealth.Default
-).pipe(Layer.provideMerge(layerOtpSender), Layer.provideMerge(layerCrypto), Layer.provideMerge(layerStore))
+).pipe(
+  Layer.provideMerge(layerOtpSender),
+  Layer.provideMerge(SecurityEvents.Default),
+  Layer.provideMerge(layerCrypto),
+  Layer.provideMerge(layerStore)
+)

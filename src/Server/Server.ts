@@ -10,11 +10,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import { ServerConfig } from "./Config.js"
-import { layerDemo } from "./Demo.js"
 import { layerRoutes } from "./Http/Routes.js"
 import { layerHttpServer, withTracing } from "./Http/Transport.js"
 import { layerServices } from "./Layers.js"
+import { layerSandboxSeed, layerSeedAtStart } from "./Sandbox/Seed.js"
+import { layerOtlpTracer } from "./OtlpTracing.js"
 import { describeStartFailure } from "./StartFailure.js"
 
 /** `configured`: the host and port of `ServerConfig`, address logged; `loopback-free-port`: 127.0.0.1 on a port the system picks. */
@@ -26,23 +28,31 @@ export interface ServerOptions<E, R> {
   readonly config: Layer.Layer<ServerConfig, E, R>
   /** Where the server listens. */
   readonly listen: ServerListen
-  /** Whether the sandbox demo accounts are seeded and printed (sandbox mode only). */
+  /** Whether the sandbox demo accounts are the seed, created and printed, when no `RAMPART_SEED` file is set (sandbox mode only). */
   readonly demo: boolean
 }
 
-/** The routes on the configured transport, listening where `listen` says, with the tracer on or off as configured. */
+/**
+ * The routes on the configured transport, listening where `listen` says, with the tracer on or off
+ * as configured: on with `RAMPART_TRACING` (a tracer the embedding program installs) or an OTLP
+ * endpoint (then exported, and flushed after the server stopped).
+ */
 const layerListening = (listen: ServerListen) =>
   Layer.unwrapEffect(
     Effect.map(ServerConfig, (config) => {
       const address = listen === "configured" ? { port: config.port, host: config.host } : { port: 0, host: "127.0.0.1" }
       const routes = listen === "configured" ? HttpServer.withLogAddress(layerRoutes) : layerRoutes
-      return withTracing(routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address))), config.tracing)
+      const served = withTracing(routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address))), config.tracing || Option.isSome(config.otlp))
+      return Option.match(config.otlp, { onNone: () => served, onSome: (otlp) => served.pipe(Layer.provide(layerOtlpTracer(otlp))) })
     })
   )
 
 /** The server over `ServerConfig` from the context: listening, the domain services and, if asked, the demo seeding. */
 const layerServed = (listen: ServerListen, demo: boolean) =>
-  Layer.merge(layerListening(listen), demo ? layerDemo : Layer.empty).pipe(Layer.provideMerge(layerServices))
+  Layer.merge(layerListening(listen), layerSeedAtStart).pipe(
+    Layer.provideMerge(layerSandboxSeed(demo)),
+    Layer.provideMerge(layerServices)
+  )
 
 /** The whole server as the options say; provides its `HttpServer`, the domain services and `ServerConfig`. */
 export const makeServer = <E, R>(options: ServerOptions<E, R>) =>

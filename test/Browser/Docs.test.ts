@@ -9,10 +9,10 @@ import { execFile } from "node:child_process"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { CHROMIUM, chromiumFlags } from "../support/Chromium.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
-const CHROMIUM = "/usr/bin/chromium"
 
 /** The DOM after Chromium ran the page's scripts for up to 15 s of virtual time. */
 const renderedDom = (url: string, profile: string): Promise<string> =>
@@ -20,14 +20,7 @@ const renderedDom = (url: string, profile: string): Promise<string> =>
     execFile(
       CHROMIUM,
       [
-        "--headless",
-        "--no-sandbox", // the tests run as root
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
+        ...chromiumFlags,
         "--disable-quic",
         `--user-data-dir=${profile}`,
         "--virtual-time-budget=15000",

@@ -4,13 +4,10 @@
  * refuses get a JSON 4xx; oversize bodies (20 MB, declared or chunked) always read a 413 with its
  * JSON body, because the server keeps draining the body for a bounded time after refusing it.
  */
-import { Option, Redacted } from "effect"
 import { execFile } from "node:child_process"
 import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.js"
-import { generateSigningJwk } from "../../src/Crypto/SigningKey.js"
-import { type RunningServer, startServer } from "../support/Server.js"
+import { type RunningServer, productionSettings, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
 /** An answer read off the wire: status, lower-cased headers, body text. */
@@ -245,10 +242,7 @@ describe.each(["fast", "platform"] as const)("production mode on the %s transpor
   beforeAll(async () => {
     server = await startServer(freshSqliteUrl(), {
       http,
-      mode: "production",
-      secretKey: Option.some(Redacted.make(generateMasterKeyBase64())),
-      signingKey: Option.some(Redacted.make(generateSigningJwk())),
-      otpWebhookUrl: Option.some("http://127.0.0.1:9/unused")
+      ...productionSettings()
     })
   })
   afterAll(() => server?.close())

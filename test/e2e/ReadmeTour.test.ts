@@ -99,7 +99,7 @@ describe("README: A five-minute tour", () => {
 
   it("starts with `npm start` and has the steps this test checks", () => {
     expect(blocks[0]).toBe(START_LINE)
-    expect(blocks).toHaveLength(6)
+    expect(blocks).toHaveLength(7)
   })
 
   it("runs as written, as one bash script, and every step answers what the tour says", async () => {
@@ -145,7 +145,7 @@ describe("README: A five-minute tour", () => {
 
       const outputs = run.stdout.split(new RegExp(`\\n${MARKER} \\d+@@\\n`)).slice(1)
       expect(outputs, report).toHaveLength(steps.length)
-      const [login, totp, email, partner, cli] = outputs.map(jsonObjects)
+      const [login, totp, email, partner, cli, jump] = outputs.map(jsonObjects)
 
       // The demo user's login: the idToken the next steps use.
       expect(login![0], report).toMatchObject({ idToken: expect.any(String), refreshToken: expect.any(String) })
@@ -161,6 +161,11 @@ describe("README: A five-minute tour", () => {
       expect(cliLines[0], report).toMatch(/^[0-9]{6}$/)
       expect(JSON.parse(cliLines.at(-1)!), report).toEqual({ access_token: expect.any(String), expires_in: 3600 })
       expect(cli, report).toHaveLength(1)
+      // The time jump: the clock moved, the old idToken is refused, the CLI prints the code for sandbox time.
+      expect(jump![0], report).toMatchObject({ now: expect.any(String), offsetSeconds: 3660 })
+      const jumpLines = outputs[5]!.trim().split("\n")
+      expect(jumpLines, report).toContain("old idToken: 403")
+      expect(jumpLines.at(-1), report).toMatch(/^[0-9]{6}$/)
       // On stderr at most that one line (and bin/rampart.mjs's notice when it rebuilds a stale dist/).
       const notices = run.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("rampart: building dist/"))
       expect(notices.length, report).toBeLessThanOrEqual(1)

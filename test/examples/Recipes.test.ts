@@ -6,6 +6,7 @@ import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-te
 import * as enrolTotp from "../../examples/enrol-totp.js"
 import * as keepFresh from "../../examples/keep-session-fresh.js"
 import * as partnerSession from "../../examples/partner-session.js"
+import * as securityAlerts from "../../examples/security-alerts.js"
 import * as stepUp from "../../examples/step-up-email.js"
 import * as typedErrors from "../../examples/typed-errors.js"
 import { call } from "../support/Http.js"
@@ -18,6 +19,16 @@ describe("recipe: embedding the domain Layers", () => {
     expect(result.profile.lastLoggedDevice).toBe("billing-service/1.0")
     expect(result.status.channel).toBe("EMAIL")
     expect(result.code).toMatch(/^[0-9]{6}$/)
+  })
+})
+
+describe("recipe: alerting on security events", () => {
+  it.each(storeKinds)("a replayed TOTP code and an OTP lock each raise one alert on %s", async (_kind, fresh) => {
+    const { alerts, userId } = await Effect.runPromise(securityAlerts.run(await fresh()))
+    expect(alerts.map((alert) => [alert.type, alert.userId])).toEqual([
+      ["totp.replayed", userId],
+      ["otp.locked", userId]
+    ])
   })
 })
 

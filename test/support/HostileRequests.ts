@@ -397,9 +397,9 @@ const queries = (endpoint: EndpointInfo): fc.Arbitrary<string> => {
     })
   )
   if (Option.isNone(endpoint.urlParams)) return noise
-  const name = endpoint.path === "/auth/otp/code" ? "method" : "to"
+  const name = endpoint.path === "/auth/otp/code" ? "method" : endpoint.path === "/sandbox/events" ? "after" : "to"
   const badValue = fc.oneof(
-    fc.constantFrom("", "email", "Email", "EMAIL ", " EMAIL", "EMAIL\u0000", "PIGEON", "TOTP2", "0", "null", "[]", "x".repeat(300)),
+    fc.constantFrom("", "email", "Email", "EMAIL ", " EMAIL", "EMAIL\u0000", "PIGEON", "TOTP2", "0", "-1", "1.5", "1e400", "null", "[]", "x".repeat(300)),
     hostileString.filter((s) => s.length < 3000),
     fc.string({ maxLength: 10 })
   )

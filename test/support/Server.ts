@@ -1,8 +1,11 @@
 /** Starts the real server in-process on a loopback port for a test file, and stops it afterwards. */
-import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
+import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope } from "effect"
+import { generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.js"
+import { generateSigningJwk } from "../../src/Crypto/SigningKey.js"
 import type { ServerSettings } from "../../src/Server/Config.js"
 import { layerInProcessServer, ServerUrl } from "../../src/Server/InProcess.js"
 import { testSettings } from "./Services.js"
+import { freshSqliteUrl } from "./Stores.js"
 
 /** A running test server: its URL, a runtime holding its services, and `close`. */
 export interface RunningServer {
@@ -27,3 +30,15 @@ export const startupFailure = (databaseUrl: string, overrides: Partial<ServerSet
       )
     ).pipe(Effect.map((exit) => (Exit.isFailure(exit) ? String(exit.cause) : "started")))
   )
+
+/** Production mode with fresh keys and a webhook nobody listens on (no code is sent by the tests using it). */
+export const productionSettings = (): Partial<ServerSettings> => ({
+  mode: "production",
+  secretKey: Option.some(Redacted.make(generateMasterKeyBase64())),
+  signingKey: Option.some(Redacted.make(generateSigningJwk())),
+  otpWebhookUrl: Option.some("http://127.0.0.1:9/unused")
+})
+
+/** Starts a production-mode server on a fresh SQLite store (overridable settings). */
+export const startProductionServer = (overrides: Partial<ServerSettings> = {}) =>
+  startServer(freshSqliteUrl(), { ...productionSettings(), ...overrides })

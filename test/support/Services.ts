@@ -35,6 +35,8 @@ export const testSettings = (databaseUrl: string, overrides: Partial<ServerSetti
   mode: "sandbox",
   stateDirectory: mkdtempSync(join(tmpdir(), "rampart-state-")),
   passwordCost: testPasswordCost,
+  // No request line per request on the test runner's output (test/Server/RequestLogs.test.ts reads them).
+  logFormat: "off",
   ...overrides
 })
 

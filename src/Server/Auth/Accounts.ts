@@ -17,6 +17,7 @@ import { normaliseEmail } from "../../Domain/Email.js"
 import { AlreadyConfigured, AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { Limits, lockRemaining } from "../../Domain/Policy.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
 import { REFRESH_TOKEN_PURPOSE, RefreshTokensRepo } from "./RefreshTokensRepo.js"
 import { traced } from "../../Spans.js"
@@ -35,6 +36,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
     const idTokens = yield* IdTokens
     const random = yield* RandomTokens
     const hmac = yield* Hmac
+    const events = yield* SecurityEvents
 
     /** Creates an ACTIVE user; `AlreadyConfigured` when the email is taken. */
     const createUser = (email: string, password: Redacted.Redacted<string>) =>
@@ -52,17 +54,19 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
     /**
      * Checks email and password with the password lockout rule; the user row on success. Every
      * refusal is the same `AuthError`, and an unknown email still spends one hash verification.
+     * The wrong password that starts a lock notes `login.locked`.
      */
     const authenticate = (email: string, password: Redacted.Redacted<string>) =>
       Effect.gen(function* () {
         const found = yield* users.findByEmail(normaliseEmail(email))
         const now = yield* Clock.currentTimeMillis
         const user = Option.getOrNull(found)
+        if (user !== null) yield* events.about({ userId: user.id })
         const locked = user !== null && lockRemaining(user.password_locked_until, now) !== undefined
         const check = yield* passwords.verifyOrBurn(user === null || locked ? null : user.password_hash, password)
         if (user === null || locked) return yield* loginRefused()
         if (!check.valid) {
-          yield* users.recordFailure(user.id, "password", now)
+          if (yield* users.recordFailure(user.id, "password", now)) yield* events.note({ type: "login.locked", userId: user.id })
           return yield* loginRefused()
         }
         if (user.status !== "ACTIVE") return yield* loginRefused()
@@ -86,19 +90,20 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         })
         const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
         return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken) })
-      }).pipe(traced("Accounts.login"))
+      }).pipe(events.reporting({ succeeded: "login.succeeded", refused: "login.refused" }), traced("Accounts.login"))
 
     /** A new idToken for a live refresh token of an ACTIVE user; `AuthError` otherwise. */
     const refresh = (refreshToken: Redacted.Redacted<string>) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const row = Option.getOrUndefined(yield* refreshTokens.findLive(hmac.digest(REFRESH_TOKEN_PURPOSE, refreshToken), now))
+        if (row !== undefined) yield* events.about({ userId: row.user_id })
         if (row === undefined || row.status !== "ACTIVE") {
           return yield* new AuthError({ message: "Invalid refresh token" })
         }
         const idToken = yield* idTokens.issue({ sub: row.user_id, email: row.email })
         return new RefreshResponse({ idToken: idToken.token })
-      }).pipe(traced("Accounts.refresh"))
+      }).pipe(events.reporting({ succeeded: "refresh.succeeded", refused: "refresh.refused" }), traced("Accounts.refresh"))
 
     /** The security profile of an ACTIVE user. */
     const profile = (userId: UserId) => Effect.map(users.requireActive(userId), toProfile)

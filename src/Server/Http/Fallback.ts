@@ -115,11 +115,21 @@ const matchesPattern = (pattern: ReadonlyArray<string>, segments: ReadonlyArray<
   return pattern.length === segments.length
 }
 
+/** The routed path pattern `url` takes under any method (`/auth/login`, `/users/:id`), or undefined when no route has its path. */
+export const routePattern = (table: RouteTable, url: string): string | undefined => {
+  const path = routedPath(url)
+  if (path === undefined) return undefined
+  if (table.exact.has(path)) return path
+  if (table.patterns.length === 0) return undefined
+  const segments = path.split("/")
+  return table.patterns.find((pattern) => matchesPattern(pattern.segments, segments))?.segments.join("/")
+}
+
 /** The longest path a message names; longer ones are cut with `…`. */
 export const MAX_PATH_IN_MESSAGE = 64
 
 /** The path of `url` (without its query) for a message, at most `MAX_PATH_IN_MESSAGE` characters. */
-const shownPath = (url: string): string => {
+export const shownPath = (url: string): string => {
   const query = url.search(/[?#]/)
   const path = query === -1 ? url : url.slice(0, query)
   return path.length > MAX_PATH_IN_MESSAGE ? `${path.slice(0, MAX_PATH_IN_MESSAGE - 1)}…` : path

@@ -1,7 +1,8 @@
 /**
  * The routes: `RampartApi` implemented by the handlers and security middlewares, plus
  * `/openapi.json` and the offline Scalar page at `/docs`, behind the body policy, with JSON 404/405
- * answers for requests no route takes. Served on whatever `HttpServer` is provided.
+ * answers for requests no route takes, a request id and log line on every answer and a server span
+ * per request (when tracing). Served on whatever `HttpServer` is provided.
  */
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
@@ -12,14 +13,18 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { RampartApi } from "../../Api/RampartApi.js"
-import { ServerConfig } from "../Config.js"
+import { ServerConfig, type ServerSettings } from "../Config.js"
 import { AuthHttpLive } from "./AuthHttp.js"
 import { limitBody } from "./BodyLimits.js"
 import { layerPlainDecodeErrors } from "./DecodeErrors.js"
-import { answerUnrouted, apiRoutes, routeTable } from "./Fallback.js"
+import { answerUnrouted, apiRoutes, routePattern, routeTable, shownPath } from "./Fallback.js"
 import { OperationsHttpLive } from "./OperationsHttp.js"
 import { OtpHttpLive } from "./OtpHttp.js"
 import { PartnersHttpLive } from "./PartnersHttp.js"
+import { requestLog } from "./RequestLog.js"
+import { requestSpan } from "./RequestSpan.js"
+import { layerRequestOrigin } from "./Origin.js"
+import { layerSandboxControl } from "./SandboxControl.js"
 import { SandboxHttpLive } from "./SandboxHttp.js"
 import { PartnerAuthenticationLive, UserAuthenticationLive } from "./SecurityLive.js"
 
@@ -30,17 +35,20 @@ export const layerApi = HttpApiBuilder.api(RampartApi).pipe(
 )
 
 /**
- * A request no route takes is a JSON 405 (with `Allow`) or 404. The routed methods and paths are
- * the contract's, `/openapi.json` and `/docs`, collected once at start; in production the sandbox
- * routes are left out, so any method on them is a 404, as their handlers answer.
+ * The routed methods and paths: the contract's, `/openapi.json` and `/docs`, collected once at
+ * start; in production the sandbox routes are left out (any method on them is a 404, as their handlers answer).
  */
+const servedRoutes = (config: ServerSettings) =>
+  routeTable([
+    ...apiRoutes(RampartApi, (group) => config.mode === "sandbox" || group !== "sandbox"),
+    { method: "GET", path: "/openapi.json" },
+    { method: "GET", path: "/docs" }
+  ])
+
+/** A request no route takes is a JSON 405 (with `Allow`) or 404. */
 const layerUnrouted = HttpApiBuilder.middleware(
   Effect.map(ServerConfig, (config) => {
-    const routes = routeTable([
-      ...apiRoutes(RampartApi, (group) => config.mode === "sandbox" || group !== "sandbox"),
-      { method: "GET", path: "/openapi.json" },
-      { method: "GET", path: "/docs" }
-    ])
+    const routes = servedRoutes(config)
     return (app: HttpApp.Default) => answerUnrouted(app, routes)
   })
 )
@@ -80,11 +88,27 @@ const layerDocs = HttpApiBuilder.Router.use((router) =>
   })
 )
 
+/**
+ * The whole app served, outermost first: the request's span, its id and log line, the body policy,
+ * then the API. Outside the API, so that every answer (404, 405, 413, decoding failures) has them.
+ */
+const layerServe = Layer.unwrapEffect(
+  Effect.map(ServerConfig, (config) => {
+    const routes = servedRoutes(config)
+    const routePatternOf = (url: string) => routePattern(routes, url)
+    const span = requestSpan({ routePatternOf, pathOf: shownPath })
+    const log = requestLog({ format: config.logFormat, routeOf: (url) => routePatternOf(url) ?? shownPath(url) })
+    return HttpApiBuilder.serve((app) => span(log(limitBody(app))))
+  })
+)
+
 /** The routes served on an `HttpServer`: the API, `/openapi.json`, `/docs`. */
-export const layerRoutes = HttpApiBuilder.serve(limitBody).pipe(
+export const layerRoutes = layerServe.pipe(
   Layer.provide(layerDocs),
   Layer.provide(layerOpenApiJson),
   Layer.provide(layerPlainDecodeErrors),
   Layer.provide(layerUnrouted),
+  Layer.provide(layerSandboxControl),
+  Layer.provide(layerRequestOrigin),
   Layer.provide(layerApi)
 )

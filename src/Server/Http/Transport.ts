@@ -1,6 +1,6 @@
 /**
  * The transport under the routes: which `HttpServer` listens (`RAMPART_HTTP`: `fast` or `platform`)
- * and whether Effect's tracer is on (`RAMPART_TRACING`).
+ * and whether Effect's tracer is on (`RAMPART_TRACING`, or an OTLP endpoint to export to).
  */
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -22,9 +22,11 @@ export const layerHttpServer = (transport: HttpTransport, listen: { readonly por
     : NodeHttpServer.layer(() => lingerOnOversize(answerClientErrors(createServer()), MAX_BODY_BYTES), listen)
 
 /**
- * `layer` with Effect's tracer on or off. Off (the default, `RAMPART_TRACING`): with no exporter
- * installed, spans and the HTTP server span built from every request's URL and headers are pure
- * per-request cost.
+ * `layer` with Effect's tracer on or off. Off (the default: neither `RAMPART_TRACING` nor an OTLP
+ * endpoint): with no exporter installed, spans are pure per-request cost. The platform's own server
+ * span is always off: the routes make theirs (Http/RequestSpan.ts), the same on both transports.
  */
-export const withTracing = <A, E, R>(layer: Layer.Layer<A, E, R>, tracing: boolean): Layer.Layer<A, E, R> =>
-  tracing ? layer : HttpMiddleware.withTracerDisabledWhen(layer, () => true).pipe(Layer.provide(Layer.setTracerEnabled(false)))
+export const withTracing = <A, E, R>(layer: Layer.Layer<A, E, R>, tracing: boolean): Layer.Layer<A, E, R> => {
+  const withoutPlatformSpan = HttpMiddleware.withTracerDisabledWhen(layer, () => true)
+  return tracing ? withoutPlatformSpan : withoutPlatformSpan.pipe(Layer.provide(Layer.setTracerEnabled(false)))
+}

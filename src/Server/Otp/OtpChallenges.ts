@@ -8,6 +8,7 @@ import { AlreadyConfigured, MethodNotAllowed, NotConfigured } from "../../Domain
 import type { UserId } from "../../Domain/Identity.js"
 import type { OtpChannel } from "../../Domain/Otp.js"
 import * as Clock from "effect/Clock"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { transact } from "../Store/Transaction.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
 import { OtpCodes } from "./OtpCodes.js"
@@ -22,8 +23,9 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
     const codes = yield* OtpCodes
     const userTotp = yield* UserTotp
     const budget = yield* VerificationBudget
+    const events = yield* SecurityEvents
 
-    /** Sends a code by EMAIL (to the account email) or SMS (to the phone on file). */
+    /** Sends a code by EMAIL (to the account email) or SMS (to the phone on file); `otp.sent` once committed. */
     const request = (userId: UserId, method: OtpChannel) =>
       transact(
         Effect.gen(function* () {
@@ -36,9 +38,16 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
           }
           return yield* codes.issue(user, method, method === "EMAIL" ? user.email : user.phone!)
         })
-      ).pipe(traced("OtpChallenges.request", { attributes: { method } }))
+      ).pipe(
+        codes.reportingDeliveryFailure(userId, method),
+        events.reporting({ userId, channel: method }),
+        traced("OtpChallenges.request", { attributes: { method } })
+      )
 
-    /** Verifies `channel` with `code`; the channel must be set up and not yet verified. */
+    /**
+     * Verifies `channel` with `code`; the channel must be set up and not yet verified. Publishes
+     * `otp.verified` (`totp.validated` for TOTP) or `otp.refused` once the transaction has decided.
+     */
     const verify = (userId: UserId, channel: OtpChannel, code: string) =>
       transact(
         Effect.gen(function* () {
@@ -66,7 +75,15 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
           yield* users.markVerified(user.id, channel, yield* Clock.currentTimeMillis)
           return toProfile(yield* users.requireActive(userId))
         })
-      ).pipe(traced("OtpChallenges.verify", { attributes: { channel } }))
+      ).pipe(
+        events.reporting({
+          userId,
+          channel,
+          succeeded: channel === "TOTP" ? "totp.validated" : "otp.verified",
+          refused: "otp.refused"
+        }),
+        traced("OtpChallenges.verify", { attributes: { channel } })
+      )
 
     return { request, verify }
   }),

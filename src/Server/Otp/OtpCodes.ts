@@ -11,11 +11,12 @@ import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
 import { RandomTokens } from "../../Crypto/RandomTokens.js"
 import { AttemptsExhausted, InvalidOtp } from "../../Domain/Errors.js"
-import type { OtpDeliveryChannel } from "../../Domain/Otp.js"
+import type { OtpChannel, OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { OtpCodeStatus } from "../../Domain/Otp.js"
 import { codeIsLive, Limits, resendWait } from "../../Domain/Policy.js"
 import { type UserRow } from "../Users/UsersRepo.js"
-import { OtpSender } from "./Delivery.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
+import { deliveryFailure, OtpSender } from "./Delivery.js"
 import { OtpCodesRepo } from "./OtpCodesRepo.js"
 import { traced } from "../../Spans.js"
 
@@ -29,6 +30,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
     const hmac = yield* Hmac
     const random = yield* RandomTokens
     const sender = yield* OtpSender
+    const events = yield* SecurityEvents
 
     /** Seconds to wait before another send on this channel, or none. */
     const throttle = (userId: string, channel: OtpDeliveryChannel, now: number) =>
@@ -36,7 +38,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
         Option.fromNullable(resendWait(sent, now))
       )
 
-    /** Sends a new code to `destination`, or fails with `AttemptsExhausted` when sends are throttled. */
+    /** Sends a new code to `destination` (noting `otp.sent`), or fails with `AttemptsExhausted` when sends are throttled. */
     const issue = (user: UserRow, channel: OtpDeliveryChannel, destination: string) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
@@ -58,7 +60,9 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
           now,
           validUntil
         })
+        // A failed delivery is a defect: the caller's transaction rolls the code row back and answers 500.
         yield* Effect.orDie(sender.send({ channel, to: destination, code: Redacted.make(code) }))
+        yield* events.note({ type: "otp.sent", userId: user.id, channel })
         const validated = channel === "EMAIL" ? user.email_verified_at !== null : user.phone_verified_at !== null
         return new OtpCodeStatus({ validUntil: new Date(validUntil), channel, validated })
       }).pipe(traced("OtpCodes.issue", { attributes: { channel } }))
@@ -86,7 +90,21 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
         if (!(yield* repo.consume(last.id, now))) return yield* invalid
       }).pipe(traced("OtpCodes.consume", { attributes: { channel } }))
 
-    return { issue, consume }
+    /**
+     * `self` (a transaction that issues a code) with a failed delivery published as
+     * `otp.delivery_failed` after the rollback, so the stored event outlives the code it reports.
+     */
+    const reportingDeliveryFailure =
+      (userId: string, channel: OtpChannel) =>
+      <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+        Effect.tapDefect(self, (cause) =>
+          Option.match(deliveryFailure(cause), {
+            onNone: () => Effect.void,
+            onSome: (error) => events.publish({ type: "otp.delivery_failed", userId, channel, reason: error.message })
+          })
+        )
+
+    return { issue, consume, reportingDeliveryFailure }
   }),
   dependencies: [OtpCodesRepo.Default]
 }) {}

@@ -10,6 +10,7 @@ import type { UserId } from "../../Domain/Identity.js"
 import type { E164 } from "../../Domain/Phone.js"
 import { TotpEnrollment, TotpSecret } from "../../Domain/Profile.js"
 import { Totp } from "../../Totp.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { transact } from "../Store/Transaction.js"
 import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
 import { OtpCodes } from "./OtpCodes.js"
@@ -26,6 +27,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
     const totp = yield* Totp
     const userTotp = yield* UserTotp
     const budget = yield* VerificationBudget
+    const events = yield* SecurityEvents
 
     /** Sets the E.164 phone (see `toE164`; replacing an unvalidated one) and sends it a code unless sends are throttled. */
     const addSms = (userId: UserId, e164: E164) =>
@@ -40,7 +42,11 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
           yield* codes.issue(updated, "SMS", e164).pipe(Effect.catchTag("AttemptsExhausted", () => Effect.void))
           return toProfile(updated)
         })
-      ).pipe(traced("OtpMethods.addSms"))
+      ).pipe(
+        codes.reportingDeliveryFailure(userId, "SMS"),
+        events.reporting({ userId, channel: "SMS" }),
+        traced("OtpMethods.addSms")
+      )
 
     /** Creates a TOTP secret (replacing an unvalidated one); validate it with a code on channel TOTP. */
     const createTotp = (userId: UserId) =>
@@ -56,7 +62,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
           const uri = totp.keyUri({ secret, account: user.email, issuer: "Rampart" })
           return new TotpEnrollment({ ...profile, totp: new TotpSecret({ secret, uri }) })
         })
-      ).pipe(traced("OtpMethods.createTotp"))
+      ).pipe(events.reporting({ userId, channel: "TOTP", succeeded: "totp.created" }), traced("OtpMethods.createTotp"))
 
     /** Deletes the TOTP secret; `code` must be a current, unused TOTP code of that secret. */
     const deleteTotp = (userId: UserId, code: string) =>
@@ -70,7 +76,10 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
           yield* users.clearTotpSecret(user.id)
           return toProfile(yield* users.requireActive(userId))
         })
-      ).pipe(traced("OtpMethods.deleteTotp"))
+      ).pipe(
+        events.reporting({ userId, channel: "TOTP", succeeded: "totp.deleted", refused: "otp.refused" }),
+        traced("OtpMethods.deleteTotp")
+      )
 
     return { addSms, createTotp, deleteTotp }
   }),

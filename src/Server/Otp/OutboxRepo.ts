@@ -9,6 +9,9 @@ import * as Schema from "effect/Schema"
 import { OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { dieOnMismatch, Millis } from "../Store/Rows.js"
 
+/** A row of `outbox` as it is read. */
+const OutboxRow = Schema.Struct({ channel: OtpDeliveryChannel, destination: Schema.String, sealed_code: Schema.String, sent_at: Millis })
+
 /** The `outbox` table. */
 export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/OutboxRepo", {
   effect: Effect.gen(function* () {
@@ -16,13 +19,24 @@ export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/Out
     const latestTo = dieOnMismatch(
       SqlSchema.findAll({
         Request: Schema.String,
-        Result: Schema.Struct({ channel: OtpDeliveryChannel, destination: Schema.String, sealed_code: Schema.String, sent_at: Millis }),
+        Result: OutboxRow,
         execute: (destination) => sql`SELECT channel, destination, sealed_code, sent_at FROM outbox
             WHERE destination = ${destination} ORDER BY sent_at DESC, id DESC LIMIT 100`
       })
     )
 
+    const latest = dieOnMismatch(
+      SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: OutboxRow,
+        execute: () => sql`SELECT channel, destination, sealed_code, sent_at FROM outbox ORDER BY sent_at DESC, id DESC LIMIT 100`
+      })
+    )
+
     return {
+      /** The last 100 codes delivered to anyone, newest first. */
+      latest: () => latest(undefined),
+
       /** Stores a code delivered to `destination` at `sentAt`, sealed (within the caller's transaction). */
       insert: (message: {
         readonly id: string; readonly channel: OtpDeliveryChannel; readonly destination: string

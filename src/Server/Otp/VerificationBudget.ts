@@ -1,11 +1,13 @@
 /**
  * The account-wide verification budget: 10 consecutive failed OTP / TOTP / security-code checks
- * lock verification for 15 minutes; a success clears the count; asking for codes does not.
+ * lock verification for 15 minutes (noted as `otp.locked`); a success clears the count; asking
+ * for codes does not.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { AttemptsExhausted, type InvalidOtp } from "../../Domain/Errors.js"
 import { lockRemaining } from "../../Domain/Policy.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
 import { traced } from "../../Spans.js"
 
@@ -13,6 +15,7 @@ import { traced } from "../../Spans.js"
 export class VerificationBudget extends Effect.Service<VerificationBudget>()("Rampart/Server/VerificationBudget", {
   effect: Effect.gen(function* () {
     const users = yield* UsersRepo
+    const events = yield* SecurityEvents
 
     /** Fails with `AttemptsExhausted` while the user's verification lock is in force. */
     const ensureOpen = (user: UserRow) =>
@@ -30,14 +33,18 @@ export class VerificationBudget extends Effect.Service<VerificationBudget>()("Ra
 
     /**
      * Runs one verification for `user` (already locked in the current transaction): refused while
-     * locked; a failing `check` counts against the budget, a passing one clears it.
+     * locked; a failing `check` counts against the budget (the failure that locks notes
+     * `otp.locked`), a passing one clears it.
      */
     const budgeted = <A, E extends { readonly _tag: string }, R>(user: UserRow, check: Effect.Effect<A, E | InvalidOtp, R>) =>
       Effect.zipRight(
         ensureOpen(user),
         check.pipe(
           Effect.tapError(() =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) => users.recordFailure(user.id, "otp", now))
+            Clock.currentTimeMillis.pipe(
+              Effect.flatMap((now) => users.recordFailure(user.id, "otp", now)),
+              Effect.flatMap((locked) => (locked ? events.note({ type: "otp.locked", userId: user.id }) : Effect.void))
+            )
           ),
           Effect.tap(() => users.resetFailures(user.id, "otp"))
         )

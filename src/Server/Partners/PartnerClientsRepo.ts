@@ -33,7 +33,21 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
       })
     )
 
+    const clientsOf = dieOnMismatch(
+      SqlSchema.findAll({
+        Request: Schema.Array(Schema.String),
+        Result: Schema.Struct({ client_id: Millis, user_id: Schema.String }),
+        execute: (userIds) =>
+          userIds.length === 0
+            ? sql`SELECT client_id, user_id FROM partner_clients WHERE 1 = 0`
+            : sql`SELECT client_id, user_id FROM partner_clients WHERE ${sql.in("user_id", userIds)} ORDER BY client_id`
+      })
+    )
+
     return {
+      /** The client ids of these users, by user id. */
+      clientsOf,
+
       /** The client with this id, locked for the rest of the transaction on PostgreSQL when asked. */
       findById: rowByKey(sql, { table: "partner_clients", key: "client_id", Key: Schema.Number, Row: ClientRow }),
 
@@ -59,7 +73,7 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
           return true
         }),
 
-      /** One more login failure for a client (not while locked); at the threshold the client locks. */
+      /** One more login failure for a client (not while locked); at the threshold the client locks (true). */
       recordFailure: counter.recordFailure,
 
       /** Clears a client's failure count after a successful login. */

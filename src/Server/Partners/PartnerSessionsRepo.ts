@@ -24,6 +24,15 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
       })
     )
 
+    const revoke = dieOnMismatch(
+      SqlSchema.findOne({
+        Request: Schema.Struct({ sessionId: Schema.String, now: Schema.Number }),
+        Result: Schema.Struct({ client_id: Millis, user_id: Schema.String }),
+        execute: ({ now, sessionId }) => sql`UPDATE partner_sessions SET revoked_at = ${now}
+            WHERE session_id = ${sessionId} AND revoked_at IS NULL RETURNING client_id, user_id`
+      })
+    )
+
     return {
       /** Stores a new session of `clientId` for `userId`, created `now`. */
       insert: (session: {
@@ -37,11 +46,8 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
       /** The session of this token hash if it is neither revoked nor expired at `now`. */
       findLive: (tokenHash: string, now: number) => findLive({ tokenHash, now }),
 
-      /** Revokes a session at `now` (idempotent). */
-      revoke: (sessionId: string, now: number) =>
-        sql`UPDATE partner_sessions SET revoked_at = ${now} WHERE session_id = ${sessionId} AND revoked_at IS NULL`.pipe(
-          Effect.asVoid
-        )
+      /** Revokes a session at `now` (idempotent); its client and user when this call revoked it. */
+      revoke: (sessionId: string, now: number) => revoke({ sessionId, now })
     }
   })
 }) {}

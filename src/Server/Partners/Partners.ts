@@ -18,6 +18,7 @@ import { AttemptsExhausted, AuthError, type InvalidOtp } from "../../Domain/Erro
 import { AuthenticatedPartner, type UserId } from "../../Domain/Identity.js"
 import { MAX_EXPIRES_IN, PartnerLoginResponse, type PartnerLoginRequest } from "../../Domain/Partner.js"
 import { lockRemaining } from "../../Domain/Policy.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { hasTotpSecret, UserTotp } from "../Otp/UserTotp.js"
 import { VerificationBudget } from "../Otp/VerificationBudget.js"
 import { transact } from "../Store/Transaction.js"
@@ -44,6 +45,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
     const random = yield* RandomTokens
     const budget = yield* VerificationBudget
     const userTotp = yield* UserTotp
+    const events = yield* SecurityEvents
 
     const refused = () => new AuthError({ message: "Authentication error" })
 
@@ -85,6 +87,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
     const login = (request: PartnerLoginRequest) =>
       Effect.gen(function* () {
         const client = Option.getOrNull(yield* clients.findById(request.client_id))
+        if (client !== null) yield* events.about({ userId: client.user_id })
         const user = client === null ? null : Option.getOrNull(yield* users.findById(client.user_id))
         const password = yield* passwords.verifyOrBurn(user?.password_hash ?? null, request.password)
         if (client === null) return yield* refused()
@@ -124,12 +127,20 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
             return token
           }).pipe(
             Effect.catchTag("ClientFailure", ({ refusal }) =>
-              Effect.zipRight(clients.recordFailure(client.client_id, now), Effect.fail(refusal))
+              Effect.zipRight(
+                Effect.flatMap(clients.recordFailure(client.client_id, now), (locked) =>
+                  locked ? events.note({ type: "partner.locked" }) : Effect.void
+                ),
+                Effect.fail(refusal)
+              )
             )
           )
         )
         return new PartnerLoginResponse({ access_token: Redacted.value(token), expires_in: expiresIn })
-      }).pipe(traced("Partners.login"))
+      }).pipe(
+        events.reporting({ clientId: request.client_id, succeeded: "partner.login", refused: "partner.refused" }),
+        traced("Partners.login")
+      )
 
     /** The live session behind an access token, or `AuthError`. */
     const authenticate = (accessToken: Redacted.Redacted<string>) =>
@@ -144,9 +155,17 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         })
       })
 
-    /** Revokes a session; its token is refused from now on. */
+    /** Revokes a session; its token is refused from now on. Publishes `partner.logout` when this call revoked it. */
     const logout = (sessionId: string) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => sessions.revoke(sessionId, now)).pipe(traced("Partners.logout"))
+      Effect.flatMap(Clock.currentTimeMillis, (now) => sessions.revoke(sessionId, now)).pipe(
+        Effect.flatMap(
+          Option.match({
+            onNone: () => Effect.void,
+            onSome: (session) => events.publish({ type: "partner.logout", userId: session.user_id, clientId: session.client_id })
+          })
+        ),
+        traced("Partners.logout")
+      )
 
     return { createClient, restoreClient, clientStatus, login, authenticate, logout }
   }),

@@ -18,7 +18,8 @@ export interface CounterColumns {
 
 /**
  * The statements of one counter: `recordFailure` adds one failure to the row `id` (not while it is
- * locked) and at `Limits.lockThreshold` restarts the count at zero and locks for `Limits.lockMs`;
+ * locked) and at `Limits.lockThreshold` restarts the count at zero and locks for `Limits.lockMs`,
+ * answering true when this failure started the lock (the count it returns went back to zero);
  * `resetFailures` clears the count after a success.
  */
 export const failureCounter = (sql: SqlClient.SqlClient, columns: CounterColumns) => {
@@ -31,7 +32,10 @@ export const failureCounter = (sql: SqlClient.SqlClient, columns: CounterColumns
       sql`UPDATE ${table} SET
           ${failures} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN 0 ELSE ${failures} + 1 END,
           ${lockedUntil} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN ${now + Limits.lockMs} ELSE ${lockedUntil} END
-        WHERE ${key} = ${id} AND (${lockedUntil} IS NULL OR ${lockedUntil} <= ${now})`.pipe(Effect.asVoid),
+        WHERE ${key} = ${id} AND (${lockedUntil} IS NULL OR ${lockedUntil} <= ${now})
+        RETURNING ${failures} AS failures`.pipe(
+        Effect.map((rows) => rows.length === 1 && Number(rows[0]!["failures"]) === 0)
+      ),
     resetFailures: (id: string | number) =>
       sql`UPDATE ${table} SET ${failures} = 0 WHERE ${key} = ${id} AND ${failures} <> 0`.pipe(Effect.asVoid)
   }

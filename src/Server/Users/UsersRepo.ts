@@ -92,9 +92,19 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
           : Effect.fail(new AuthError({ message: "Authentication error" }))
       )
 
+    const newest = dieOnMismatch(
+      SqlSchema.findAll({
+        Request: Schema.Number,
+        Result: UserRow,
+        execute: (limit) => sql`SELECT * FROM users ORDER BY created_at DESC, id LIMIT ${limit}`
+      })
+    )
+
     return {
       /** The row with this id, locked for the rest of the transaction on PostgreSQL when asked. */
       findById,
+      /** The `limit` newest users (the sandbox page). */
+      newest,
       requireActive,
       findByEmail,
       /** Inserts a user; false when the email is already taken. */
@@ -106,7 +116,7 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
           (rows) => rows.length === 1
         ),
 
-      /** One more failure on a counter (not while locked); at the threshold it resets and the lock starts. */
+      /** One more failure on a counter (not while locked); at the threshold it resets and the lock starts (true). */
       recordFailure: (id: string, which: Counter, now: number) => counters[which].recordFailure(id, now),
 
       /** Clears a counter after a success. */

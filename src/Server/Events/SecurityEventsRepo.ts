@@ -1,0 +1,66 @@
+/** The repository of the `security_events` table: the audit trail of `SecurityEvents`, without secrets. */
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { OtpChannel } from "../../Domain/Otp.js"
+import { SecurityEvent, SecurityEventType } from "../../Domain/SecurityEvent.js"
+import { dieOnMismatch, Millis } from "../Store/Rows.js"
+
+/** A `security_events` row. */
+const EventRow = Schema.Struct({
+  id: Millis,
+  at: Millis,
+  type: SecurityEventType,
+  user_id: Schema.NullOr(Schema.String),
+  client_id: Schema.NullOr(Millis),
+  channel: Schema.NullOr(OtpChannel),
+  ip: Schema.NullOr(Schema.String),
+  device: Schema.NullOr(Schema.String),
+  reason: Schema.NullOr(Schema.String)
+})
+type EventRow = typeof EventRow.Type
+
+/** The row as the event it records (absent fields left out). */
+export const toEvent = (row: EventRow): SecurityEvent =>
+  new SecurityEvent({
+    id: row.id,
+    at: new Date(row.at),
+    type: row.type,
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
+    ...(row.client_id === null ? {} : { clientId: row.client_id }),
+    ...(row.channel === null ? {} : { channel: row.channel }),
+    ...(row.ip === null ? {} : { ip: row.ip }),
+    ...(row.device === null ? {} : { device: row.device }),
+    ...(row.reason === null ? {} : { reason: row.reason })
+  })
+
+/** An event about to be stored: everything but its id. */
+export type NewEventRow = Omit<EventRow, "id">
+
+/** The `security_events` table. */
+export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Rampart/Server/SecurityEventsRepo", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const insert = dieOnMismatch(
+      SqlSchema.single({
+        Request: EventRow.pipe(Schema.omit("id")),
+        Result: Schema.Struct({ id: Millis }),
+        execute: (row) => sql`INSERT INTO security_events ${sql.insert(row)} RETURNING id`
+      })
+    )
+    const after = dieOnMismatch(
+      SqlSchema.findAll({
+        Request: Schema.Struct({ after: Schema.Number, limit: Schema.Number }),
+        Result: EventRow,
+        execute: ({ after, limit }) => sql`SELECT * FROM security_events WHERE id > ${after} ORDER BY id LIMIT ${limit}`
+      })
+    )
+    return {
+      /** Stores an event; its id. */
+      insert: (row: NewEventRow) => Effect.map(insert(row), (inserted) => inserted.id),
+      /** Up to `limit` events with an id greater than `after`, oldest first. */
+      after: (afterId: number, limit: number) => Effect.map(after({ after: afterId, limit }), (rows) => rows.map(toEvent))
+    }
+  })
+}) {}

@@ -1,0 +1,51 @@
+/**
+ * The sandbox's hold on every request (sandbox mode only): an armed fault (`Faults`) delays the
+ * request and/or answers it with its status and `{ _tag: "SandboxFault", message }` — never on
+ * `/sandbox` and `/sandbox/*` — and everything else runs on sandbox time (`SandboxClock`), the
+ * offset read from the store first so that every instance on one store agrees.
+ */
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { ServerConfig } from "../Config.js"
+import { Faults } from "../Sandbox/Faults.js"
+import { SandboxClock } from "../Sandbox/SandboxClock.js"
+
+/** Whether `path` is a sandbox control route, which faults never touch. */
+const isSandboxPath = (path: string): boolean => path === "/sandbox" || path.startsWith("/sandbox/")
+
+/** The answer of a fault with a status. */
+const faultAnswer = (id: string, status: number) =>
+  HttpServerResponse.unsafeJson(
+    { _tag: "SandboxFault", message: `Fault ${id} injected with POST /sandbox/faults (answered ${status})` },
+    { status }
+  )
+
+/** Faults and sandbox time around `app`. */
+const controlled = (faults: Faults, sandboxClock: SandboxClock) => (app: HttpApp.Default) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const path = request.url.split("?", 1)[0]!
+    if (!isSandboxPath(path)) {
+      const hit = yield* faults.take(request.method, path)
+      if (Option.isSome(hit)) {
+        const { delayMs, id, status } = hit.value
+        if (delayMs !== undefined && delayMs > 0) yield* Effect.sleep(Duration.millis(delayMs))
+        if (status !== undefined) return faultAnswer(id, status)
+      }
+    }
+    return yield* sandboxClock.withSandboxTime(app)
+  })
+
+/** The sandbox's faults and time on every request, in sandbox mode; nothing in production. */
+export const layerSandboxControl = HttpApiBuilder.middleware(
+  Effect.gen(function* () {
+    const config = yield* ServerConfig
+    if (config.mode !== "sandbox") return (app: HttpApp.Default) => app
+    return controlled(yield* Faults, yield* SandboxClock)
+  })
+)
