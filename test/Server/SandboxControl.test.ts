@@ -101,6 +101,8 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
     const session = await partnerLogin()
     expect(session.status).toBe(200)
     expect((await call(base, "POST", "/sandbox/faults", { body: { method: "GET", path: "/health", status: 500, count: 5 } })).status).toBe(201)
+    // Reading the events waits until every queued event is stored.
+    expect((await call(base, "GET", "/sandbox/events")).body.length).toBeGreaterThan(0)
     for (const table of DATA_TABLES) expect(await countRows(server, table), table).toBeGreaterThan(0)
 
     const reset = await fetch(`${base}/sandbox/reset`, { method: "POST" })
