@@ -128,10 +128,15 @@ export const routePattern = (table: RouteTable, url: string): string | undefined
 /** The longest path a message names; longer ones are cut with `…`. */
 export const MAX_PATH_IN_MESSAGE = 64
 
+/** The path of a request URL: everything before its query (or fragment). */
+export const pathOf = (url: string): string => {
+  const query = url.search(/[?#]/)
+  return query === -1 ? url : url.slice(0, query)
+}
+
 /** The path of `url` (without its query) for a message, at most `MAX_PATH_IN_MESSAGE` characters. */
 export const shownPath = (url: string): string => {
-  const query = url.search(/[?#]/)
-  const path = query === -1 ? url : url.slice(0, query)
+  const path = pathOf(url)
   return path.length > MAX_PATH_IN_MESSAGE ? `${path.slice(0, MAX_PATH_IN_MESSAGE - 1)}…` : path
 }
 

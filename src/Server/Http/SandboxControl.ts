@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import { ServerConfig } from "../Config.js"
 import { Faults } from "../Sandbox/Faults.js"
 import { SandboxClock } from "../Sandbox/SandboxClock.js"
+import { pathOf } from "./Fallback.js"
 
 /** Whether `path` is a sandbox control route, which faults never touch. */
 const isSandboxPath = (path: string): boolean => path === "/sandbox" || path.startsWith("/sandbox/")
@@ -29,7 +30,7 @@ const faultAnswer = (id: string, status: number) =>
 const controlled = (faults: Faults, sandboxClock: SandboxClock) => (app: HttpApp.Default) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const path = request.url.split("?", 1)[0]!
+    const path = pathOf(request.url)
     if (!isSandboxPath(path)) {
       const hit = yield* faults.take(request.method, path)
       if (Option.isSome(hit)) {

@@ -106,6 +106,9 @@ export interface SeedPlan {
   readonly source: "file" | "demo" | "none"
 }
 
+/** No seed: start and reset create no account. */
+const noSeed: SeedPlan = { source: "none", apply: Effect.succeed([]) }
+
 /** The sandbox's seed, as the server was started with it. */
 export class SandboxSeed extends Context.Tag("Rampart/Server/SandboxSeed")<SandboxSeed, SeedPlan>() {}
 
@@ -119,13 +122,13 @@ export const layerSandboxSeed = (demo: boolean) =>
     Effect.gen(function* () {
       const config = yield* ServerConfig
       const context = yield* Effect.context<Sandbox | ServerConfig | SqlClient.SqlClient>()
-      if (config.mode !== "sandbox") return { source: "none", apply: Effect.succeed([]) } satisfies SeedPlan
+      if (config.mode !== "sandbox") return noSeed
       if (Option.isSome(config.seedFile)) {
         const seed = yield* readSeedFile(config.seedFile.value)
         return { source: "file", apply: Effect.orDie(Effect.provide(applySeedFile(seed), context)) } satisfies SeedPlan
       }
       if (demo) return { source: "demo", apply: Effect.orDie(Effect.provide(demoSeed, context)) } satisfies SeedPlan
-      return { source: "none", apply: Effect.succeed([]) } satisfies SeedPlan
+      return noSeed
     })
   )
 
