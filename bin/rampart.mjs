@@ -7,9 +7,9 @@ import { existsSync } from "node:fs"
 const builder = new URL("../scripts/build.mjs", import.meta.url)
 if (existsSync(builder)) {
   try {
-    ;(await import(builder.href)).buildIfStale()
+    ;await (await import(builder.href)).buildIfStale()
   } catch {
-    process.stderr.write("rampart: the build of dist/ failed (tsc's messages above)\n")
+    process.stderr.write("rampart: the build of dist/ failed (the messages above)\n")
     process.exit(1)
   }
 }

@@ -19,6 +19,8 @@ import { Hmac } from "../../src/Crypto/Hmac.js"
 import { RefreshRequest, RefreshResponse } from "../../src/Domain/Credentials.js"
 import { AuthError } from "../../src/Domain/Errors.js"
 import { Accounts } from "../../src/Server/Auth/Accounts.js"
+import { SecurityEvents } from "../../src/Server/Events/SecurityEvents.js"
+import { SecurityEventsRepo } from "../../src/Server/Events/SecurityEventsRepo.js"
 import { layerServerConfig } from "../../src/Server/Config.js"
 import { layerServices } from "../../src/Server/Layers.js"
 import { refreshDigester } from "../lib/RefreshTokens.js"
@@ -44,8 +46,10 @@ const settingsLayer = layerServices.pipe(
   )
 )
 const runtime = ManagedRuntime.make(settingsLayer)
-const { accounts, idTokens, sql } = await runtime.runPromise(
-  Effect.all({ accounts: Accounts, idTokens: IdTokens, sql: SqlClient.SqlClient })
+const { accounts, eventsRepo, events, idTokens, sql } = await runtime.runPromise(
+  Effect.all({ accounts: Accounts, eventsRepo: SecurityEventsRepo, events: SecurityEvents, idTokens: IdTokens, sql: SqlClient.SqlClient }).pipe(
+    Effect.provide(SecurityEventsRepo.Default)
+  )
 )
 
 const N = 2000
@@ -85,9 +89,13 @@ const jwk = JSON.parse(keys.signingKey) as { kid: string; x: string; d: string }
 const nodeKey = createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d }, format: "jwk" })
 const joseKey = await importJWK({ ...jwk, alg: "EdDSA" }, "EdDSA")
 const pick = (i: number) => i % tokens.length
+const insertEvent = db.prepare(`INSERT INTO security_events (at, type, user_id, client_id, channel, ip, device, reason)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+const eventRow = { at: 0, type: "refresh.succeeded" as const, user_id: "u1", client_id: null, channel: null, ip: "127.0.0.1", device: null, reason: null }
 
 await timePlain("raw: HMAC-SHA256 of the token (Hmac.digest)", (i) => refreshDigest(tokens[pick(i)]!))
 await timePlain("raw: better-sqlite3 lookup", (i) => query.get(digests[pick(i)], Date.now()))
+await timePlain("raw: better-sqlite3 event insert", () => insertEvent.get(Date.now(), "refresh.succeeded", "u1", null, null, "127.0.0.1", null, null))
 await timePlain("raw: node:crypto Ed25519 sign (JWT-sized)", () => sign(null, Buffer.alloc(300, 97), nodeKey))
 await timePlain("raw: jose SignJWT EdDSA (baseline)", () =>
   new SignJWT({ email: "a@b.c" }).setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: jwk.kid }).setIssuer("rampart")
@@ -112,6 +120,9 @@ for (const tracing of [true, false]) {
   )
   await timeEffect("Schema parser built once, for comparison", () => hoisted(sampleRows), tracing)
   await timeEffect("payload decode (RefreshRequest)", (i) => Effect.orDie(decodePayload({ refreshToken: tokens[pick(i)] })), tracing)
+  await timeEffect("SecurityEventsRepo.insert (one row)", () => Effect.orDie(eventsRepo.insert({ ...eventRow, at: Date.now() })), tracing)
+  await timeEffect("SecurityEvents.publish (row + PubSub)", () => events.publish({ type: "refresh.succeeded", userId: "u1" }), tracing)
+  await timeEffect("SecurityEvents.reporting of an empty operation", () => events.reporting({ succeeded: "refresh.succeeded" })(Effect.void), tracing)
   await timeEffect("IdTokens.issue", () => idTokens.issue({ sub: "u1", email: "user1@bench.test" }), tracing)
   await timeEffect("Accounts.refresh (whole service call)", (i) => Effect.orDie(accounts.refresh(Redacted.make(tokens[pick(i)]!))), tracing)
 }

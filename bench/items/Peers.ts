@@ -3,8 +3,11 @@
  * email + password, twoFactor plugin, its default scrypt), each item interleaved round by round
  * with Rampart (bench/serve.ts, production mode, as every other item starts it):
  * - peer-startup: spawn → first 200 on the health route (`/health`, `/api/auth/ok`), ms, fresh
- *   SQLite store migrated at start on both sides, both run as `node --import tsx <ts file>`.
- * - peer-rss: VmRSS of the server process 1 s after its first 200, idle.
+ *   SQLite store migrated at start on both sides, both compiled JavaScript run by plain node, as
+ *   each is deployed: Rampart's server program as the package ships it (dist/bundle/server.js,
+ *   what `npm start` runs, production mode), better-auth's server compiled by esbuild with its
+ *   packages left to node_modules (what tsc output of that file would load).
+ * - peer-rss: VmRSS of the server process 1 s after its first 200, idle, the same two processes.
  * - peer-login: logins/s at 8 connections (`POST /auth/login` / `POST /api/auth/sign-in/email`),
  *   each divided by its own raw hash verifications/s on the server core (Argon2Raw.ts / ScryptRaw.ts).
  * - peer-session: `POST /auth/login/refresh` req/s ÷ `GET /api/auth/get-session` req/s, 16 connections.
@@ -12,12 +15,15 @@
  *   TOTP} with x-otp / `POST /api/auth/two-factor/verify-totp`), a fresh user per request.
  * Servers on the server core, load on the load core (taskset), as the other items.
  */
+import * as esbuild from "esbuild"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { buildIfStale } from "../../scripts/build.mjs"
 import { onCleanup } from "../lib/Cleanups.js"
 import { interleave, load, refreshBodies, worker } from "../lib/Load.js"
 import { log } from "../lib/Log.js"
 import { seconds, wanted } from "../lib/Options.js"
-import { type Child, cores, runNode, startNode, waitReady } from "../lib/Processes.js"
+import { type Child, cores, root, runNode, startNode, waitReady } from "../lib/Processes.js"
 import { measured } from "../lib/Report.js"
 import { port, rampartEnv, type Server, startRampart } from "../lib/Servers.js"
 import { median } from "../lib/Stats.js"
@@ -59,17 +65,43 @@ const firstOk = async (child: Child, url: string, timeoutMs = 60_000) => {
   throw new Error(`${url} not ready after ${timeoutMs} ms:\n${child.output()}`)
 }
 
-/** One cold start of a side on a fresh store: spawn → first 200 (ms) and, when asked, idle RSS 1 s later. */
-const coldStart = async (side: "ours" | "theirs", keys: BenchKeys, withRss: boolean): Promise<{ ms: number; rss: number }> => {
+/** Rampart's server program as the package ships it (built by scripts/build.mjs). */
+const ourProgram = "dist/bundle/server.js"
+/** The same program unbundled (tsc's output), for the note. */
+const ourUnbundledProgram = "dist/Server/main.js"
+/** better-auth's server compiled to JavaScript, its packages resolved from node_modules at run time. */
+const theirProgram = "bench/.scratch/peers/BetterAuthServer.mjs"
+
+/** Builds both programs that the cold starts run: Rampart's dist/ when stale, the peer's with esbuild. */
+const compilePrograms = async () => {
+  await buildIfStale()
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [theirScript],
+    outfile: theirProgram,
+    bundle: true,
+    packages: "external",
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    logLevel: "warning"
+  })
+}
+
+/** A program of a cold start: ours bundled (as shipped) or unbundled, or theirs. */
+type Program = "ours" | "ours-unbundled" | "theirs"
+
+/** One cold start of a program on a fresh store: spawn → first 200 (ms) and, when asked, idle RSS 1 s later. */
+const coldStart = async (program: Program, keys: BenchKeys, withRss: boolean): Promise<{ ms: number; rss: number }> => {
   const store = freshSqlite()
   onCleanup(store.drop)
   const listen = port()
   const [script, env, health] =
-    side === "ours"
-      ? ["bench/serve.ts", rampartEnv(store, keys, listen), "/health"]
-      : [theirScript, theirEnv(listen, store.url.slice("sqlite:".length)), theirHealth]
+    program === "theirs"
+      ? [theirProgram, theirEnv(listen, store.url.slice("sqlite:".length)), theirHealth]
+      : [program === "ours" ? ourProgram : ourUnbundledProgram, rampartEnv(store, keys, listen), "/health"]
   const started = performance.now()
-  const child = startNode(script, env, cores.server)
+  const child = startNode(join(root, script), env, cores.server, [], false)
   onCleanup(child.stop)
   try {
     await firstOk(child, `http://127.0.0.1:${listen}${health}`)
@@ -91,16 +123,20 @@ export const peerStartup: BenchItem<void> = {
   name: "peer-startup",
   run: async () => {
     const keys = makeKeys()
-    // One start each first, so tsx's transform cache is warm for both sides alike.
+    await compilePrograms()
+    // One start each first, so that the files are in the page cache for both sides alike.
     await coldStart("ours", keys, false)
     await coldStart("theirs", keys, false)
-    const side = (which: "ours" | "theirs") => async () => ({ value: (await coldStart(which, keys, false)).ms })
+    const side = (which: Program) => async () => ({ value: (await coldStart(which, keys, false)).ms })
     const { rounds } = await interleave(6, side("ours"), side("theirs"), "peer-startup")
+    // The same program without the bundle, for the note: what bundling takes away.
+    const unbundled = median([await side("ours-unbundled")(), await side("ours-unbundled")(), await side("ours-unbundled")()].map((r) => r.value))
     return measured(
       "ms",
       { op: "<=", value: 1.0 },
       rounds,
-      "spawn → first 200 on the health route (/health vs /api/auth/ok), both `node --import tsx <ts file>` (bench/serve.ts vs bench/peers/BetterAuthServer.ts) on the server core, each on a fresh SQLite file it migrates at start"
+      `spawn → first 200 on the health route (/health vs /api/auth/ok), plain node, compiled JavaScript on both sides: Rampart's shipped server program (${ourProgram}, production mode) vs better-auth's server (bench/peers/BetterAuthServer.ts compiled by esbuild, packages from node_modules), on the server core, each on a fresh SQLite file it migrates at start; Rampart unbundled (${ourUnbundledProgram}): ${unbundled.toFixed(0)} ms`,
+      { unbundledMs: unbundled }
     )
   }
 }
@@ -110,13 +146,16 @@ export const peerRss: BenchItem<void> = {
   name: "peer-rss",
   run: async () => {
     const keys = makeKeys()
-    const side = (which: "ours" | "theirs") => async () => ({ value: (await coldStart(which, keys, true)).rss })
+    await compilePrograms()
+    const side = (which: Program) => async () => ({ value: (await coldStart(which, keys, true)).rss })
     const { rounds } = await interleave(4, side("ours"), side("theirs"), "peer-rss")
+    const unbundled = median([await side("ours-unbundled")(), await side("ours-unbundled")()].map((r) => r.value))
     return measured(
       "MiB",
       { op: "<=", value: 1.5 },
       rounds,
-      "VmRSS of the server process 1 s after its first 200, idle, fresh SQLite store; both under `node --import tsx`"
+      `VmRSS of the server process 1 s after its first 200, idle, fresh SQLite store; the same two programs as peer-startup (plain node, compiled); Rampart unbundled: ${unbundled.toFixed(0)} MiB`,
+      { unbundledMiB: unbundled }
     )
   }
 }

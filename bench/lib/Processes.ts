@@ -27,8 +27,8 @@ export const pinning = hasTaskset && availableParallelism() >= 2
 export const cores = { server: "0", load: String(Math.min(1, availableParallelism() - 1)) } as const
 
 /** The command line for `node` with the tsx loader and `args`, pinned to `core` when pinning. */
-export const nodeCommand = (args: ReadonlyArray<string>, core?: string): [string, Array<string>] => {
-  const node = [process.execPath, "--import", "tsx", ...args]
+export const nodeCommand = (args: ReadonlyArray<string>, core?: string, loader = true): [string, Array<string>] => {
+  const node = [process.execPath, ...(loader ? ["--import", "tsx"] : []), ...args]
   return pinning && core !== undefined ? ["taskset", ["-c", core, ...node]] : [node[0]!, node.slice(1)]
 }
 
@@ -39,9 +39,18 @@ export interface Child {
   readonly stop: () => Promise<void>
 }
 
-/** Starts `node --import tsx <script>` (relative to the repository, or absolute) with extra environment, pinned to `core` when pinning. */
-export const startNode = (script: string, env: Record<string, string>, core?: string, nodeArgs: ReadonlyArray<string> = []): Child => {
-  const [command, args] = nodeCommand([...nodeArgs, resolvePath(root, script)], core)
+/**
+ * Starts `node --import tsx <script>` (relative to the repository, or absolute) with extra
+ * environment, pinned to `core` when pinning; `loader: false` runs compiled JavaScript with plain node.
+ */
+export const startNode = (
+  script: string,
+  env: Record<string, string>,
+  core?: string,
+  nodeArgs: ReadonlyArray<string> = [],
+  loader = true
+): Child => {
+  const [command, args] = nodeCommand([...nodeArgs, resolvePath(root, script)], core, loader)
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
   const keep = (chunk: Buffer) => {

@@ -22,7 +22,7 @@ const repoPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
 }
 
 /** The documented peers, at the versions this repository tests (its exact dev dependencies). */
-const peers = ["effect", "@effect/platform", "@effect/platform-node", "@effect/sql"]
+const peers = ["effect", "@effect/platform", "@effect/platform-node", "@effect/sql", "@effect/experimental"]
 
 /** The code block that follows `<!-- consumer:NAME -->` in the README. */
 const readmeSnippet = (name: string): string => {
@@ -67,6 +67,21 @@ beforeAll(async () => {
   const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { JOBS: "max" }, 600_000)
   expect(installed.status, installed.stderr).toBe(0)
 }, 660_000)
+
+/** Spawns a server in the consumer project and polls `/health` on `port` until it answers (at most 30 s). */
+const startUntilHealthy = async (file: string, args: ReadonlyArray<string>, port: number, extra: Record<string, string> = {}) => {
+  const child = spawn(file, args, { cwd: project, env: cleanEnv(extra), stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  child.stdout.on("data", (chunk) => (output += chunk))
+  child.stderr.on("data", (chunk) => (output += chunk))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  let health: Response | undefined
+  for (let i = 0; i < 300 && health === undefined && child.exitCode === null; i++) {
+    health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
+    if (health === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { child, exited, health, output: () => output }
+}
 
 afterAll(() => {
   if (project !== undefined) rmSync(project, { recursive: true, force: true })
@@ -151,18 +166,9 @@ describe("the installed rampart binary", () => {
 
   it("serve answers /health, the README's client snippet logs in against it, and SIGTERM exits 0", async () => {
     const port = await freePort()
-    const child = spawn(bin(), ["serve", "--port", String(port)], { cwd: project, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })
-    let output = ""
-    child.stdout.on("data", (chunk) => (output += chunk))
-    child.stderr.on("data", (chunk) => (output += chunk))
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    const { child, exited, health, output } = await startUntilHealthy(bin(), ["serve", "--port", String(port)], port)
     try {
-      let health: Response | undefined
-      for (let i = 0; i < 300 && health === undefined; i++) {
-        health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
-        if (health === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-      expect(health?.status, output).toBe(200)
+      expect(health?.status, output()).toBe(200)
       expect(await health!.json()).toEqual({ status: "ok", store: "sqlite" })
       const demo = JSON.parse(readFileSync(join(project, ".rampart/demo.json"), "utf8")) as { user: { email: string; password: string } }
       const client = await run(process.execPath, ["out/client.js"], {
@@ -175,7 +181,31 @@ describe("the installed rampart binary", () => {
     } finally {
       child.kill("SIGTERM")
     }
-    expect(await exited, output).toBe(0)
+    expect(await exited, output()).toBe(0)
+  })
+
+  it("the bundled server program (what npm start runs) serves the sandbox, its QR codes and /docs, and SIGTERM exits 0", async () => {
+    const port = await freePort()
+    const server = join(project, "node_modules/rampart/dist/bundle/server.js")
+    const { child, exited, health, output } = await startUntilHealthy(process.execPath, [server], port, {
+      RAMPART_PORT: String(port),
+      RAMPART_STATE_DIR: join(project, ".rampart-bundle")
+    })
+    try {
+      expect(health?.status, output()).toBe(200)
+      const answer = await fetch(`http://127.0.0.1:${port}/sandbox/accounts`)
+      const body = await answer.text()
+      expect(answer.status, `${body}\n${output()}`).toBe(200)
+      const accounts = JSON.parse(body) as { users: ReadonlyArray<{ email: string; totp: { qrSvg: string } | null }> }
+      const partner = accounts.users.find((user) => user.totp !== null)
+      expect(partner?.totp?.qrSvg, output()).toMatch(/^<svg/)
+      const docs = await fetch(`http://127.0.0.1:${port}/docs`)
+      expect(docs.status).toBe(200)
+      expect(await docs.text()).toContain("Rampart")
+    } finally {
+      child.kill("SIGTERM")
+    }
+    expect(await exited, output()).toBe(0)
   })
 
   it("a postgres:// URL without the optional driver is one line naming @effect/sql-pg", async () => {

@@ -2,6 +2,6 @@
 import { buildIfStale } from "../../scripts/build.mjs"
 
 /** Runs once before the test files. */
-export default function setup(): void {
-  buildIfStale()
+export default async function setup(): Promise<void> {
+  await buildIfStale()
 }

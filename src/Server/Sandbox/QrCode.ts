@@ -7,5 +7,9 @@ let loading: Promise<typeof import("qrcode")> | undefined
 export const qrSvg = (text: string): Effect.Effect<string> =>
   Effect.promise(async () => {
     loading ??= import("qrcode")
-    return (await loading).toString(text, { type: "svg", margin: 1, errorCorrectionLevel: "M" })
+    // A CommonJS package: its `module.exports` is `default` both under Node's loader and in dist/bundle/
+    // (where the namespace has no `toString` of its own).
+    const loaded = (await loading) as typeof import("qrcode") & { readonly default?: typeof import("qrcode") }
+    const qrcode = loaded.default ?? loaded
+    return qrcode.toString(text, { type: "svg", margin: 1, errorCorrectionLevel: "M" })
   })

@@ -1,7 +1,8 @@
 /**
  * The SQL store behind Rampart: embedded SQLite by default, PostgreSQL for a `postgres://` URL, with
  * the migrations applied when the Layer is built. Each driver is loaded when its store is built,
- * never before: a client-only program loads none, a PostgreSQL server never loads better-sqlite3,
+ * never before: a client-only program loads none, a PostgreSQL server never loads better-sqlite3
+ * (`SqliteStore.ts`, Rampart's SQLite client over `@effect/sql`),
  * and the optional `@effect/sql-pg` is needed only for `postgres://` URLs.
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
@@ -71,10 +72,10 @@ const layerClient = (
       )
     : Layer.unwrapEffect(
         Effect.map(
-          loadDriver("@effect/sql-sqlite-node", "The SQLite store", () => import("@effect/sql-sqlite-node/SqliteClient")),
-          (SqliteClient) => {
+          loadDriver("better-sqlite3", "The SQLite store", () => import("./SqliteStore.js")),
+          (SqliteStore) => {
             if (target.filename !== ":memory:") mkdirSync(dirname(target.filename), { recursive: true })
-            return SqliteClient.layer({ filename: target.filename })
+            return SqliteStore.layer(target.filename)
           }
         )
       )

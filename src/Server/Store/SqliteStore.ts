@@ -1,0 +1,116 @@
+/**
+ * The SQLite store's `SqlClient`: `@effect/sql`'s client (statements, compiler, transactions) over
+ * one better-sqlite3 connection, in WAL mode, as `@effect/sql-sqlite-node` builds it, with two
+ * per-statement costs taken away (measured in docs/benchmarks.md, "The refresh path"):
+ * - prepared statements are kept in a plain `Map` by SQL text (bounded), not an Effect `Cache`
+ *   looked up through a fiber per statement;
+ * - a statement outside a transaction does not take the connection's semaphore: better-sqlite3
+ *   runs it synchronously, so it cannot interleave with anything, and it only has to wait (and
+ *   then takes the semaphore) while another fiber's transaction holds the connection, which it
+ *   checks in the same synchronous step that runs it.
+ * Transactions hold the semaphore from `BEGIN` to `COMMIT`/`ROLLBACK`, as before.
+ */
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlConnection from "@effect/sql/SqlConnection"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Statement from "@effect/sql/Statement"
+import Sqlite from "better-sqlite3"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+
+/** How many prepared statements are kept (the server has a few dozen distinct ones). */
+const PREPARED_STATEMENTS = 500
+
+/** Runs a prepared statement: rows for a reader, the run result (`raw`) or no rows otherwise. */
+const runPrepared = (statement: Sqlite.Statement, params: ReadonlyArray<unknown>, raw: boolean): unknown =>
+  statement.reader ? statement.all(...params) : raw ? statement.run(...params) : (statement.run(...params), [])
+
+/** The client of a SQLite file (created if missing). */
+const make = (filename: string) =>
+  Effect.gen(function* () {
+    const db = yield* Effect.try({
+      try: () => new Sqlite(filename),
+      catch: (cause) => new SqlError({ cause, message: `Failed to open the SQLite file ${filename}` })
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
+    db.pragma("journal_mode = WAL")
+
+    const prepared = new Map<string, Sqlite.Statement>()
+    const prepare = (sql: string): Sqlite.Statement => {
+      let statement = prepared.get(sql)
+      if (statement === undefined) {
+        if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value!)
+        statement = db.prepare(sql)
+        prepared.set(sql, statement)
+      }
+      return statement
+    }
+    /** Runs `work` now, a store failure as a `SqlError`. */
+    const attempt = <A>(work: () => A): Effect.Effect<A, SqlError> => {
+      try {
+        return Effect.succeed(work())
+      } catch (cause) {
+        return Effect.fail(new SqlError({ cause, message: "Failed to execute statement" }))
+      }
+    }
+
+    const semaphore = yield* Effect.makeSemaphore(1)
+    /** Whether a transaction holds the connection (between taking the semaphore and releasing it). */
+    let inTransaction = false
+
+    const connection = (exclusive: boolean): SqlConnection.Connection => {
+      /** `work` now when nothing else can be running on the connection, else once the transaction is over. */
+      const run = <A>(work: () => A): Effect.Effect<A, SqlError> =>
+        Effect.suspend(() =>
+          exclusive || !inTransaction ? attempt(work) : semaphore.withPermits(1)(Effect.suspend(() => attempt(work)))
+        )
+      const rows = (sql: string, params: ReadonlyArray<unknown>) => run(() => runPrepared(prepare(sql), params, false) as ReadonlyArray<any>)
+      return {
+        execute: (sql, params, transformRows) => (transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
+        executeRaw: (sql, params) => run(() => runPrepared(prepare(sql), params, true)),
+        executeValues: (sql, params) =>
+          run(() => {
+            const statement = prepare(sql)
+            if (!statement.reader) return (statement.run(...params), [])
+            try {
+              return statement.raw(true).all(...params) as ReadonlyArray<ReadonlyArray<unknown>>
+            } finally {
+              statement.raw(false)
+            }
+          }),
+        executeUnprepared: (sql, params, transformRows) => {
+          const effect = run(() => runPrepared(db.prepare(sql), params ?? [], false) as ReadonlyArray<any>)
+          return transformRows ? Effect.map(effect, transformRows) : effect
+        },
+        executeStream: () => Stream.dieMessage("executeStream not implemented")
+      }
+    }
+
+    const plain = connection(false)
+    const exclusive = connection(true)
+    const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
+      Effect.zipRight(
+        restore(semaphore.take(1)),
+        Effect.flatMap(Effect.scope, (scope) => {
+          inTransaction = true
+          return Effect.as(
+            Scope.addFinalizer(scope, Effect.zipRight(Effect.sync(() => (inTransaction = false)), semaphore.release(1))),
+            exclusive
+          )
+        })
+      )
+    )
+    return yield* SqlClient.make({
+      acquirer: Effect.succeed(plain),
+      transactionAcquirer,
+      compiler: Statement.makeCompilerSqlite(),
+      spanAttributes: [["db.system.name", "sqlite"]]
+    })
+  })
+
+/** `SqlClient` over the SQLite file `filename`. */
+export const layer = (filename: string): Layer.Layer<SqlClient.SqlClient, SqlError> =>
+  Layer.scoped(SqlClient.SqlClient, make(filename)).pipe(Layer.provide(Reactivity.layer))
