@@ -1,7 +1,8 @@
 /**
  * `rampart/server`: the reference server as Layers (HTTP, in-process, domain services without
  * HTTP), its configuration, its stores and the production keys. SQL drivers load only when a store
- * is built: `@effect/sql-sqlite-node` for `sqlite:` URLs, the optional `@effect/sql-pg` for `postgres://`.
+ * is built: better-sqlite3 (through `Store/SqliteStore.ts`) for `sqlite:` URLs, the optional `@effect/sql-pg`
+ * for `postgres://`.
  */
 export { Accounts } from "./Server/Auth/Accounts.js"
 export {

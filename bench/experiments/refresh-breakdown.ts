@@ -6,7 +6,9 @@
  * - the baseline's work: the refresh-token HMAC (Rampart's own `Hmac.digest`, a plain node:crypto
  *   call), better-sqlite3 lookup, node:crypto Ed25519 signing, jose signing;
  * - Rampart's pieces: the SQL lookup through @effect/sql, a row parser built once (as the
- *   repositories' `SqlSchema` queries do), `IdTokens.issue`, the payload decode, `Accounts.refresh`.
+ *   repositories' `SqlSchema` queries do), the payload decode, the audit row of a refresh
+ *   (`SecurityEventsRepo.insert`, `SecurityEvents.publish`, `SecurityEvents.reporting` around an
+ *   empty operation; raw better-sqlite3 insert for comparison), `IdTokens.issue`, `Accounts.refresh`.
  * Usage: tsx bench/experiments/refresh-breakdown.ts (pin it: taskset -c 0 ...)
  */
 import { SqlClient } from "@effect/sql"

@@ -7,7 +7,7 @@
  * on BENCH_PORT; `GET /api/auth/ok` answers 200 once it is ready.
  *
  * Configured like Rampart in the same run: the SQLite file in BENCH_SQLITE (fresh, on /dev/shm),
- * WAL journal (what @effect/sql-sqlite-node sets for Rampart), production (`NODE_ENV=production`),
+ * WAL journal (what src/Server/Store/SqliteStore.ts sets for Rampart), production (`NODE_ENV=production`),
  * the IP rate limiter off (Rampart has no per-IP limiter; its per-account attempt limits are not hit
  * by the benchmarks either), telemetry off, sessions looked up in the database on every
  * `get-session` (its default: no cookie cache).

@@ -10,6 +10,7 @@
  *   are then cached plain values instead of an `Effect.cached` built with `Effect.runSync` per
  *   request (a second fiber) over a stream reader;
  * - headers are the Node headers object, not a copy;
+ * - the request is part of the context the request's fiber is forked with, not provided to it;
  * - the response is written synchronously (`writeHead` + `end`) for in-memory bodies instead of a
  *   fiber waiting on the `end` callback.
  * Error handling is `HttpApp.toHandled`'s without the tracer: a failure that the app did not turn
@@ -32,6 +33,7 @@ import type { HttpMethod } from "@effect/platform/HttpMethod"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -246,7 +248,6 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
       serve: (httpApp: HttpApp.Default<unknown>, middleware?: HttpMiddleware.HttpMiddleware) =>
         Effect.gen(function* () {
           const runtime = yield* Effect.runtime<never>()
-          const runFork = Runtime.runFork(runtime)
           const app = middleware === undefined ? httpApp : middleware(httpApp)
           // HttpApp.toHandled without the tracer: respond, or turn the cause into a response.
           const handled = Effect.withFiberRuntime<void, never, HttpServerRequest.HttpServerRequest>((fiber) => {
@@ -269,8 +270,16 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
             }) as Effect.Effect<void, never, never>
           })
           const start = (nodeRequest: Http.IncomingMessage, nodeResponse: Http.ServerResponse, body: string | undefined) => {
-            const fiber = runFork(
-              Effect.provideService(handled, HttpServerRequest.HttpServerRequest, new LeanRequest(nodeRequest, nodeResponse, body))
+            // The request goes into the context the fiber starts with (one map copy) rather than
+            // through `Effect.provideService` (a copy plus a FiberRef update and its restore).
+            const request = new LeanRequest(nodeRequest, nodeResponse, body)
+            const fiber = Runtime.runFork(
+              Runtime.make({
+                context: Context.add(runtime.context, HttpServerRequest.HttpServerRequest, request),
+                fiberRefs: runtime.fiberRefs,
+                runtimeFlags: runtime.runtimeFlags
+              }),
+              handled
             )
             nodeResponse.on("close", () => {
               if (!nodeResponse.writableEnded) fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)

@@ -187,9 +187,11 @@ describe("the installed rampart binary", () => {
   it("the bundled server program (what npm start runs) serves the sandbox, its QR codes and /docs, and SIGTERM exits 0", async () => {
     const port = await freePort()
     const server = join(project, "node_modules/rampart/dist/bundle/server.js")
+    // A store and state directory of its own: the demo accounts of `serve` were sealed with that state's key.
     const { child, exited, health, output } = await startUntilHealthy(process.execPath, [server], port, {
       RAMPART_PORT: String(port),
-      RAMPART_STATE_DIR: join(project, ".rampart-bundle")
+      RAMPART_STATE_DIR: join(project, ".rampart-bundle"),
+      RAMPART_DATABASE_URL: `sqlite:${join(project, ".rampart-bundle/rampart.db")}`
     })
     try {
       expect(health?.status, output()).toBe(200)

@@ -1,0 +1,122 @@
+/**
+ * Rampart's SQLite `SqlClient` (src/Server/Store/SqliteStore.ts) on a real file: statements
+ * outside a transaction skip the connection's semaphore, so these check that one issued by
+ * another fiber while a transaction is open never runs inside it (it would be committed or rolled
+ * back with it), that transactions still exclude each other, and that store failures stay typed.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { layer } from "../../src/Server/Store/SqliteStore.js"
+
+/** A client over a fresh SQLite file with one table `t (name TEXT)`; the file is removed afterwards. */
+const layerFreshStore = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const directory = yield* Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "rampart-sqlite-store-"))),
+      (path) => Effect.sync(() => rmSync(path, { recursive: true, force: true }))
+    )
+    return Layer.tap(layer(join(directory, "store.db")), (context) =>
+      Effect.orDie(SqlClient.SqlClient.pipe(Effect.flatMap((sql) => sql`CREATE TABLE t (name TEXT NOT NULL)`), Effect.provide(context)))
+    )
+  })
+)
+
+const names = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.map(sql<{ readonly name: string }>`SELECT name FROM t ORDER BY rowid`, (rows) => rows.map((row) => row.name))
+)
+const insert = (name: string) => Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO t (name) VALUES (${name})`)
+
+describe("SqliteStore", () => {
+  it.live("a statement of another fiber waits while a transaction is open, so a rollback does not take it along", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const inside = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const transaction = yield* Effect.fork(
+        sql.withTransaction(
+          Effect.gen(function* () {
+            yield* insert("rolled back")
+            yield* Deferred.succeed(inside, undefined)
+            yield* Deferred.await(release)
+            return yield* Effect.fail("abort" as const)
+          })
+        )
+      )
+      yield* Deferred.await(inside)
+      const outside = yield* Effect.fork(insert("kept"))
+      // The plain insert is parked behind the transaction, not run inside it.
+      yield* Effect.sleep("50 millis")
+      expect(outside.unsafePoll()).toBeNull()
+      yield* Deferred.succeed(release, undefined)
+      expect(Exit.isFailure(yield* Fiber.await(transaction))).toBe(true)
+      yield* Fiber.join(outside)
+      expect(yield* names).toEqual(["kept"])
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
+  )
+
+  it.live("a statement of another fiber during a committed transaction lands after it, outside it", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const inside = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const transaction = yield* Effect.fork(
+        sql.withTransaction(
+          Effect.gen(function* () {
+            yield* insert("first")
+            yield* Deferred.succeed(inside, undefined)
+            yield* Deferred.await(release)
+            yield* insert("second")
+          })
+        )
+      )
+      yield* Deferred.await(inside)
+      const outside = yield* Effect.fork(insert("after"))
+      yield* Effect.sleep("20 millis")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(transaction)
+      yield* Fiber.join(outside)
+      expect(yield* names).toEqual(["first", "second", "after"])
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
+  )
+
+  it.live("transactions of concurrent fibers do not interleave", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const writer = (tag: string) =>
+        sql.withTransaction(Effect.gen(function* () {
+          for (let i = 0; i < 3; i++) {
+            yield* insert(`${tag}${i}`)
+            yield* Effect.yieldNow()
+          }
+        }))
+      yield* Effect.all([writer("a"), writer("b"), writer("c")], { concurrency: "unbounded" })
+      const rows = yield* names
+      expect(rows).toHaveLength(9)
+      // Each transaction's three rows are contiguous.
+      for (let i = 0; i < 9; i += 3) expect(new Set(rows.slice(i, i + 3).map((name) => name[0])).size).toBe(1)
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
+  )
+
+  it.live("a failing statement is a typed SqlError and the connection goes on", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const failed = yield* Effect.flip(sql`INSERT INTO missing_table (x) VALUES (1)`)
+      expect(failed).toBeInstanceOf(SqlError)
+      const constraint = yield* Effect.flip(sql`INSERT INTO t (name) VALUES (${null})`)
+      expect(constraint).toBeInstanceOf(SqlError)
+      // Many distinct statements (more than the prepared-statement map keeps) still run.
+      for (let i = 0; i < 600; i++) yield* sql.unsafe(`SELECT ${i} AS n`)
+      yield* insert("ok")
+      expect(yield* names).toEqual(["ok"])
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
+  )
+})
