@@ -5,9 +5,10 @@
  * server program (`npm start`) into dist/bundle/server.js with esbuild: one file plus the chunks
  * it loads lazily, so that a start reads a few files instead of ~800 modules (docs/decisions.md,
  * "The server program runs bundled"). Native and optional packages stay outside
- * (`BUNDLE_EXTERNAL`); the library (`rampart`, `rampart/server`) and the CLI are dist/ as tsc wrote it. With `--if-stale` it
- * builds only when a source is newer than the last build: `npm start`, `npm test` and, in a clone,
- * `bin/rampart.mjs` call it so that a clone never runs stale JavaScript without a manual build.
+ * (`BUNDLE_EXTERNAL`); the library (`rampart`, `rampart/server`) and the CLI are dist/ as tsc
+ * wrote it. With `--if-stale` it builds only when a source is newer than the last build:
+ * `npm start`, `npm test` and, in a clone, `bin/rampart.mjs` call it so that a clone never runs
+ * stale JavaScript without a manual build.
  */
 import { execFileSync } from "node:child_process"
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
@@ -34,7 +35,7 @@ const newestInput = () => {
 export const isStale = () => !existsSync(stamp) || statSync(stamp).mtimeMs < newestInput()
 
 /**
- * Packages the bundles import at run time instead of containing: native addons, the PostgreSQL
+ * Packages the bundle imports at run time instead of containing: native addons, the PostgreSQL
  * driver and optional peers that are loaded only when configured (none of them imports `effect`).
  */
 export const BUNDLE_EXTERNAL = ["better-sqlite3", "@node-rs/argon2", "pg", "pg-native", "nodemailer", "@opentelemetry/*"]
@@ -64,7 +65,7 @@ const bundle = async () => {
   })
 }
 
-/** Removes dist/, compiles src/ into it and bundles the programs; diagnostics go to stderr and a failure throws. */
+/** Removes dist/, compiles src/ into it and bundles the server program; diagnostics go to stderr and a failure throws. */
 export const build = async () => {
   const tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc")
   rmSync(join(root, "dist"), { recursive: true, force: true })

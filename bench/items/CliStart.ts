@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { interleave } from "../lib/Load.js"
 import { cores, root, wallTimeMs } from "../lib/Processes.js"
 import { measured } from "../lib/Report.js"
-import { median } from "../lib/Stats.js"
+import { medianOfRuns } from "../lib/Stats.js"
 import type { BenchItem } from "./Item.js"
 
 /** The cli-start item. */
@@ -17,10 +17,9 @@ export const cliStart: BenchItem<void> = {
     // The floor any Effect CLI pays: loading effect and @effect/cli, then exiting.
     const floor = ["--input-type=module", "-e", "await import('effect'); await import('@effect/cli')"]
     const bin = join(root, "bin/rampart.mjs")
-    const side = (args: ReadonlyArray<string>) => async () => {
-      const runs = [await wallTimeMs(process.execPath, args, cores.server), await wallTimeMs(process.execPath, args, cores.server), await wallTimeMs(process.execPath, args, cores.server)]
-      return { value: median(runs) }
-    }
+    const side = (args: ReadonlyArray<string>) => async () => ({
+      value: await medianOfRuns(3, () => wallTimeMs(process.execPath, args, cores.server))
+    })
     await side([bin, "--help"])()
     await side(floor)()
     const { rounds } = await interleave(6, side([bin, "--help"]), side(floor), "cli-start")

@@ -7,6 +7,13 @@ export const median = (values: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** The median of `count` runs of `measure`, one after the other. */
+export const medianOfRuns = async (count: number, measure: () => Promise<number>): Promise<number> => {
+  const values: Array<number> = []
+  for (let i = 0; i < count; i++) values.push(await measure())
+  return median(values)
+}
+
 /** Smallest and largest value. */
 export const range = (values: ReadonlyArray<number>): readonly [number, number] => [Math.min(...values), Math.max(...values)]
 

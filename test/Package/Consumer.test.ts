@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { spawn } from "node:child_process"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { runProcess } from "../support/Cli.js"
+import { startServerProcess } from "../support/ServerProcess.js"
 import { freePort } from "../support/Ports.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -67,21 +67,6 @@ beforeAll(async () => {
   const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { JOBS: "max" }, 600_000)
   expect(installed.status, installed.stderr).toBe(0)
 }, 660_000)
-
-/** Spawns a server in the consumer project and polls `/health` on `port` until it answers (at most 30 s). */
-const startUntilHealthy = async (file: string, args: ReadonlyArray<string>, port: number, extra: Record<string, string> = {}) => {
-  const child = spawn(file, args, { cwd: project, env: cleanEnv(extra), stdio: ["ignore", "pipe", "pipe"] })
-  let output = ""
-  child.stdout.on("data", (chunk) => (output += chunk))
-  child.stderr.on("data", (chunk) => (output += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  let health: Response | undefined
-  for (let i = 0; i < 300 && health === undefined && child.exitCode === null; i++) {
-    health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
-    if (health === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return { child, exited, health, output: () => output }
-}
 
 afterAll(() => {
   if (project !== undefined) rmSync(project, { recursive: true, force: true })
@@ -165,49 +150,45 @@ describe("the installed rampart binary", () => {
   })
 
   it("serve answers /health, the README's client snippet logs in against it, and SIGTERM exits 0", async () => {
-    const port = await freePort()
-    const { child, exited, health, output } = await startUntilHealthy(bin(), ["serve", "--port", String(port)], port)
+    const server = await startServerProcess({}, [], { command: (port) => [bin(), "serve", "--port", String(port)], cwd: project })
+    const output = () => `${server.stdout()}\n${server.stderr()}`
+    let stopped: Promise<number | null> | undefined
     try {
-      expect(health?.status, output()).toBe(200)
-      expect(await health!.json()).toEqual({ status: "ok", store: "sqlite" })
-      const demo = JSON.parse(readFileSync(join(project, ".rampart/demo.json"), "utf8")) as { user: { email: string; password: string } }
+      const health = await fetch(`${server.url}/health`)
+      expect(await health.json()).toEqual({ status: "ok", store: "sqlite" })
+      const demo = JSON.parse(readFileSync(join(server.state, "demo.json"), "utf8")) as { user: { email: string; password: string } }
       const client = await run(process.execPath, ["out/client.js"], {
-        RAMPART_URL: `http://127.0.0.1:${port}`,
+        RAMPART_URL: server.url,
         APP_EMAIL: demo.user.email,
         APP_PASSWORD: demo.user.password
       })
       expect(client.status, client.stderr).toBe(0)
       expect(client.stdout).toMatch(/^an EMAIL code was sent, valid until \d{4}-\d\d-\d\dT/m)
     } finally {
-      child.kill("SIGTERM")
+      stopped = server.stop()
     }
-    expect(await exited, output()).toBe(0)
+    expect(await stopped, output()).toBe(0)
   })
 
   it("the bundled server program (what npm start runs) serves the sandbox, its QR codes and /docs, and SIGTERM exits 0", async () => {
-    const port = await freePort()
-    const server = join(project, "node_modules/rampart/dist/bundle/server.js")
-    // A store and state directory of its own: the demo accounts of `serve` were sealed with that state's key.
-    const { child, exited, health, output } = await startUntilHealthy(process.execPath, [server], port, {
-      RAMPART_PORT: String(port),
-      RAMPART_STATE_DIR: join(project, ".rampart-bundle"),
-      RAMPART_DATABASE_URL: `sqlite:${join(project, ".rampart-bundle/rampart.db")}`
-    })
+    const program = join(project, "node_modules/rampart/dist/bundle/server.js")
+    const server = await startServerProcess({}, [], { command: () => [process.execPath, program], cwd: project })
+    const output = () => `${server.stdout()}\n${server.stderr()}`
+    let stopped: Promise<number | null> | undefined
     try {
-      expect(health?.status, output()).toBe(200)
-      const answer = await fetch(`http://127.0.0.1:${port}/sandbox/accounts`)
+      const answer = await fetch(`${server.url}/sandbox/accounts`)
       const body = await answer.text()
       expect(answer.status, `${body}\n${output()}`).toBe(200)
       const accounts = JSON.parse(body) as { users: ReadonlyArray<{ email: string; totp: { qrSvg: string } | null }> }
       const partner = accounts.users.find((user) => user.totp !== null)
       expect(partner?.totp?.qrSvg, output()).toMatch(/^<svg/)
-      const docs = await fetch(`http://127.0.0.1:${port}/docs`)
+      const docs = await fetch(`${server.url}/docs`)
       expect(docs.status).toBe(200)
       expect(await docs.text()).toContain("Rampart")
     } finally {
-      child.kill("SIGTERM")
+      stopped = server.stop()
     }
-    expect(await exited, output()).toBe(0)
+    expect(await stopped, output()).toBe(0)
   })
 
   it("a postgres:// URL without the optional driver is one line naming @effect/sql-pg", async () => {

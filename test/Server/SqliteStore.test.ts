@@ -35,28 +35,38 @@ const names = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 )
 const insert = (name: string) => Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO t (name) VALUES (${name})`)
 
+/**
+ * Forks a transaction that inserts `first`, then holds the connection until `release` is called,
+ * then runs `rest` (whose failure rolls it back); resolves once the transaction is open.
+ */
+const holdTransaction = <E>(first: string, rest: Effect.Effect<unknown, E, SqlClient.SqlClient>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const inside = yield* Deferred.make<void>()
+    const released = yield* Deferred.make<void>()
+    const transaction = yield* Effect.fork(
+      sql.withTransaction(
+        Effect.gen(function* () {
+          yield* insert(first)
+          yield* Deferred.succeed(inside, undefined)
+          yield* Deferred.await(released)
+          yield* rest
+        })
+      )
+    )
+    yield* Deferred.await(inside)
+    return { transaction, release: Deferred.succeed(released, undefined) }
+  })
+
 describe("SqliteStore", () => {
   it.live("a statement of another fiber waits while a transaction is open, so a rollback does not take it along", () =>
     Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      const inside = yield* Deferred.make<void>()
-      const release = yield* Deferred.make<void>()
-      const transaction = yield* Effect.fork(
-        sql.withTransaction(
-          Effect.gen(function* () {
-            yield* insert("rolled back")
-            yield* Deferred.succeed(inside, undefined)
-            yield* Deferred.await(release)
-            return yield* Effect.fail("abort" as const)
-          })
-        )
-      )
-      yield* Deferred.await(inside)
+      const { release, transaction } = yield* holdTransaction("rolled back", Effect.fail("abort" as const))
       const outside = yield* Effect.fork(insert("kept"))
       // The plain insert is parked behind the transaction, not run inside it.
       yield* Effect.sleep("50 millis")
       expect(outside.unsafePoll()).toBeNull()
-      yield* Deferred.succeed(release, undefined)
+      yield* release
       expect(Exit.isFailure(yield* Fiber.await(transaction))).toBe(true)
       yield* Fiber.join(outside)
       expect(yield* names).toEqual(["kept"])
@@ -65,23 +75,10 @@ describe("SqliteStore", () => {
 
   it.live("a statement of another fiber during a committed transaction lands after it, outside it", () =>
     Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      const inside = yield* Deferred.make<void>()
-      const release = yield* Deferred.make<void>()
-      const transaction = yield* Effect.fork(
-        sql.withTransaction(
-          Effect.gen(function* () {
-            yield* insert("first")
-            yield* Deferred.succeed(inside, undefined)
-            yield* Deferred.await(release)
-            yield* insert("second")
-          })
-        )
-      )
-      yield* Deferred.await(inside)
+      const { release, transaction } = yield* holdTransaction("first", insert("second"))
       const outside = yield* Effect.fork(insert("after"))
       yield* Effect.sleep("20 millis")
-      yield* Deferred.succeed(release, undefined)
+      yield* release
       yield* Fiber.join(transaction)
       yield* Fiber.join(outside)
       expect(yield* names).toEqual(["first", "second", "after"])

@@ -67,9 +67,17 @@ const make = (filename: string) =>
         Effect.suspend(() =>
           exclusive || !inTransaction ? attempt(work) : semaphore.withPermits(1)(Effect.suspend(() => attempt(work)))
         )
-      const rows = (sql: string, params: ReadonlyArray<unknown>) => run(() => runPrepared(prepare(sql), params, false) as ReadonlyArray<any>)
+      /** The rows of `statement`, through `transformRows` when given. */
+      const rows = (
+        statement: () => Sqlite.Statement,
+        params: ReadonlyArray<unknown>,
+        transformRows: (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
+      ) => {
+        const effect = run(() => runPrepared(statement(), params, false) as ReadonlyArray<any>)
+        return transformRows ? Effect.map(effect, transformRows) : effect
+      }
       return {
-        execute: (sql, params, transformRows) => (transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params)),
+        execute: (sql, params, transformRows) => rows(() => prepare(sql), params, transformRows),
         executeRaw: (sql, params) => run(() => runPrepared(prepare(sql), params, true)),
         executeValues: (sql, params) =>
           run(() => {
@@ -81,10 +89,7 @@ const make = (filename: string) =>
               statement.raw(false)
             }
           }),
-        executeUnprepared: (sql, params, transformRows) => {
-          const effect = run(() => runPrepared(db.prepare(sql), params ?? [], false) as ReadonlyArray<any>)
-          return transformRows ? Effect.map(effect, transformRows) : effect
-        },
+        executeUnprepared: (sql, params, transformRows) => rows(() => db.prepare(sql), params ?? [], transformRows),
         executeStream: () => Stream.dieMessage("executeStream not implemented")
       }
     }
