@@ -14,6 +14,8 @@
  * `Effect.clockWith`. Malformed codes and secrets are typed `TotpFormatError`s, never defects.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
@@ -58,6 +60,20 @@ const DEFAULT_PERIOD = 30
 const DEFAULT_ALGORITHM: TotpAlgorithm = "sha1"
 const SECRET_BYTES = 20
 const DEFAULT_ISSUER = "Rampart"
+
+/** The period of the codes authenticator apps (and Rampart's secrets) use, in seconds. */
+export const TOTP_PERIOD_SECONDS = DEFAULT_PERIOD
+
+/** Milliseconds from `nowMillis` until the time step after `step` begins (at least 1). */
+export const millisUntilStepAfter = (step: number, nowMillis: number, period: number = DEFAULT_PERIOD): number =>
+  Math.max(1, (step + 1) * period * 1000 - nowMillis)
+
+/**
+ * Sleeps (by `Clock`) until the time step after `step` has begun, so a code made then is not
+ * refused as a reuse of `step` (RFC 6238 §5.2): how a client waits after its last code.
+ */
+export const waitForStepAfter = (step: number, period: number = DEFAULT_PERIOD): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Duration.millis(millisUntilStepAfter(step, now, period))))
 
 /** The longest time step, in seconds: oathtool keeps the step size in an unsigned 32-bit integer. */
 export const MAX_TOTP_PERIOD = 4_294_967_295

@@ -4,7 +4,7 @@
  * is built: better-sqlite3 (through `Store/SqliteStore.ts`) for `sqlite:` URLs, the optional `@effect/sql-pg`
  * for `postgres://`.
  */
-export { Accounts } from "./Server/Auth/Accounts.js"
+export { Accounts } from "./Server/Accounts/Accounts.js"
 export {
   layerServerConfig,
   layerServerConfigFromEnv,
@@ -38,7 +38,8 @@ export { Partners } from "./Server/Partners/Partners.js"
 export { Faults } from "./Server/Sandbox/Faults.js"
 export { Sandbox } from "./Server/Sandbox/Sandbox.js"
 export { layerSandboxTime, SandboxClock } from "./Server/Sandbox/SandboxClock.js"
-export { layerSandboxSeed, readSeedFile, SandboxSeed, SeedFile, SeedFileError } from "./Server/Sandbox/Seed.js"
+export { readSeedFile, SeedFile, SeedFileError } from "./Server/Sandbox/SeedFile.js"
+export { layerSandboxSeed, SandboxSeed } from "./Server/Sandbox/SeedPlan.js"
 export { launchServer, layerServer, makeServer, ServerDidNotStart, type ServerListen, type ServerOptions } from "./Server/Server.js"
 export { DatabaseUrlError, layerDatabase, MissingDriverError } from "./Server/Store/Database.js"
 export { IdTokens, IdTokenSettings } from "./Crypto/IdTokens.js"

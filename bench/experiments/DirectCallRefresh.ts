@@ -11,7 +11,7 @@
 import { Effect, Layer, ManagedRuntime, Runtime, Schema } from "effect"
 import { createServer } from "node:http"
 import { RefreshRequest } from "../../src/Domain/Credentials.js"
-import { Accounts } from "../../src/Server/Auth/Accounts.js"
+import { Accounts } from "../../src/Server/Accounts/Accounts.js"
 import { layerServerConfigFromEnv } from "../../src/Server/Config.js"
 import { layerServices } from "../../src/Server/Layers.js"
 

@@ -4,7 +4,7 @@
  * hides), or it answered outside the contract. Shared by the commands that talk to a server.
  */
 import * as Option from "effect/Option"
-import { oneLine } from "../Server/StartFailure.js"
+import { oneLine } from "../internal/OneLine.js"
 
 /** The innermost cause of a transport error (e.g. `ECONNREFUSED`), which fetch hides. */
 const causeOf = (error: unknown): string => {

@@ -25,8 +25,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AuthClient } from "../Client/AuthClient.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
-import { describeConfigError, oneLine } from "../Server/StartFailure.js"
-import { totpAt } from "../Totp.js"
+import { describeConfigError, oneLine } from "../internal/OneLine.js"
+import { millisUntilStepAfter, TOTP_PERIOD_SECONDS, totpAt, waitForStepAfter } from "../Totp.js"
 import { CliError } from "./CliError.js"
 import { describeClientFailure } from "./ClientFailure.js"
 
@@ -66,15 +66,12 @@ const makeRequest = (fields: ConstructorParameters<typeof PartnerLoginRequest>[0
     }
   })
 
-/** The TOTP period of partner security codes, in milliseconds. */
-const PERIOD_MS = 30_000
-
 /** The secret's current 6-digit SHA-1 30 s code, from Effect's `Clock`, and the step it belongs to. */
 const securityCode = (secret: Redacted.Redacted<string>) =>
   Effect.flatMap(Clock.currentTimeMillis, (millis) =>
     Either.match(totpAt(secret, Math.floor(millis / 1000)), {
       onLeft: (error) => Effect.fail(new CliError({ message: `RAMPART_TOTP_SECRET: ${error.message}` })),
-      onRight: (code) => Effect.succeed({ code, step: Math.floor(millis / PERIOD_MS) })
+      onRight: (code) => Effect.succeed({ code, step: Math.floor(millis / 1000 / TOTP_PERIOD_SECONDS) })
     })
   )
 
@@ -112,11 +109,11 @@ export const partnerLogin: Effect.Effect<void, CliError> = Effect.gen(function* 
   // The server refuses a second code of one step (RFC 6238 §5.2), and another client may have
   // used this one: like PartnerSession, wait for the next step and try exactly once more.
   const retryOnNextStep = Effect.gen(function* () {
-    const waitMs = Math.max(0, (first.step + 1) * PERIOD_MS - (yield* Clock.currentTimeMillis))
+    const waitMs = millisUntilStepAfter(first.step, yield* Clock.currentTimeMillis)
     yield* Console.error(
       `security code refused (this 30 s step was already used?); retrying with the next step in ${Math.ceil(waitMs / 1000)} s`
     )
-    yield* Effect.sleep(Duration.millis(waitMs))
+    yield* waitForStepAfter(first.step)
     return yield* login((yield* securityCode(settings.totpSecret)).code)
   })
   const response = yield* login(first.code).pipe(

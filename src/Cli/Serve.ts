@@ -10,7 +10,14 @@ import * as Option from "effect/Option"
 import { serverSettings, ServerConfig } from "../Server/Config.js"
 import { launchServer } from "../Server/Server.js"
 import { CliError } from "./CliError.js"
-import type { ServeFlags } from "./ServeCommand.js"
+
+/** The flags of `rampart serve`; `None` leaves the environment (or its default) in charge. */
+export interface ServeFlags {
+  readonly host: Option.Option<string>
+  readonly port: Option.Option<string>
+  readonly databaseUrl: Option.Option<string>
+  readonly mode: Option.Option<"sandbox" | "production">
+}
 
 /** The environment variable each flag stands for. */
 const flagVariables = (flags: ServeFlags): ReadonlyArray<readonly [string, Option.Option<string>]> => [

@@ -9,14 +9,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { CliError } from "./CliError.js"
 
-/** The flags of `rampart serve`; `None` leaves the environment (or its default) in charge. */
-export interface ServeFlags {
-  readonly host: Option.Option<string>
-  readonly port: Option.Option<string>
-  readonly databaseUrl: Option.Option<string>
-  readonly mode: Option.Option<"sandbox" | "production">
-}
-
 const validPort = (port: string) => /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535
 
 /** `rampart serve`; the server modules load only when it runs. */

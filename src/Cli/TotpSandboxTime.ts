@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { AuthClient } from "../Client/AuthClient.js"
 import { SandboxClient } from "../Client/SandboxClient.js"
-import { oneLine } from "../Server/StartFailure.js"
+import { oneLine } from "../internal/OneLine.js"
 import { CliError } from "./CliError.js"
 import { describeClientFailure } from "./ClientFailure.js"
 

@@ -15,7 +15,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import { shiftedClock } from "../ShiftedClock.js"
+import { shiftedClock } from "../internal/ShiftedClock.js"
 
 /** A clock whose time is a base clock's plus an offset that can be moved. */
 export interface OffsetClock {

@@ -34,10 +34,10 @@ import type * as Scope from "effect/Scope"
 import { RampartApi } from "../Api/RampartApi.js"
 import type { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
 import { PartnerLoginRequest } from "../Domain/Partner.js"
-import { Totp, type TotpFormatError } from "../Totp.js"
+import { Totp, type TotpFormatError, waitForStepAfter } from "../Totp.js"
 import { AuthClient, type RampartApiError } from "./AuthClient.js"
 import { makeTokenKeeper } from "./TokenKeeper.js"
-import { traced } from "../Spans.js"
+import { traced } from "../internal/Spans.js"
 
 /** How to open a `PartnerSession`. */
 export interface PartnerSessionOptions {
@@ -78,9 +78,6 @@ export interface PartnerSessionService {
 /** The default renewal margin. */
 export const DEFAULT_RENEW_MARGIN: Duration.Duration = Duration.seconds(60)
 
-/** The TOTP period of partner security codes (Google Authenticator's 30 s). */
-const PERIOD_MS = 30_000
-
 /** Logs in and keeps the session alive until the scope closes, then logs out. */
 const make = (
   options: PartnerSessionOptions
@@ -97,9 +94,8 @@ const make = (
         const used = yield* Ref.get(lastStep)
         const step = yield* totp.currentStep()
         if (Option.isSome(used) && step <= used.value) {
-          const now = yield* Clock.currentTimeMillis
           yield* Effect.logDebug("PartnerSession: waiting for the next TOTP step")
-          yield* Effect.sleep(Duration.millis(Math.max(1, (used.value + 1) * PERIOD_MS - now)))
+          yield* waitForStepAfter(used.value)
           continue
         }
         const code = yield* totp.generate(options.totpSecret)

@@ -30,7 +30,7 @@ import { LoginRequest, type LoginResponse, RefreshRequest } from "../Domain/Cred
 import type { AuthError } from "../Domain/Errors.js"
 import { AuthClient, type RampartApiError, type RampartGroups } from "./AuthClient.js"
 import { type Bearer, makeTokenKeeper } from "./TokenKeeper.js"
-import { traced } from "../Spans.js"
+import { traced } from "../internal/Spans.js"
 
 /** How to open a `Session`. */
 export interface SessionOptions {

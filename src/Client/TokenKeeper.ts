@@ -35,7 +35,7 @@ import * as Predicate from "effect/Predicate"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
-import { traced } from "../Spans.js"
+import { traced } from "../internal/Spans.js"
 
 /** A value holding the bearer token it authenticates calls with. */
 export interface Bearer {

@@ -7,15 +7,16 @@ import * as Redacted from "effect/Redacted"
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { deriveKey, MasterKey } from "./MasterKey.js"
 
+/** What a digest is of: one label per kind of stored secret, so a code's digest never equals a token's. */
+export type HmacPurpose = "otp-code" | "refresh-token" | "partner-access-token" | "client-secret"
+
 /** HMAC digests with purpose separation and constant-time comparison. */
 export class Hmac extends Effect.Service<Hmac>()("Rampart/Crypto/Hmac", {
   effect: Effect.map(MasterKey, (master) => {
     const key = deriveKey(master, "hmac")
 
     /** base64url HMAC of `purpose` ‖ 0x00 ‖ `value`: a code's digest never equals a token's. */
-    const digest = (purpose: string, value: string | Redacted.Redacted<string>): string => {
-      // Purposes are constants in code; a NUL inside one would make the encoding ambiguous.
-      if (purpose.includes("\u0000")) throw new Error("Hmac purpose must not contain NUL")
+    const digest = (purpose: HmacPurpose, value: string | Redacted.Redacted<string>): string => {
       return createHmac("sha256", key)
         .update(purpose, "utf8")
         .update(Buffer.of(0))

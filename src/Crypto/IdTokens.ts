@@ -18,7 +18,7 @@ import { createPublicKey, randomUUID, sign, verify, type KeyObject } from "node:
 import { AuthError } from "../Domain/Errors.js"
 import { Limits } from "../Domain/Policy.js"
 import { type Ed25519PublicJwk, SigningKey } from "./SigningKey.js"
-import { traced } from "../Spans.js"
+import { traced } from "../internal/Spans.js"
 
 /** Issuer, audience and timing of idTokens. */
 export interface IdTokenSettingsValue {

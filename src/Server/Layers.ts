@@ -7,12 +7,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { Hmac } from "../Crypto/Hmac.js"
+import { OpaqueTokens } from "../Crypto/OpaqueTokens.js"
 import { defaultIdTokenSettings, IdTokens, IdTokenSettings } from "../Crypto/IdTokens.js"
 import { PasswordCostConfig, Passwords } from "../Crypto/Passwords.js"
 import { RandomTokens } from "../Crypto/RandomTokens.js"
 import { SecretBox } from "../Crypto/SecretBox.js"
 import { Totp } from "../Totp.js"
-import { Accounts } from "./Auth/Accounts.js"
+import { Accounts } from "./Accounts/Accounts.js"
 import { ServerConfig } from "./Config.js"
 import { SecurityEvents } from "./Events/SecurityEvents.js"
 import { layerKeys, MissingKeyError } from "./Keys.js"
@@ -27,7 +28,7 @@ import { Sandbox } from "./Sandbox/Sandbox.js"
 import { SandboxClock } from "./Sandbox/SandboxClock.js"
 import { layerDatabase } from "./Store/Database.js"
 import { StoreHealth } from "./Store/StoreHealth.js"
-import { UsersRepo } from "./Users/UsersRepo.js"
+import { UsersRepo } from "./Accounts/UsersRepo.js"
 
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
 export const layerStore = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerDatabase(config.databaseUrl)))
@@ -69,10 +70,13 @@ export const layerPasswordCost = Layer.effect(PasswordCostConfig, Effect.map(Ser
 
 /** The crypto services over the configured keys. */
 export const layerCrypto = Layer.mergeAll(
-  Hmac.Default,
+  OpaqueTokens.Default,
   SecretBox.Default,
   IdTokens.Default.pipe(Layer.provide(layerIdTokenSettings))
-).pipe(Layer.provideMerge(layerKeys), Layer.provideMerge(Layer.mergeAll(RandomTokens.Default, Passwords.Default.pipe(Layer.provide(layerPasswordCost)), Totp.Default)))
+).pipe(
+  Layer.provideMerge(Hmac.Default),
+  Layer.provideMerge(layerKeys),
+  Layer.provideMerge(Layer.mergeAll(RandomTokens.Default, Passwords.Default.pipe(Layer.provide(layerPasswordCost)), Totp.Default)))
 
 /** Every domain service of the server, over `ServerConfig` (store, keys, crypto, delivery included). */
 export const layerServices = Layer.mergeAll(

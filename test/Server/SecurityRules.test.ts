@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Redacted, TestClock } from "effect"
 import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
-import { Accounts } from "../../src/Server/Auth/Accounts.js"
+import { Accounts } from "../../src/Server/Accounts/Accounts.js"
 import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Partners } from "../../src/Server/Partners/Partners.js"

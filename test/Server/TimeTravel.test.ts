@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import { Effect, Redacted } from "effect"
-import { Accounts } from "../../src/Server/Auth/Accounts.js"
+import { Accounts } from "../../src/Server/Accounts/Accounts.js"
 import { SandboxClock } from "../../src/Server/Sandbox/SandboxClock.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startProductionServer, startServer } from "../support/Server.js"

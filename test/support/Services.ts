@@ -13,7 +13,7 @@ import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { Totp } from "../../src/Totp.js"
-import { UsersRepo } from "../../src/Server/Users/UsersRepo.js"
+import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import type { UserId } from "../../src/Domain/Identity.js"
 import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
 

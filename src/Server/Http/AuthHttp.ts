@@ -2,11 +2,11 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
-import { Accounts } from "../Auth/Accounts.js"
+import { Accounts } from "../Accounts/Accounts.js"
 import { boundary } from "./Boundary.js"
 
 /** `POST /auth/login`, `POST /auth/login/refresh`. */
-export const AuthHttpLive = HttpApiBuilder.group(RampartApi, "auth", (handlers) =>
+export const layerAuthHttp = HttpApiBuilder.group(RampartApi, "auth", (handlers) =>
   Effect.map(Accounts, (accounts) =>
     handlers
       .handle("login", ({ payload, request }) =>

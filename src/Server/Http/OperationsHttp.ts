@@ -8,7 +8,7 @@ import { StoreHealth } from "../Store/StoreHealth.js"
 import { boundary } from "./Boundary.js"
 
 /** `GET /health`, `GET /.well-known/jwks.json`. */
-export const OperationsHttpLive = HttpApiBuilder.group(RampartApi, "operations", (handlers) =>
+export const layerOperationsHttp = HttpApiBuilder.group(RampartApi, "operations", (handlers) =>
   Effect.gen(function* () {
     const store = yield* StoreHealth
     const idTokens = yield* IdTokens

@@ -9,7 +9,7 @@ import { OtpMethods } from "../Otp/OtpMethods.js"
 import { boundary } from "./Boundary.js"
 
 /** `/auth/otp/methods/*` and `/auth/otp/code`. */
-export const OtpHttpLive = HttpApiBuilder.group(RampartApi, "otp", (handlers) =>
+export const layerOtpHttp = HttpApiBuilder.group(RampartApi, "otp", (handlers) =>
   Effect.gen(function* () {
     const methods = yield* OtpMethods
     const challenges = yield* OtpChallenges

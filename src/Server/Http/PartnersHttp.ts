@@ -7,7 +7,7 @@ import { Partners } from "../Partners/Partners.js"
 import { boundary } from "./Boundary.js"
 
 /** `POST /api/v1/partners/auth/login`, `POST /api/v1/partners/auth/logout`. */
-export const PartnersHttpLive = HttpApiBuilder.group(RampartApi, "partners", (handlers) =>
+export const layerPartnersHttp = HttpApiBuilder.group(RampartApi, "partners", (handlers) =>
   Effect.map(Partners, (partners) =>
     handlers
       .handle("login", ({ payload }) => boundary(partners.login(payload)))

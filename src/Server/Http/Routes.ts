@@ -14,24 +14,24 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { ServerConfig, type ServerSettings } from "../Config.js"
-import { AuthHttpLive } from "./AuthHttp.js"
+import { layerAuthHttp } from "./AuthHttp.js"
 import { limitBody } from "./BodyLimits.js"
 import { layerPlainDecodeErrors } from "./DecodeErrors.js"
-import { answerUnrouted, apiRoutes, routePattern, routeTable, shownPath } from "./Fallback.js"
-import { OperationsHttpLive } from "./OperationsHttp.js"
-import { OtpHttpLive } from "./OtpHttp.js"
-import { PartnersHttpLive } from "./PartnersHttp.js"
+import { answerUnrouted, apiRoutes, routePattern, routeTable, shownPath } from "./RouteTable.js"
+import { layerOperationsHttp } from "./OperationsHttp.js"
+import { layerOtpHttp } from "./OtpHttp.js"
+import { layerPartnersHttp } from "./PartnersHttp.js"
 import { requestLog } from "./RequestLog.js"
 import { requestSpan } from "./RequestSpan.js"
 import { layerRequestOrigin } from "./Origin.js"
 import { layerSandboxControl } from "./SandboxControl.js"
-import { SandboxHttpLive } from "./SandboxHttp.js"
-import { PartnerAuthenticationLive, UserAuthenticationLive } from "./SecurityLive.js"
+import { layerSandboxHttp } from "./SandboxHttp.js"
+import { layerPartnerAuthentication, layerUserAuthentication } from "./Authentication.js"
 
 /** The contract implemented by the handlers and security middlewares (needs the domain services). */
 export const layerApi = HttpApiBuilder.api(RampartApi).pipe(
-  Layer.provide([AuthHttpLive, OtpHttpLive, PartnersHttpLive, SandboxHttpLive, OperationsHttpLive]),
-  Layer.provide([UserAuthenticationLive, PartnerAuthenticationLive])
+  Layer.provide([layerAuthHttp, layerOtpHttp, layerPartnersHttp, layerSandboxHttp, layerOperationsHttp]),
+  Layer.provide([layerUserAuthentication, layerPartnerAuthentication])
 )
 
 /**

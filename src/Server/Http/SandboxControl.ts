@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import { ServerConfig } from "../Config.js"
 import { Faults } from "../Sandbox/Faults.js"
 import { SandboxClock } from "../Sandbox/SandboxClock.js"
-import { pathOf } from "./Fallback.js"
+import { pathOf } from "./RouteTable.js"
 
 /** Whether `path` is a sandbox control route, which faults never touch. */
 const isSandboxPath = (path: string): boolean => path === "/sandbox" || path.startsWith("/sandbox/")

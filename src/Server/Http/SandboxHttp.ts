@@ -12,11 +12,11 @@ import { Faults } from "../Sandbox/Faults.js"
 import { Sandbox } from "../Sandbox/Sandbox.js"
 import { SandboxClock } from "../Sandbox/SandboxClock.js"
 import { sandboxPageCsp, sandboxPageHtml } from "../Sandbox/SandboxPage.js"
-import { SandboxSeed } from "../Sandbox/Seed.js"
+import { SandboxSeed } from "../Sandbox/SeedPlan.js"
 import { boundary } from "./Boundary.js"
 
 /** Every `/sandbox` route. */
-export const SandboxHttpLive = HttpApiBuilder.group(RampartApi, "sandbox", (handlers) =>
+export const layerSandboxHttp = HttpApiBuilder.group(RampartApi, "sandbox", (handlers) =>
   Effect.gen(function* () {
     const config = yield* ServerConfig
     const sandbox = yield* Sandbox

@@ -10,11 +10,11 @@ import type { OtpChannel } from "../../Domain/Otp.js"
 import * as Clock from "effect/Clock"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { transact } from "../Store/Transaction.js"
-import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
+import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { hasTotpSecret, UserTotp } from "./UserTotp.js"
 import { VerificationBudget } from "./VerificationBudget.js"
-import { traced } from "../../Spans.js"
+import { traced } from "../../internal/Spans.js"
 
 /** Code requests and channel verification. */
 export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Server/OtpChallenges", {

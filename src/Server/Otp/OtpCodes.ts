@@ -14,14 +14,11 @@ import { AttemptsExhausted, InvalidOtp } from "../../Domain/Errors.js"
 import type { OtpChannel, OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { OtpCodeStatus } from "../../Domain/Otp.js"
 import { codeIsLive, Limits, resendWait } from "../../Domain/Policy.js"
-import { type UserRow } from "../Users/UsersRepo.js"
+import { type UserRow } from "../Accounts/UsersRepo.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { deliveryFailure, OtpSender } from "./Delivery.js"
 import { OtpCodesRepo } from "./OtpCodesRepo.js"
-import { traced } from "../../Spans.js"
-
-/** The HMAC purpose label of stored OTP codes. */
-const CODE_PURPOSE = "otp-code"
+import { traced } from "../../internal/Spans.js"
 
 /** Issues and verifies delivered codes; callers hold the user's row lock (a transaction). */
 export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCodes", {
@@ -56,7 +53,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
           userId: user.id,
           channel,
           destination,
-          codeHash: hmac.digest(CODE_PURPOSE, code),
+          codeHash: hmac.digest("otp-code", code),
           now,
           validUntil
         })
@@ -83,7 +80,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
         ) {
           return yield* invalid
         }
-        if (!hmac.equals(last.code_hash, hmac.digest(CODE_PURPOSE, code))) {
+        if (!hmac.equals(last.code_hash, hmac.digest("otp-code", code))) {
           yield* repo.spendAttempt(last.id)
           return yield* invalid
         }

@@ -12,11 +12,11 @@ import { TotpEnrollment, TotpSecret } from "../../Domain/Profile.js"
 import { Totp } from "../../Totp.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { transact } from "../Store/Transaction.js"
-import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
+import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { hasTotpSecret, totpAad, UserTotp } from "./UserTotp.js"
 import { VerificationBudget } from "./VerificationBudget.js"
-import { traced } from "../../Spans.js"
+import { traced } from "../../internal/Spans.js"
 
 /** Adding, creating and deleting OTP methods. */
 export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/OtpMethods", {
@@ -59,7 +59,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
             return yield* new AlreadyConfigured({ message: "The TOTP secret is already configured" })
           }
           const profile = toProfile(yield* users.requireActive(userId))
-          const uri = totp.keyUri({ secret, account: user.email, issuer: "Rampart" })
+          const uri = totp.keyUri({ secret, account: user.email })
           return new TotpEnrollment({ ...profile, totp: new TotpSecret({ secret, uri }) })
         })
       ).pipe(events.reporting({ userId, channel: "TOTP", succeeded: "totp.created" }), traced("OtpMethods.createTotp"))

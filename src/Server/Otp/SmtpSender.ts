@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { Transporter } from "nodemailer"
-import { traced } from "../../Spans.js"
+import { traced } from "../../internal/Spans.js"
 import { codeMail } from "./CodeMail.js"
 import { defaultDeliveryTimeout, DeliveryError, OtpSender, type OtpSenderService } from "./Delivery.js"
 

@@ -9,8 +9,8 @@ import { InvalidOtp } from "../../Domain/Errors.js"
 import { SecretBox } from "../../Crypto/SecretBox.js"
 import { Totp } from "../../Totp.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
-import { traced } from "../../Spans.js"
+import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
+import { traced } from "../../internal/Spans.js"
 
 /** The additional data that binds a sealed TOTP secret to its user. */
 export const totpAad = (userId: string) => `totp:${userId}`

@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import { AttemptsExhausted, type InvalidOtp } from "../../Domain/Errors.js"
 import { lockRemaining } from "../../Domain/Policy.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { type UserRow, UsersRepo } from "../Users/UsersRepo.js"
-import { traced } from "../../Spans.js"
+import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
+import { traced } from "../../internal/Spans.js"
 
 /** The account-wide verification budget: guards and records verification attempts against a user's lock. */
 export class VerificationBudget extends Effect.Service<VerificationBudget>()("Rampart/Server/VerificationBudget", {

@@ -7,11 +7,11 @@ import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { failureCounter } from "../Store/Counters.js"
-import { dieOnMismatch, Millis, rowByKey } from "../Store/Rows.js"
+import { Millis, UserIdColumn, dieOnMismatch, rowByKey } from "../Store/Rows.js"
 
 const ClientRow = Schema.Struct({
   client_id: Millis,
-  user_id: Schema.String,
+  user_id: UserIdColumn,
   secret_hash: Schema.String,
   failures: Millis,
   locked_until: Schema.NullOr(Millis)
@@ -36,7 +36,7 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
     const clientsOf = dieOnMismatch(
       SqlSchema.findAll({
         Request: Schema.Array(Schema.String),
-        Result: Schema.Struct({ client_id: Millis, user_id: Schema.String }),
+        Result: Schema.Struct({ client_id: Millis, user_id: UserIdColumn }),
         execute: (userIds) =>
           userIds.length === 0
             ? sql`SELECT client_id, user_id FROM partner_clients WHERE 1 = 0`

@@ -6,7 +6,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { dieOnMismatch, Millis } from "../Store/Rows.js"
+import { Millis, UserIdColumn, dieOnMismatch } from "../Store/Rows.js"
 
 // A session is looked up by its token's HMAC, live at a given time.
 const TokenAt = Schema.Struct({ tokenHash: Schema.String, now: Schema.Number })
@@ -18,7 +18,7 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
     const findLive = dieOnMismatch(
       SqlSchema.findOne({
         Request: TokenAt,
-        Result: Schema.Struct({ session_id: Schema.String, client_id: Millis, user_id: Schema.String }),
+        Result: Schema.Struct({ session_id: Schema.String, client_id: Millis, user_id: UserIdColumn }),
         execute: ({ now, tokenHash }) => sql`SELECT session_id, client_id, user_id FROM partner_sessions
             WHERE token_hash = ${tokenHash} AND revoked_at IS NULL AND expires_at > ${now}`
       })
@@ -27,7 +27,7 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
     const revoke = dieOnMismatch(
       SqlSchema.findOne({
         Request: Schema.Struct({ sessionId: Schema.String, now: Schema.Number }),
-        Result: Schema.Struct({ client_id: Millis, user_id: Schema.String }),
+        Result: Schema.Struct({ client_id: Millis, user_id: UserIdColumn }),
         execute: ({ now, sessionId }) => sql`UPDATE partner_sessions SET revoked_at = ${now}
             WHERE session_id = ${sessionId} AND revoked_at IS NULL RETURNING client_id, user_id`
       })

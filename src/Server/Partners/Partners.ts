@@ -12,6 +12,7 @@ import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
 import { Passwords } from "../../Crypto/Passwords.js"
+import { OpaqueTokens } from "../../Crypto/OpaqueTokens.js"
 import { RandomTokens } from "../../Crypto/RandomTokens.js"
 import { normaliseEmail } from "../../Domain/Email.js"
 import { AttemptsExhausted, AuthError, type InvalidOtp } from "../../Domain/Errors.js"
@@ -22,14 +23,10 @@ import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { hasTotpSecret, UserTotp } from "../Otp/UserTotp.js"
 import { VerificationBudget } from "../Otp/VerificationBudget.js"
 import { transact } from "../Store/Transaction.js"
-import { UsersRepo } from "../Users/UsersRepo.js"
+import { UsersRepo } from "../Accounts/UsersRepo.js"
 import { PartnerClientsRepo } from "./PartnerClientsRepo.js"
 import { PartnerSessionsRepo } from "./PartnerSessionsRepo.js"
-import { traced } from "../../Spans.js"
-
-/** HMAC purpose labels of partner secrets. */
-const CLIENT_SECRET_PURPOSE = "client-secret"
-const ACCESS_TOKEN_PURPOSE = "partner-access-token"
+import { traced } from "../../internal/Spans.js"
 
 /** A refusal that counts against the client: wrong credentials or a wrong security code. */
 class ClientFailure extends Data.TaggedError("ClientFailure")<{ readonly refusal: AuthError | InvalidOtp }> {}
@@ -43,6 +40,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
     const passwords = yield* Passwords
     const hmac = yield* Hmac
     const random = yield* RandomTokens
+    const opaqueTokens = yield* OpaqueTokens
     const budget = yield* VerificationBudget
     const userTotp = yield* UserTotp
     const events = yield* SecurityEvents
@@ -54,7 +52,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
       Effect.gen(function* () {
         const secret = yield* random.token()
         const now = yield* Clock.currentTimeMillis
-        const clientId = yield* clients.insert({ userId, secretHash: hmac.digest(CLIENT_SECRET_PURPOSE, secret), now })
+        const clientId = yield* clients.insert({ userId, secretHash: hmac.digest("client-secret", secret), now })
         return { clientId, clientSecret: secret }
       })
 
@@ -64,7 +62,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
      */
     const restoreClient = (userId: UserId, clientId: number, clientSecret: Redacted.Redacted<string>) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        clients.restore(clientId, { userId, secretHash: hmac.digest(CLIENT_SECRET_PURPOSE, clientSecret), now })
+        clients.restore(clientId, { userId, secretHash: hmac.digest("client-secret", clientSecret), now })
       )
 
     /** Client `clientId` against a user and secret: "free" (no such client), "matches" or "other". */
@@ -73,7 +71,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         Option.isNone(client)
           ? "free"
           : client.value.user_id === userId &&
-              hmac.equals(client.value.secret_hash, hmac.digest(CLIENT_SECRET_PURPOSE, clientSecret))
+              hmac.equals(client.value.secret_hash, hmac.digest("client-secret", clientSecret))
             ? "matches"
             : "other"
       )
@@ -95,7 +93,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
           user !== null &&
           user.email === normaliseEmail(request.email) &&
           password.valid &&
-          hmac.equals(client.secret_hash, hmac.digest(CLIENT_SECRET_PURPOSE, request.client_secret))
+          hmac.equals(client.secret_hash, hmac.digest("client-secret", request.client_secret))
         const now = yield* Clock.currentTimeMillis
         const expiresIn = request.expires_in ?? MAX_EXPIRES_IN
         const token = yield* transact(
@@ -115,16 +113,16 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
               .budgeted(account, userTotp.verify(account, request.security_code))
               .pipe(Effect.catchTag("InvalidOtp", (refusal) => new ClientFailure({ refusal })))
             yield* clients.resetFailures(client.client_id)
-            const token = yield* random.token()
+            const token = yield* opaqueTokens.issue("partner-access-token")
             yield* sessions.insert({
-              tokenHash: hmac.digest(ACCESS_TOKEN_PURPOSE, token),
+              tokenHash: token.hash,
               sessionId: randomUUID(),
               clientId: client.client_id,
               userId: client.user_id,
               now,
               expiresAt: now + expiresIn * 1000
             })
-            return token
+            return token.token
           }).pipe(
             Effect.catchTag("ClientFailure", ({ refusal }) =>
               Effect.zipRight(
@@ -146,12 +144,12 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
     const authenticate = (accessToken: Redacted.Redacted<string>) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const row = Option.getOrUndefined(yield* sessions.findLive(hmac.digest(ACCESS_TOKEN_PURPOSE, accessToken), now))
+        const row = Option.getOrUndefined(yield* sessions.findLive(opaqueTokens.hashOf("partner-access-token", accessToken), now))
         if (row === undefined) return yield* refused()
         return new AuthenticatedPartner({
           sessionId: row.session_id,
           clientId: row.client_id,
-          userId: row.user_id as UserId
+          userId: row.user_id
         })
       })
 

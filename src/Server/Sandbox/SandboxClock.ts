@@ -6,56 +6,41 @@
  * cap, lockouts, partner sessions, the TOTP step — reads sandbox time without knowing it. Sleeping
  * stays on wall time (a delay of 1 s is 1 s). Production never uses it.
  */
-import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import { SandboxTime } from "../../Domain/Sandbox.js"
-import { shiftedClock } from "../../ShiftedClock.js"
-import { dieOnMismatch, Millis } from "../Store/Rows.js"
-
-const OffsetRow = Schema.Struct({ offset_ms: Millis })
+import { shiftedClock } from "../../internal/ShiftedClock.js"
+import { SandboxClockRepo } from "./SandboxClockRepo.js"
 
 /** The sandbox clock: its `Clock`, the offset in the store, and moving it. */
 export class SandboxClock extends Effect.Service<SandboxClock>()("Rampart/Server/SandboxClock", {
   effect: Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const repo = yield* SandboxClockRepo
     /** The offset last read from or written to the store; every reading of `clock` adds it. */
     let offsetMs = 0
     const offset = () => offsetMs
     const clock = shiftedClock(Clock.make(), offset)
 
-    const readOffset = dieOnMismatch(
-      SqlSchema.single({ Request: Schema.Void, Result: OffsetRow, execute: () => sql`SELECT offset_ms FROM sandbox_clock WHERE id = 1` })
-    )
-    const addOffset = dieOnMismatch(
-      SqlSchema.single({
-        Request: Schema.Number,
-        Result: OffsetRow,
-        execute: (ms) => sql`UPDATE sandbox_clock SET offset_ms = offset_ms + ${ms} WHERE id = 1 RETURNING offset_ms`
-      })
-    )
-
-    const adopt = (row: typeof OffsetRow.Type) => Effect.sync(() => (offsetMs = row.offset_ms))
+    const adopt = (ms: number) => Effect.sync(() => (offsetMs = ms))
     const time = Effect.sync(() => new SandboxTime({ now: new Date(clock.unsafeCurrentTimeMillis()), offsetSeconds: Math.floor(offsetMs / 1000) }))
 
     /** Reads the offset another instance (or a restart) may have moved. */
-    const sync = Effect.flatMap(readOffset(undefined), adopt).pipe(Effect.orDie)
+    const sync = Effect.flatMap(repo.offsetMs, adopt).pipe(Effect.orDie)
 
     /** Moves sandbox time forward by `seconds`, atomically in the store; the new time. */
-    const advance = (seconds: number) => Effect.flatMap(Effect.orDie(addOffset(seconds * 1000)), adopt).pipe(Effect.zipRight(time))
+    const advance = (seconds: number) => Effect.flatMap(Effect.orDie(repo.addMs(seconds * 1000)), adopt).pipe(Effect.zipRight(time))
 
     /** Puts sandbox time back on wall time (part of a reset, in the caller's transaction). */
-    const resetOffset = sql`UPDATE sandbox_clock SET offset_ms = 0 WHERE id = 1`.pipe(Effect.zipRight(Effect.sync(() => (offsetMs = 0))))
+    const resetOffset = repo.reset.pipe(Effect.zipRight(Effect.sync(() => (offsetMs = 0))))
 
     /** Runs `effect` on sandbox time (the `Clock` in place plus the offset, so `TestClock` still drives it), the offset read from the store first. */
     const withSandboxTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
       Effect.zipRight(sync, Effect.clockWith((base) => Effect.withClock(effect, shiftedClock(base, offset))))
 
     return { clock, time, sync, advance, resetOffset, withSandboxTime }
-  })
+  }),
+  dependencies: [SandboxClockRepo.Default]
 }) {}
 
 /**

@@ -22,6 +22,9 @@ export type StoreKind = "sqlite" | "postgres"
 /** A database URL that names neither SQLite nor PostgreSQL. */
 export class DatabaseUrlError extends Data.TaggedError("DatabaseUrlError")<{ readonly message: string }> {}
 
+/** A database URL as logs and banners show it: the password (and user) masked. */
+export const shownDatabaseUrl = (url: string): string => url.replace(/\/\/[^@]*@/, "//***@")
+
 /** Parses `sqlite:<path>` / `sqlite::memory:` / `postgres://...` into the store it selects. */
 export const parseDatabaseUrl = (
   url: string
@@ -33,7 +36,7 @@ export const parseDatabaseUrl = (
   }
   return Effect.fail(
     new DatabaseUrlError({
-      message: `RAMPART_DATABASE_URL must be sqlite:<file> or postgres://..., got "${url.replace(/\/\/[^@]*@/, "//***@")}"`
+      message: `RAMPART_DATABASE_URL must be sqlite:<file> or postgres://..., got "${shownDatabaseUrl(url)}"`
     })
   )
 }

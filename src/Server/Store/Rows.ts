@@ -10,6 +10,9 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
+/** A user id column: the store only holds ids Rampart created, so it is branded without re-checking the UUID. */
+export const UserIdColumn = Schema.String.pipe(Schema.brand("UserId"))
+
 /** A BIGINT column (Unix milliseconds, counters) from either store. */
 export const Millis = Schema.Union(Schema.Number, Schema.NumberFromString)
 

@@ -43,8 +43,8 @@ import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import { Readable } from "node:stream"
-import { answerClientErrors } from "./Http/ClientErrors.js"
-import { lingerOnRefusal } from "./Http/LingeringClose.js"
+import { answerClientErrors } from "./ClientErrors.js"
+import { lingerOnRefusal } from "./LingeringClose.js"
 
 /** How the lean server reads bodies. */
 export interface LeanServerOptions {

@@ -13,9 +13,10 @@ import * as Redacted from "effect/Redacted"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"
-import { ServerConfig } from "./Config.js"
-import { Sandbox, type SeedOutcome, seedOutcome } from "./Sandbox/Sandbox.js"
-import type { SeededAccount } from "./Sandbox/Seed.js"
+import { ServerConfig } from "../Config.js"
+import { shownDatabaseUrl } from "../Store/Database.js"
+import { Sandbox } from "./Sandbox.js"
+import { type SeededAccount, Seeding, type SeedOutcome, seedOutcome } from "./Seeding.js"
 
 /** What the sandbox prints so a newcomer can log in at once. */
 export interface DemoCredentials {
@@ -44,12 +45,12 @@ interface DemoState {
 /** Makes sure the accounts of an existing `demo.json` are in the current store, creating them when missing. */
 const reseedDemo = (demo: DemoCredentials) =>
   Effect.gen(function* () {
-    const sandbox = yield* Sandbox
+    const seeding = yield* Seeding
     const { partner, user } = demo
     return {
       demo,
-      user: yield* seedOutcome(sandbox.ensureUser(user.email, Redacted.make(user.password))),
-      partner: yield* seedOutcome(sandbox.ensurePartner(partner.email, Redacted.make(partner.password), partner)),
+      user: yield* seedOutcome(seeding.ensureUser(user.email, Redacted.make(user.password))),
+      partner: yield* seedOutcome(seeding.ensurePartner(partner.email, Redacted.make(partner.password), partner)),
       firstStart: false
     } satisfies DemoState
   })
@@ -94,7 +95,7 @@ export const seedAndPrintDemo = Effect.gen(function* () {
   yield* Console.log(
     [
       "",
-      `Rampart sandbox on ${base}  (docs: ${base}/docs, store: ${config.databaseUrl.replace(/\/\/[^@]*@/, "//***@")})`,
+      `Rampart sandbox on ${base}  (docs: ${base}/docs, store: ${shownDatabaseUrl(config.databaseUrl)})`,
       ...Either.match(demo.value.user, {
         onLeft: (reason) => [`  demo user     ${unusable(reason)}`],
         onRight: () => [`  demo user     email=${user.email} password=${user.password}`]

@@ -12,7 +12,7 @@ import { Partners } from "../Partners/Partners.js"
 import { boundary } from "./Boundary.js"
 
 /** Verifies the idToken bearer and provides `CurrentUser`. */
-export const UserAuthenticationLive = Layer.effect(
+export const layerUserAuthentication = Layer.effect(
   UserAuthentication,
   Effect.map(IdTokens, (idTokens) => ({
     idToken: (token: Redacted.Redacted<string>) =>
@@ -23,7 +23,7 @@ export const UserAuthenticationLive = Layer.effect(
 )
 
 /** Looks up the access-token bearer and provides `CurrentPartner`. */
-export const PartnerAuthenticationLive = Layer.effect(
+export const layerPartnerAuthentication = Layer.effect(
   PartnerAuthentication,
   Effect.map(Partners, (partners) => ({
     partnerToken: (token: Redacted.Redacted<string>) =>

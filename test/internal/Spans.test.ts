@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Option, Tracer } from "effect"
-import { traced } from "../src/Spans.js"
+import { traced } from "../../src/internal/Spans.js"
 
 /** The default tracer, also recording the name, parent and attributes of every span it makes. */
 const recording = () => {

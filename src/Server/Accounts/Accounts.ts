@@ -8,21 +8,18 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
-import { Hmac } from "../../Crypto/Hmac.js"
 import { IdTokens } from "../../Crypto/IdTokens.js"
 import { Passwords } from "../../Crypto/Passwords.js"
-import { RandomTokens } from "../../Crypto/RandomTokens.js"
+import { OpaqueTokens } from "../../Crypto/OpaqueTokens.js"
 import { LoginResponse, RefreshResponse } from "../../Domain/Credentials.js"
 import { normaliseEmail } from "../../Domain/Email.js"
 import { AlreadyConfigured, AuthError } from "../../Domain/Errors.js"
-import type { UserId } from "../../Domain/Identity.js"
+import { UserId } from "../../Domain/Identity.js"
 import { Limits, lockRemaining } from "../../Domain/Policy.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { toProfile, UsersRepo } from "../Users/UsersRepo.js"
-import { REFRESH_TOKEN_PURPOSE, RefreshTokensRepo } from "./RefreshTokensRepo.js"
-import { traced } from "../../Spans.js"
-
-/** The HMAC purpose label of stored refresh tokens. */
+import { toProfile, UsersRepo } from "./UsersRepo.js"
+import { RefreshTokensRepo } from "./RefreshTokensRepo.js"
+import { traced } from "../../internal/Spans.js"
 
 /** The one refusal of a login, whatever went wrong (unknown email, wrong password, lock, blocked). */
 export const loginRefused = () => new AuthError({ message: "Invalid email or password" })
@@ -34,8 +31,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
     const refreshTokens = yield* RefreshTokensRepo
     const passwords = yield* Passwords
     const idTokens = yield* IdTokens
-    const random = yield* RandomTokens
-    const hmac = yield* Hmac
+    const opaqueTokens = yield* OpaqueTokens
     const events = yield* SecurityEvents
 
     /** Creates an ACTIVE user; `AlreadyConfigured` when the email is taken. */
@@ -44,7 +40,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         const normalised = normaliseEmail(email)
         const passwordHash = yield* passwords.hash(password)
         const now = yield* Clock.currentTimeMillis
-        const id = randomUUID() as UserId
+        const id = UserId.make(randomUUID())
         if (!(yield* users.insert({ id, email: normalised, passwordHash, now }))) {
           return yield* new AlreadyConfigured({ message: "An account with this email already exists" })
         }
@@ -81,22 +77,22 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         const now = yield* Clock.currentTimeMillis
         const recorded = yield* users.recordLogin(user.id, now, device?.slice(0, Limits.deviceMaxLength) ?? null, rehash)
         if (!recorded) return yield* loginRefused()
-        const refreshToken = yield* random.token()
+        const refreshToken = yield* opaqueTokens.issue("refresh-token")
         yield* refreshTokens.insert({
-          tokenHash: hmac.digest(REFRESH_TOKEN_PURPOSE, refreshToken),
+          tokenHash: refreshToken.hash,
           userId: user.id,
           now,
           expiresAt: now + Limits.refreshTokenTtlMs
         })
         const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
-        return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken) })
+        return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken.token) })
       }).pipe(events.reporting({ succeeded: "login.succeeded", refused: "login.refused" }), traced("Accounts.login"))
 
     /** A new idToken for a live refresh token of an ACTIVE user; `AuthError` otherwise. */
     const refresh = (refreshToken: Redacted.Redacted<string>) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const row = Option.getOrUndefined(yield* refreshTokens.findLive(hmac.digest(REFRESH_TOKEN_PURPOSE, refreshToken), now))
+        const row = Option.getOrUndefined(yield* refreshTokens.findLive(opaqueTokens.hashOf("refresh-token", refreshToken), now))
         if (row !== undefined) yield* events.about({ userId: row.user_id })
         if (row === undefined || row.status !== "ACTIVE") {
           return yield* new AuthError({ message: "Invalid refresh token" })

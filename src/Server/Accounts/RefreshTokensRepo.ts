@@ -6,10 +6,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { dieOnMismatch } from "../Store/Rows.js"
-
-/** The HMAC purpose under which refresh tokens are stored (`Hmac.digest(REFRESH_TOKEN_PURPOSE, token)`). */
-export const REFRESH_TOKEN_PURPOSE = "refresh-token"
+import { UserIdColumn, dieOnMismatch } from "../Store/Rows.js"
 
 /** The `refresh_tokens` table. */
 export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Rampart/Server/RefreshTokensRepo", {
@@ -19,7 +16,7 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
     const findLive = dieOnMismatch(
       SqlSchema.findOne({
         Request: Schema.Struct({ tokenHash: Schema.String, now: Schema.Number }),
-        Result: Schema.Struct({ user_id: Schema.String, email: Schema.String, status: Schema.String }),
+        Result: Schema.Struct({ user_id: UserIdColumn, email: Schema.String, status: Schema.String }),
         execute: ({ now, tokenHash }) => sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r
             JOIN users u ON u.id = r.user_id
             WHERE r.token_hash = ${tokenHash} AND r.revoked_at IS NULL AND r.expires_at > ${now}`

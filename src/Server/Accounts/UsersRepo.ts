@@ -12,13 +12,13 @@ import { AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { SecurityProfile } from "../../Domain/Profile.js"
 import { failureCounter } from "../Store/Counters.js"
-import { dieOnMismatch, Millis, rowByKey } from "../Store/Rows.js"
+import { Millis, UserIdColumn, dieOnMismatch, rowByKey } from "../Store/Rows.js"
 
 const OptionalMillis = Schema.NullOr(Millis)
 
 /** A row of `users`. */
 export const UserRow = Schema.Struct({
-  id: Schema.String,
+  id: UserIdColumn,
   email: Schema.String,
   password_hash: Schema.String,
   status: Schema.Literal("ACTIVE", "BLOCKED"),
