@@ -2,7 +2,12 @@ import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 /** The end-to-end files: every endpoint over HTTP, hostile input with its response snapshots, the clients. */
-const endToEnd = ["test/e2e/**/*.test.ts", "test/Security/HostileInput.test.ts", "test/Security/BoundedErrors.test.ts", "test/Client/**/*.test.ts"]
+const endToEnd = [
+  "test/e2e/**/*.test.ts",
+  "test/Security/HostileInput.test.ts",
+  "test/Security/BoundedErrors.test.ts",
+  "test/Client/**/*.test.ts"
+]
 
 export default defineConfig({
   // The examples import the package by name, as its users do; in the repository that is src/.
@@ -20,7 +25,10 @@ export default defineConfig({
     // transport (RAMPART_HTTP=platform), so the two cannot drift: same snapshots, same assertions.
     projects: [
       { extends: true, test: { name: "fast", include: ["test/**/*.test.ts"] } },
-      { extends: true, test: { name: "platform", include: endToEnd, env: { RAMPART_TEST_HTTP: "platform", RAMPART_HTTP: "platform" } } }
+      {
+        extends: true,
+        test: { name: "platform", include: endToEnd, env: { RAMPART_TEST_HTTP: "platform", RAMPART_HTTP: "platform" } }
+      }
     ]
   }
 })

@@ -53,7 +53,11 @@ const attempt = async <In>(item: BenchItem<In>, input: In) => {
 
 /** The items in table order; the ones on the shared Rampart server run while it is up. */
 const main = async () => {
-  log(`pinning: ${pinning ? `servers on core ${cores.server}, load on core ${cores.load}` : "off (one core or no taskset)"}`)
+  log(
+    `pinning: ${
+      pinning ? `servers on core ${cores.server}, load on core ${cores.load}` : "off (one core or no taskset)"
+    }`
+  )
   await attempt(cliStart, undefined)
   const onShared = [refreshRps, loginRps, clientOverhead, errorAmplification]
   const shared = await prepareShared(onShared.some((item) => wanted(item.name)))

@@ -12,7 +12,7 @@ import { Accounts, IdTokens, layerServerConfig, layerServices, OtpChallenges, Sa
 
 /** Creates a user, logs it in, requests an EMAIL code and reads it back from the outbox. */
 export const onboard = (email: string, password: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const sandbox = yield* Sandbox
     const accounts = yield* Accounts
     const otp = yield* OtpChallenges

@@ -6,7 +6,7 @@ import { Console, Effect, Redacted } from "effect"
 import { AuthClient, Session, Totp } from "rampart"
 
 /** Creates and validates a TOTP secret for the session's user; returns the URI and the profile. */
-export const program = Effect.gen(function* () {
+export const program = Effect.gen(function*() {
   const session = yield* Session
   const totp = yield* Totp
   const enrolment = yield* session.otp.createTotpSecret({ payload: {} })

@@ -7,7 +7,7 @@ import { Effect, Redacted } from "effect"
 import { AuthClient, Session } from "rampart"
 
 /** Reads the user's OTP status twice through one session: the second call reuses the idToken. */
-export const program = Effect.gen(function* () {
+export const program = Effect.gen(function*() {
   const session = yield* Session
   const first = yield* session.otp.requestCode({ urlParams: { method: "EMAIL" } })
   yield* session.refresh // what the session does by itself 60 s before `exp`

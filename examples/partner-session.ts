@@ -16,7 +16,7 @@ export interface PartnerCredentialsInput {
 }
 
 /** Gets a live access token (the session logs in, renews, and logs out on its own). */
-export const program = Effect.gen(function* () {
+export const program = Effect.gen(function*() {
   const session = yield* PartnerSession
   const token = yield* session.accessToken
   return Redacted.value(token)

@@ -23,8 +23,7 @@ export const countAttempts = (counts: Map<string, number>) => (client: HttpClien
         counts.set(route, (counts.get(route) ?? 0) + 1)
       }),
       attempt
-    )
-  )
+    ))
 
 /** A failed call in a few words: its tag, and the status when it is an HTTP answer (a 503 arrives as a `ResponseError`). */
 const describeFailure = (error: { readonly _tag: string } | HttpClientError.ResponseError): string =>
@@ -32,7 +31,7 @@ const describeFailure = (error: { readonly _tag: string } | HttpClientError.Resp
 
 /** Two 503s on login, then two on refresh, for a new user `email` / `password`. */
 export const program = (email: string, password: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const sandbox = yield* SandboxClient
     const client = yield* AuthClient
     yield* sandbox.createUser({ email, password: Redacted.make(password) })
@@ -46,7 +45,9 @@ export const program = (email: string, password: string) =>
 
     // Refresh: retried on 5xx with a jittered backoff (100 ms, 200 ms, ...); the third attempt succeeds.
     yield* sandbox.addFault({ method: "POST", path: "/auth/login/refresh", status: 503, count: 2 })
-    const refreshed = yield* client.auth.refresh({ payload: new RefreshRequest({ refreshToken: Redacted.make(tokens.refreshToken) }) })
+    const refreshed = yield* client.auth.refresh({
+      payload: new RefreshRequest({ refreshToken: Redacted.make(tokens.refreshToken) })
+    })
 
     const outcome = (result: Either.Either<unknown, { readonly _tag: string }>) =>
       Either.match(result, { onLeft: describeFailure, onRight: () => "logged in" })

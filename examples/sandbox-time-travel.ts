@@ -20,7 +20,7 @@ export interface SandboxPartnerInput {
 
 /** `POST /api/v1/partners/auth/logout` with `token`: `AuthError` when the server refuses it. */
 const logoutWith = (token: Redacted.Redacted<string>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const { baseUrl, httpClient } = yield* AuthClient
     const partners = yield* HttpApiClient.group(RampartApi, {
       group: "partners",
@@ -32,7 +32,7 @@ const logoutWith = (token: Redacted.Redacted<string>) =>
 
 /** Creates a partner, opens its session, jumps 61 minutes and compares the tokens before and after. */
 export const program = (input: SandboxPartnerInput) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const sandbox = yield* SandboxClient
     const password = Redacted.make(input.password)
     const partner = yield* sandbox.createPartner({

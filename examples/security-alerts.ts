@@ -35,7 +35,7 @@ const known = (fields: Record<string, string | number | undefined>) =>
 
 /** Watches `SecurityEvents` for as long as its Layer lives and alerts on the alarming ones. */
 export class SecurityAlerts extends Effect.Service<SecurityAlerts>()("app/SecurityAlerts", {
-  scoped: Effect.gen(function* () {
+  scoped: Effect.gen(function*() {
     const events = yield* SecurityEvents
     const alerting = yield* Alerting
     // Subscribe now, while the Layer is built, so no event published after start-up is missed;
@@ -72,7 +72,7 @@ export const layerApp = (databaseUrl: string) =>
   )
 
 /** A user replays a TOTP code, then fails EMAIL verification until it locks. */
-export const replayThenLock = Effect.gen(function* () {
+export const replayThenLock = Effect.gen(function*() {
   const email = `alerts-${Date.now().toString(36)}@example.com`
   const password = Redacted.make("alerts password")
   yield* (yield* Sandbox).createUser(email, password)
@@ -90,10 +90,10 @@ export const replayThenLock = Effect.gen(function* () {
 
 /** Runs `replayThenLock` under `SecurityAlerts` with an in-memory `Alerting`; the user and the alerts raised. */
 export const run = (databaseUrl: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const raised = yield* Queue.unbounded<SecurityEvent>()
     const alerting = Layer.succeed(Alerting, { alert: (event) => Queue.offer(raised, event) })
-    return yield* Effect.gen(function* () {
+    return yield* Effect.gen(function*() {
       const userId = yield* replayThenLock
       // Alerts arrive from the watching fiber, just after the events: wait for both while it runs.
       const alerts = yield* Queue.takeBetween(raised, 2, 2).pipe(Effect.timeout("5 seconds"))

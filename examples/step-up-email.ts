@@ -7,13 +7,16 @@ import { AuthClient, Session } from "rampart"
 
 /** Requests an EMAIL code and verifies the email channel with it. */
 export const program = (email: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const session = yield* Session
     const client = yield* AuthClient
     const status = yield* session.otp.requestCode({ urlParams: { method: "EMAIL" } })
     // In production the code arrives by email; the sandbox keeps it in its outbox.
     const [message] = yield* client.sandbox.outbox({ urlParams: { to: email } })
-    const profile = yield* session.otp.verifyCode({ headers: { "x-otp": message!.code }, payload: { channel: "EMAIL" } })
+    const profile = yield* session.otp.verifyCode({
+      headers: { "x-otp": message!.code },
+      payload: { channel: "EMAIL" }
+    })
     return { validUntil: status.validUntil, hasValidatedEmail: profile.hasValidatedEmail }
   })
 

@@ -8,7 +8,15 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { UserId } from "rampart"
-import { Accounts, IdTokens, layerServerConfig, layerServices, OtpChallenges, owaspPasswordCost, Sandbox } from "rampart/server"
+import {
+  Accounts,
+  IdTokens,
+  layerServerConfig,
+  layerServices,
+  OtpChallenges,
+  owaspPasswordCost,
+  Sandbox
+} from "rampart/server"
 
 /** The domain services on a throw-away SQLite store, cheap password hashing for tests. */
 export const layerSandbox = layerServices.pipe(
@@ -26,7 +34,7 @@ export const layerSandbox = layerServices.pipe(
  * The scenario under test (run it inside `it.effect`, which provides `TestClock`): a second code
  * within 60 s is refused with the exact wait, and a code requested at 0:00 is refused at 5:00.
  */
-export const codeExpiryScenario = Effect.gen(function* () {
+export const codeExpiryScenario = Effect.gen(function*() {
   const sandbox = yield* Sandbox
   const accounts = yield* Accounts
   const idTokens = yield* IdTokens

@@ -7,12 +7,13 @@ import { Effect, Redacted } from "effect"
 import { AuthClient, Session } from "rampart"
 
 /** Asks for an EMAIL code twice; the second is throttled and reported as a wait, not a failure. */
-export const program = Effect.gen(function* () {
+export const program = Effect.gen(function*() {
   const session = yield* Session
   const request = session.otp.requestCode({ urlParams: { method: "EMAIL" } }).pipe(
     Effect.map((status) => ({ sent: true as const, validUntil: status.validUntil })),
-    Effect.catchTag("AttemptsExhausted", (error) =>
-      Effect.succeed({ sent: false as const, retryAfterSeconds: error.retryAfterSeconds })
+    Effect.catchTag(
+      "AttemptsExhausted",
+      (error) => Effect.succeed({ sent: false as const, retryAfterSeconds: error.retryAfterSeconds })
     ),
     Effect.catchTag("MethodNotAllowed", (error) => Effect.die(error)) // not expected for EMAIL
   )
@@ -21,7 +22,7 @@ export const program = Effect.gen(function* () {
 
 /** Wrong credentials are an `AuthError` in the error channel, recovered by tag. */
 export const wrongPassword = (email: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const client = yield* AuthClient
     return yield* client.auth.login({ payload: { email, password: Redacted.make("not my password") } }).pipe(
       Effect.as("logged in"),

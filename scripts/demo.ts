@@ -10,8 +10,12 @@ import { totpAt } from "../src/Totp.js"
 
 const step = (title: string) => Console.log(`• ${title}`)
 const expectTag = <A, E extends { _tag: string }, R>(effect: Effect.Effect<A, E, R>, tag: string) =>
-  Effect.flatMap(Effect.flip(effect), (error) =>
-    error._tag === tag ? Console.log(`  refused as expected: ${tag}`) : Effect.die(`expected ${tag}, got ${error._tag}`)
+  Effect.flatMap(
+    Effect.flip(effect),
+    (error) =>
+      error._tag === tag
+        ? Console.log(`  refused as expected: ${tag}`)
+        : Effect.die(`expected ${tag}, got ${error._tag}`)
   )
 const check = (condition: boolean, what: string) => (condition ? Effect.void : Effect.die(`unexpected: ${what}`))
 const totpNow = (secret: string) =>
@@ -22,15 +26,19 @@ const nextStep = Effect.zipRight(
   Effect.flatMap(Clock.currentTimeMillis, (ms) => Effect.sleep(30_000 - (ms % 30_000) + 100))
 )
 
-const demo = Effect.gen(function* () {
+const demo = Effect.gen(function*() {
   const baseUrl = yield* Config.string("RAMPART_URL").pipe(Config.withDefault("http://127.0.0.1:8080"))
   const client = yield* HttpApiClient.make(RampartApi, { baseUrl })
   const withBearer = (token: string) =>
-    HttpApiClient.make(RampartApi, { baseUrl, transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(token)) })
+    HttpApiClient.make(RampartApi, {
+      baseUrl,
+      transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(token))
+    })
   const suffix = Date.now().toString(36)
   const email = `demo-${suffix}@example.com`
   const password = Redacted.make("demo password 123")
-  const outboxCode = (to: string) => Effect.map(client.sandbox.outbox({ urlParams: { to } }), (messages) => messages[0]!.code)
+  const outboxCode = (to: string) =>
+    Effect.map(client.sandbox.outbox({ urlParams: { to } }), (messages) => messages[0]!.code)
 
   yield* step(`sandbox at ${baseUrl}: ${(yield* client.operations.health()).status}`)
   yield* step(`POST /sandbox/users ${email}`)

@@ -13,13 +13,13 @@
  * to bytes and a `node:crypto` HMAC plugin (faster than otplib's default pure-JS one), inside one
  * `Effect.clockWith`. Malformed codes and secrets are typed `TotpFormatError`s, never defects.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import type { CryptoPlugin, OTPVerifyFunctionalOptions } from "otplib"
 import { createGuardrails, generateSync, ScureBase32Plugin, verifySync } from "otplib"
 import { InvalidOtp } from "./Domain/Errors.js"
@@ -73,7 +73,10 @@ export const millisUntilStepAfter = (step: number, nowMillis: number, period: nu
  * refused as a reuse of `step` (RFC 6238 §5.2): how a client waits after its last code.
  */
 export const waitForStepAfter = (step: number, period: number = DEFAULT_PERIOD): Effect.Effect<void> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Duration.millis(millisUntilStepAfter(step, now, period))))
+  Effect.flatMap(
+    Clock.currentTimeMillis,
+    (now) => Effect.sleep(Duration.millis(millisUntilStepAfter(step, now, period)))
+  )
 
 /** The longest time step, in seconds: oathtool keeps the step size in an unsigned 32-bit integer. */
 export const MAX_TOTP_PERIOD = 4_294_967_295
@@ -177,7 +180,9 @@ const decodeGroup = (text: string, at: number, out: Array<number>): boolean => {
  * letters upper-cased, missing `=` padding added where RFC 4648 allows it, then strict decoding.
  * A secret that is empty once spaces are removed is refused (oathtool would use an empty key).
  */
-export const decodeTotpSecret = (secret: string | Redacted.Redacted<string>): Either.Either<Uint8Array, TotpFormatError> => {
+export const decodeTotpSecret = (
+  secret: string | Redacted.Redacted<string>
+): Either.Either<Uint8Array, TotpFormatError> => {
   const raw = reveal(secret)
   let text = ""
   for (const c of raw) {
@@ -189,7 +194,9 @@ export const decodeTotpSecret = (secret: string | Redacted.Redacted<string>): Ei
   if (text.length % 8 !== 0) return Either.left(invalidBase32())
   const out: Array<number> = []
   for (let i = 0; i < text.length; i += 8) if (!decodeGroup(text, i, out)) return Either.left(invalidBase32())
-  if (out.length > MAX_SECRET_BYTES) return Either.left(formatError(`The TOTP secret is longer than ${MAX_SECRET_BYTES} bytes`))
+  if (out.length > MAX_SECRET_BYTES) {
+    return Either.left(formatError(`The TOTP secret is longer than ${MAX_SECRET_BYTES} bytes`))
+  }
   return Either.right(Uint8Array.from(out))
 }
 

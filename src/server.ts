@@ -4,6 +4,8 @@
  * is built: better-sqlite3 (through `Store/SqliteStore.ts`) for `sqlite:` URLs, the optional `@effect/sql-pg`
  * for `postgres://`.
  */
+export { IdTokens, IdTokenSettings } from "./Crypto/IdTokens.js"
+export { owaspPasswordCost, type PasswordCost, PasswordCostConfig, Passwords } from "./Crypto/Passwords.js"
 export { Accounts } from "./Server/Accounts/Accounts.js"
 export {
   layerServerConfig,
@@ -13,34 +15,39 @@ export {
   ServerConfig,
   type ServerSettings
 } from "./Server/Config.js"
-export { layerApi, layerRoutes } from "./Server/Http/Routes.js"
-export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
+export type { EventSubject, Outcome } from "./Server/Events/EventReport.js"
 export { type Origin, RequestOrigin } from "./Server/Events/RequestOrigin.js"
 export { SecurityEvents, SUBSCRIBER_BUFFER } from "./Server/Events/SecurityEvents.js"
-export type { EventSubject, Outcome } from "./Server/Events/EventReport.js"
+export { layerApi, layerRoutes } from "./Server/Http/Routes.js"
+export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
 export { generateServerKeys, type ServerKeys } from "./Server/Keys.js"
 export { layerCrypto, layerOtpSender, layerServices, layerStore } from "./Server/Layers.js"
 export {
   DeliveryError,
-  OtpSender,
   layerOutboxSender,
   layerWebhookSender,
   makeWebhookSender,
-  routeByChannel,
   type OtpMessage,
   type OtpRoutes,
-  type OtpSenderService
+  OtpSender,
+  type OtpSenderService,
+  routeByChannel
 } from "./Server/Otp/Delivery.js"
-export { layerSmtpSender, makeSmtpSender, type SmtpSenderOptions } from "./Server/Otp/SmtpSender.js"
 export { OtpChallenges } from "./Server/Otp/OtpChallenges.js"
 export { OtpMethods } from "./Server/Otp/OtpMethods.js"
+export { layerSmtpSender, makeSmtpSender, type SmtpSenderOptions } from "./Server/Otp/SmtpSender.js"
 export { Partners } from "./Server/Partners/Partners.js"
 export { Faults } from "./Server/Sandbox/Faults.js"
 export { Sandbox } from "./Server/Sandbox/Sandbox.js"
 export { layerSandboxTime, SandboxClock } from "./Server/Sandbox/SandboxClock.js"
 export { readSeedFile, SeedFile, SeedFileError } from "./Server/Sandbox/SeedFile.js"
 export { layerSandboxSeed, SandboxSeed } from "./Server/Sandbox/SeedPlan.js"
-export { launchServer, layerServer, makeServer, ServerDidNotStart, type ServerListen, type ServerOptions } from "./Server/Server.js"
+export {
+  launchServer,
+  layerServer,
+  makeServer,
+  ServerDidNotStart,
+  type ServerListen,
+  type ServerOptions
+} from "./Server/Server.js"
 export { DatabaseUrlError, layerDatabase, MissingDriverError } from "./Server/Store/Database.js"
-export { IdTokens, IdTokenSettings } from "./Crypto/IdTokens.js"
-export { Passwords, PasswordCostConfig, owaspPasswordCost, type PasswordCost } from "./Crypto/Passwords.js"

@@ -14,7 +14,8 @@ const undocumented = (path: string): Array<string> => {
   const lines = readFileSync(path, "utf8").split("\n")
   const missing: Array<string> = []
   lines.forEach((line, i) => {
-    const match = /^export (?:declare )?(?:abstract )?(?:const|class|interface|type|function|enum) ([A-Za-z0-9_$]+)/.exec(line)
+    const match = /^export (?:declare )?(?:abstract )?(?:const|class|interface|type|function|enum) ([A-Za-z0-9_$]+)/
+      .exec(line)
     if (match === null) return
     let j = i - 1
     while (j >= 0 && /^\s*(\/\/.*)?$/.test(lines[j]!)) j--

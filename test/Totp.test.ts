@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { execFileSync } from "node:child_process"
 import { Effect, Either, FastCheck, Redacted, TestClock } from "effect"
-import { Totp, totpAt, type TotpAlgorithm, type TotpOptions } from "../src/Totp.js"
+import { execFileSync } from "node:child_process"
+import { Totp, type TotpAlgorithm, totpAt, type TotpOptions } from "../src/Totp.js"
 import { base32 } from "./support/Base32.js"
 
 const ascii = (text: string) => new TextEncoder().encode(text)

@@ -31,7 +31,9 @@ const privateKey = await importJWK({ ...jwk, alg: "EdDSA" }, "EdDSA")
 
 /** Rampart's refresh-token digest: HMAC-SHA256(purpose ‖ 0x00 ‖ token), base64url. */
 const digest = (token: string) =>
-  createHmac("sha256", hmacKey).update("refresh-token", "utf8").update(Buffer.of(0)).update(token, "utf8").digest("base64url")
+  createHmac("sha256", hmacKey).update("refresh-token", "utf8").update(Buffer.of(0)).update(token, "utf8").digest(
+    "base64url"
+  )
 
 interface Row {
   readonly user_id: string
@@ -46,15 +48,15 @@ const query = `SELECT r.user_id, u.email, u.status FROM refresh_tokens r
 /** The lookup on SQLite (better-sqlite3, prepared once) or PostgreSQL (a pool of 20, like Rampart). */
 const lookup: (hash: string, now: number) => Promise<Row | undefined> = databaseUrl.startsWith("sqlite:")
   ? (() => {
-      const db = new Database(databaseUrl.slice("sqlite:".length).replace(/^\/\//, ""))
-      db.pragma("journal_mode = WAL")
-      const statement = db.prepare(query.replace("$1", "?").replace("$2", "?"))
-      return async (hash, now) => statement.get(hash, now) as Row | undefined
-    })()
+    const db = new Database(databaseUrl.slice("sqlite:".length).replace(/^\/\//, ""))
+    db.pragma("journal_mode = WAL")
+    const statement = db.prepare(query.replace("$1", "?").replace("$2", "?"))
+    return async (hash, now) => statement.get(hash, now) as Row | undefined
+  })()
   : (() => {
-      const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 })
-      return async (hash, now) => (await pool.query<Row>({ name: "refresh", text: query, values: [hash, now] })).rows[0]
-    })()
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 })
+    return async (hash, now) => (await pool.query<Row>({ name: "refresh", text: query, values: [hash, now] })).rows[0]
+  })()
 
 const app = Fastify({ logger: false, bodyLimit: 64 * 1024 })
 

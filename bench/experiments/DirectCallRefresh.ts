@@ -30,8 +30,13 @@ createServer((request, response) => {
     run(Effect.withTracerEnabled(accounts.refresh(payload.right.refreshToken), false), {
       onExit: (exit) => {
         const ok = exit._tag === "Success"
-        const body = JSON.stringify(ok ? { idToken: exit.value.idToken } : { _tag: "AuthError", message: "Invalid refresh token" })
-        response.writeHead(ok ? 200 : 403, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+        const body = JSON.stringify(
+          ok ? { idToken: exit.value.idToken } : { _tag: "AuthError", message: "Invalid refresh token" }
+        )
+        response.writeHead(ok ? 200 : 403, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body)
+        })
         response.end(body)
       }
     })

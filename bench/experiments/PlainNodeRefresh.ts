@@ -36,7 +36,17 @@ const refresh = (body: string): string | undefined => {
   const row = lookup.get(digest, now) as { user_id: string; email: string; status: string } | undefined
   if (row === undefined || row.status !== "ACTIVE") return undefined
   const iat = Math.floor(now / 1000)
-  const input = `${header}.${encode({ iss: "rampart", aud: "rampart", sub: row.user_id, email: row.email, iat, exp: iat + 3600, jti: randomUUID() })}`
+  const input = `${header}.${
+    encode({
+      iss: "rampart",
+      aud: "rampart",
+      sub: row.user_id,
+      email: row.email,
+      iat,
+      exp: iat + 3600,
+      jti: randomUUID()
+    })
+  }`
   return JSON.stringify({ idToken: `${input}.${sign(null, Buffer.from(input), key).toString("base64url")}` })
 }
 
@@ -47,7 +57,10 @@ createServer((request, response) => {
   request.on("end", () => {
     const answer = refresh(Buffer.concat(chunks).toString("utf8"))
     const body = answer ?? JSON.stringify({ _tag: "AuthError", message: "Invalid refresh token" })
-    response.writeHead(answer === undefined ? 403 : 200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+    response.writeHead(answer === undefined ? 403 : 200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body)
+    })
     response.end(body)
   })
 }).listen(Number(env("BENCH_PORT")), "127.0.0.1")

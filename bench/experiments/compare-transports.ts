@@ -20,7 +20,15 @@ import { load, refreshBodies } from "../lib/Load.js"
 import { type Child, cores, startNode, waitReady } from "../lib/Processes.js"
 import { port, rampartEnv } from "../lib/Servers.js"
 import { median } from "../lib/Stats.js"
-import { freshSqlite, makeKeys, migrateStore, seed, seededEmail, seededPassword, seededPasswordHash } from "../lib/Store.js"
+import {
+  freshSqlite,
+  makeKeys,
+  migrateStore,
+  seed,
+  seededEmail,
+  seededPassword,
+  seededPasswordHash
+} from "../lib/Store.js"
 
 const seconds = Number(process.argv[2] ?? 5)
 const rounds = Number(process.argv[3] ?? 3)
@@ -46,13 +54,17 @@ const variants: Array<Variant> = names.map((name) => {
   const [transport, flag] = name.split("+")
   const profile = process.env["PROFILE"] === name ? ["--cpu-prof", "--cpu-prof-dir=/tmp/rampart-prof"] : []
   const start = (script: string, extra: Record<string, string>) =>
-    startNode(script, { ...rampartEnv(store, keys, listen), BENCH_PORT: String(listen), ...extra }, cores.server, profile)
-  const child =
-    transport === "baseline"
-      ? start("bench/baseline/RefreshServer.ts", {})
-      : transport!.startsWith("script:")
-        ? start(transport!.slice("script:".length), {})
-        : start("bench/serve.ts", { RAMPART_HTTP: transport!, RAMPART_TRACING: flag === "tracing" ? "true" : "false" })
+    startNode(
+      script,
+      { ...rampartEnv(store, keys, listen), BENCH_PORT: String(listen), ...extra },
+      cores.server,
+      profile
+    )
+  const child = transport === "baseline"
+    ? start("bench/baseline/RefreshServer.ts", {})
+    : transport!.startsWith("script:")
+    ? start(transport!.slice("script:".length), {})
+    : start("bench/serve.ts", { RAMPART_HTTP: transport!, RAMPART_TRACING: flag === "tracing" ? "true" : "false" })
   onCleanup(child.stop)
   return { name, url: `http://127.0.0.1:${listen}`, child, results: [] }
 })
@@ -71,16 +83,26 @@ try {
     for (const v of variants) {
       const { cpuPerRequestUs, rps } = await run(v, seconds)
       v.results.push({ rps, cpuPerRequestUs })
-      console.log(`round ${round + 1} ${v.name.padEnd(26)} ${rps.toFixed(0).padStart(6)} req/s  ${cpuPerRequestUs.toFixed(0).padStart(5)} µs CPU/req`)
+      console.log(
+        `round ${round + 1} ${v.name.padEnd(26)} ${rps.toFixed(0).padStart(6)} req/s  ${
+          cpuPerRequestUs.toFixed(0).padStart(5)
+        } µs CPU/req`
+      )
     }
   }
   const reference = variants.find((v) => v.name === "baseline")
-  console.log(`\nmedians${reference ? " (ratio: per-round rps ÷ the baseline's rps in the same round, median and range)" : ""}`)
+  console.log(
+    `\nmedians${reference ? " (ratio: per-round rps ÷ the baseline's rps in the same round, median and range)" : ""}`
+  )
   for (const v of variants) {
     const ratios = reference ? v.results.map((r, i) => r.rps / reference.results[i]!.rps) : []
     console.log(
-      `${v.name.padEnd(26)} ${median(v.results.map((r) => r.rps)).toFixed(0).padStart(6)} req/s  ${median(v.results.map((r) => r.cpuPerRequestUs)).toFixed(0).padStart(5)} µs CPU/req` +
-        (reference ? `  ratio ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : "")
+      `${v.name.padEnd(26)} ${median(v.results.map((r) => r.rps)).toFixed(0).padStart(6)} req/s  ${
+        median(v.results.map((r) => r.cpuPerRequestUs)).toFixed(0).padStart(5)
+      } µs CPU/req` +
+        (reference
+          ? `  ratio ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+          : "")
     )
   }
 } finally {

@@ -17,7 +17,11 @@ interface Node {
   children?: Array<number>
   hitCount?: number
 }
-const profile = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as { nodes: Array<Node>; samples: Array<number>; timeDeltas: Array<number> }
+const profile = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as {
+  nodes: Array<Node>
+  samples: Array<number>
+  timeDeltas: Array<number>
+}
 const top = Number(process.argv[3] ?? 40)
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
 const parent = new Map<number, number>()
@@ -39,7 +43,10 @@ const pkg = (url: string) => {
   if (url.startsWith("node:") || url === "") return url === "" ? "(native/gc/idle)" : "node core"
   return url
 }
-const label = (n: Node) => `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.replace(/.*node_modules\//, "").replace(/.*\/work\/main\//, "")}:${n.callFrame.lineNumber + 1}`
+const label = (n: Node) =>
+  `${n.callFrame.functionName || "(anon)"} ${
+    n.callFrame.url.replace(/.*node_modules\//, "").replace(/.*\/work\/main\//, "")
+  }:${n.callFrame.lineNumber + 1}`
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v)
 /** A coarse "what is this CPU spent on" bucket of a self frame. */
 const bucket = (n: Node): string => {
@@ -48,7 +55,9 @@ const bucket = (n: Node): string => {
   if (url === "node:internal/crypto/hash" || f === "Hmac") return "HMAC (node:crypto)"
   if (f === "(garbage collector)") return "garbage collection"
   if (/node_modules\/(better-sqlite3|@effect\/sql)/.test(url)) return "SQL client (@effect/sql, sqlite)"
-  if (/effect\/dist\/esm\/(ParseResult|Schema|SchemaAST)\.js/.test(url) || /HttpApiSchema/.test(url)) return "Schema decode/encode"
+  if (/effect\/dist\/esm\/(ParseResult|Schema|SchemaAST)\.js/.test(url) || /HttpApiSchema/.test(url)) {
+    return "Schema decode/encode"
+  }
   if (/effect\/dist\/esm\/(Hash|Equal|MutableHashMap|internal\/cache)/.test(url)) return "Hash/Equal (caches, maps)"
   if (/tracer|addSpanStackTrace|Span/i.test(url + f)) return "tracing"
   if (/node_modules\/(@effect\/platform|find-my-way)/.test(url)) return "@effect/platform HTTP"

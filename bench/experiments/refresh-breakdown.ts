@@ -16,14 +16,14 @@ import Database from "better-sqlite3"
 import { Clock, Effect, Layer, ManagedRuntime, Option, Redacted, Schema } from "effect"
 import { importJWK, SignJWT } from "jose"
 import { createPrivateKey, randomUUID, sign } from "node:crypto"
-import { IdTokens } from "../../src/Crypto/IdTokens.js"
 import { Hmac } from "../../src/Crypto/Hmac.js"
+import { IdTokens } from "../../src/Crypto/IdTokens.js"
 import { RefreshRequest, RefreshResponse } from "../../src/Domain/Credentials.js"
 import { AuthError } from "../../src/Domain/Errors.js"
 import { Accounts } from "../../src/Server/Accounts/Accounts.js"
+import { layerServerConfig } from "../../src/Server/Config.js"
 import { SecurityEvents } from "../../src/Server/Events/SecurityEvents.js"
 import { SecurityEventsRepo } from "../../src/Server/Events/SecurityEventsRepo.js"
-import { layerServerConfig } from "../../src/Server/Config.js"
 import { layerServices } from "../../src/Server/Layers.js"
 import { refreshDigester } from "../lib/RefreshTokens.js"
 import { freshSqlite, makeKeys, migrateStore, seed, seededPasswordHash } from "../lib/Store.js"
@@ -49,7 +49,13 @@ const settingsLayer = layerServices.pipe(
 )
 const runtime = ManagedRuntime.make(settingsLayer)
 const { accounts, eventsRepo, events, idTokens, sql } = await runtime.runPromise(
-  Effect.all({ accounts: Accounts, eventsRepo: SecurityEventsRepo, events: SecurityEvents, idTokens: IdTokens, sql: SqlClient.SqlClient }).pipe(
+  Effect.all({
+    accounts: Accounts,
+    eventsRepo: SecurityEventsRepo,
+    events: SecurityEvents,
+    idTokens: IdTokens,
+    sql: SqlClient.SqlClient
+  }).pipe(
     Effect.provide(SecurityEventsRepo.Default)
   )
 )
@@ -73,7 +79,7 @@ const timePlain = async (name: string, f: (i: number) => unknown) => {
 const timeEffect = async <A, E>(name: string, f: (i: number) => Effect.Effect<A, E, never>, tracing: boolean) => {
   const samples: Array<number> = []
   for (let r = 0; r < rounds; r++) {
-    const loop = Effect.gen(function* () {
+    const loop = Effect.gen(function*() {
       const t = performance.now()
       for (let i = 0; i < N; i++) yield* f(i)
       return ((performance.now() - t) / N) * 1000
@@ -93,15 +99,29 @@ const joseKey = await importJWK({ ...jwk, alg: "EdDSA" }, "EdDSA")
 const pick = (i: number) => i % tokens.length
 const insertEvent = db.prepare(`INSERT INTO security_events (at, type, user_id, client_id, channel, ip, device, reason)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-const eventRow = { at: 0, type: "refresh.succeeded" as const, user_id: "u1", client_id: null, channel: null, ip: "127.0.0.1", device: null, reason: null }
+const eventRow = {
+  at: 0,
+  type: "refresh.succeeded" as const,
+  user_id: "u1",
+  client_id: null,
+  channel: null,
+  ip: "127.0.0.1",
+  device: null,
+  reason: null
+}
 
 await timePlain("raw: HMAC-SHA256 of the token (Hmac.digest)", (i) => refreshDigest(tokens[pick(i)]!))
 await timePlain("raw: better-sqlite3 lookup", (i) => query.get(digests[pick(i)], Date.now()))
-await timePlain("raw: better-sqlite3 event insert", () => insertEvent.get(Date.now(), "refresh.succeeded", "u1", null, null, "127.0.0.1", null, null))
+await timePlain(
+  "raw: better-sqlite3 event insert",
+  () => insertEvent.get(Date.now(), "refresh.succeeded", "u1", null, null, "127.0.0.1", null, null)
+)
 await timePlain("raw: node:crypto Ed25519 sign (JWT-sized)", () => sign(null, Buffer.alloc(300, 97), nodeKey))
-await timePlain("raw: jose SignJWT EdDSA (baseline)", () =>
-  new SignJWT({ email: "a@b.c" }).setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: jwk.kid }).setIssuer("rampart")
-    .setAudience("rampart").setSubject("u1").setIssuedAt().setExpirationTime("1h").setJti(randomUUID()).sign(joseKey)
+await timePlain(
+  "raw: jose SignJWT EdDSA (baseline)",
+  () =>
+    new SignJWT({ email: "a@b.c" }).setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: jwk.kid }).setIssuer("rampart")
+      .setAudience("rampart").setSubject("u1").setIssuedAt().setExpirationTime("1h").setJti(randomUUID()).sign(joseKey)
 )
 
 const RefreshRow = Schema.Struct({ user_id: Schema.String, email: Schema.String, status: Schema.String })
@@ -117,16 +137,38 @@ for (const tracing of [true, false]) {
     "@effect/sql lookup (sql`...`)",
     (i) =>
       sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r JOIN users u ON u.id = r.user_id
-        WHERE r.token_hash = ${digests[pick(i)]!} AND r.revoked_at IS NULL AND r.expires_at > ${Date.now()}`.pipe(Effect.orDie),
+        WHERE r.token_hash = ${digests[pick(i)]!} AND r.revoked_at IS NULL AND r.expires_at > ${Date.now()}`.pipe(
+        Effect.orDie
+      ),
     tracing
   )
   await timeEffect("Schema parser built once, for comparison", () => hoisted(sampleRows), tracing)
-  await timeEffect("payload decode (RefreshRequest)", (i) => Effect.orDie(decodePayload({ refreshToken: tokens[pick(i)] })), tracing)
-  await timeEffect("SecurityEventsRepo.insert (one row)", () => Effect.orDie(eventsRepo.insert({ ...eventRow, at: Date.now() })), tracing)
-  await timeEffect("SecurityEvents.publish (row + PubSub)", () => events.publish({ type: "refresh.succeeded", userId: "u1" }), tracing)
-  await timeEffect("SecurityEvents.reporting of an empty operation", () => events.reporting({ succeeded: "refresh.succeeded" })(Effect.void), tracing)
+  await timeEffect(
+    "payload decode (RefreshRequest)",
+    (i) => Effect.orDie(decodePayload({ refreshToken: tokens[pick(i)] })),
+    tracing
+  )
+  await timeEffect(
+    "SecurityEventsRepo.insert (one row)",
+    () => Effect.orDie(eventsRepo.insert({ ...eventRow, at: Date.now() })),
+    tracing
+  )
+  await timeEffect(
+    "SecurityEvents.publish (row + PubSub)",
+    () => events.publish({ type: "refresh.succeeded", userId: "u1" }),
+    tracing
+  )
+  await timeEffect(
+    "SecurityEvents.reporting of an empty operation",
+    () => events.reporting({ succeeded: "refresh.succeeded" })(Effect.void),
+    tracing
+  )
   await timeEffect("IdTokens.issue", () => idTokens.issue({ sub: "u1", email: "user1@bench.test" }), tracing)
-  await timeEffect("Accounts.refresh (whole service call)", (i) => Effect.orDie(accounts.refresh(Redacted.make(tokens[pick(i)]!))), tracing)
+  await timeEffect(
+    "Accounts.refresh (whole service call)",
+    (i) => Effect.orDie(accounts.refresh(Redacted.make(tokens[pick(i)]!))),
+    tracing
+  )
 }
 
 for (const [name, us] of results) console.log(`${us.toFixed(1).padStart(8)} µs  ${name}`)

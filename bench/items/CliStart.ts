@@ -23,6 +23,11 @@ export const cliStart: BenchItem<void> = {
     await side([bin, "--help"])()
     await side(floor)()
     const { rounds } = await interleave(6, side([bin, "--help"]), side(floor), "cli-start")
-    return measured("ms", { op: "<=", value: 1.5 }, rounds, "wall time of `rampart --help` (bin/rampart.mjs, compiled dist/) vs `node -e \"await import('effect'); await import('@effect/cli')\"`; median of 3 runs per side and round, on the server core")
+    return measured(
+      "ms",
+      { op: "<=", value: 1.5 },
+      rounds,
+      "wall time of `rampart --help` (bin/rampart.mjs, compiled dist/) vs `node -e \"await import('effect'); await import('@effect/cli')\"`; median of 3 runs per side and round, on the server core"
+    )
   }
 }

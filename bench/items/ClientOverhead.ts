@@ -18,11 +18,23 @@ export const clientOverhead: BenchItem<Shared> = {
     const out = JSON.parse(
       await runNode(
         "bench/workers/ClientOverhead.ts",
-        [JSON.stringify({ baseUrl: rampart(shared).url, email: seededEmail(1), password: seededPassword, rounds: 6, seconds: Math.max(1, seconds / 2) })],
+        [JSON.stringify({
+          baseUrl: rampart(shared).url,
+          email: seededEmail(1),
+          password: seededPassword,
+          rounds: 6,
+          seconds: Math.max(1, seconds / 2)
+        })],
         cores.load
       )
     ) as { rounds: Array<Round>; client: string }
-    for (const [i, r] of out.rounds.entries()) log(`client-overhead round ${i + 1}/${out.rounds.length}: ours ${r.ours.toFixed(0)}, baseline ${r.baseline.toFixed(0)}`)
+    for (const [i, r] of out.rounds.entries()) {
+      log(
+        `client-overhead round ${i + 1}/${out.rounds.length}: ours ${r.ours.toFixed(0)}, baseline ${
+          r.baseline.toFixed(0)
+        }`
+      )
+    }
     return measured(
       "calls/s",
       { op: ">=", value: 0.8 },

@@ -24,7 +24,9 @@ export const errorAmplification: BenchItem<Shared> = {
     let worst = { answer: 0, request: 1, label: "" }
     for (const request of requests) {
       const answer = await sendWorst(ours.url, request)
-      if (answer.bytes / requestBytes(request) > worst.answer / worst.request) worst = { answer: answer.bytes, request: requestBytes(request), label: request.label }
+      if (answer.bytes / requestBytes(request) > worst.answer / worst.request) {
+        worst = { answer: answer.bytes, request: requestBytes(request), label: request.label }
+      }
     }
     return measured(
       "bytes",

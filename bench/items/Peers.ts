@@ -27,14 +27,27 @@ import { type Child, cores, root, runNode, startNode, waitReady } from "../lib/P
 import { measured } from "../lib/Report.js"
 import { port, rampartEnv, type Server, startRampart } from "../lib/Servers.js"
 import { median, medianOfRuns } from "../lib/Stats.js"
-import { type BenchKeys, freshSqlite, makeKeys, migrateStore, seed, seededEmail, seededPassword, seededPasswordHash } from "../lib/Store.js"
+import {
+  type BenchKeys,
+  freshSqlite,
+  makeKeys,
+  migrateStore,
+  seed,
+  seededEmail,
+  seededPassword,
+  seededPasswordHash
+} from "../lib/Store.js"
 import type { BenchItem } from "./Item.js"
 
 const theirScript = "bench/peers/BetterAuthServer.ts"
 const theirHealth = "/api/auth/ok"
 
 /** The environment of the better-auth peer on `listen` with its SQLite file `file`. */
-const theirEnv = (listen: number, file: string): Record<string, string> => ({ BENCH_PORT: String(listen), BENCH_SQLITE: file, NODE_ENV: "production" })
+const theirEnv = (listen: number, file: string): Record<string, string> => ({
+  BENCH_PORT: String(listen),
+  BENCH_SQLITE: file,
+  NODE_ENV: "production"
+})
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -52,7 +65,9 @@ const rssMiB = (pid: number | undefined): number => {
 const firstOk = async (child: Child, url: string, timeoutMs = 60_000) => {
   const deadline = performance.now() + timeoutMs
   while (performance.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`server exited (${child.process.exitCode}):\n${child.output()}`)
+    if (child.process.exitCode !== null) {
+      throw new Error(`server exited (${child.process.exitCode}):\n${child.output()}`)
+    }
     try {
       const response = await fetch(url)
       await response.arrayBuffer()
@@ -99,10 +114,9 @@ const coldStart = async (program: Program, keys: BenchKeys, withRss: boolean): P
   const store = freshSqlite()
   onCleanup(store.drop)
   const listen = port()
-  const [script, env, health] =
-    program === "theirs"
-      ? [theirProgram, theirEnv(listen, store.url.slice("sqlite:".length)), theirHealth]
-      : [program === "ours" ? ourProgram : ourUnbundledProgram, rampartEnv(store, keys, listen), "/health"]
+  const [script, env, health] = program === "theirs"
+    ? [theirProgram, theirEnv(listen, store.url.slice("sqlite:".length)), theirHealth]
+    : [program === "ours" ? ourProgram : ourUnbundledProgram, rampartEnv(store, keys, listen), "/health"]
   const started = performance.now()
   const child = startNode(join(root, script), env, cores.server, [], false)
   onCleanup(child.stop)
@@ -138,7 +152,9 @@ export const peerStartup: BenchItem<void> = {
       "ms",
       { op: "<=", value: 1.0 },
       rounds,
-      `spawn → first 200 on the health route (/health vs /api/auth/ok), plain node, compiled JavaScript on both sides: Rampart's shipped server program (${ourProgram}, production mode) vs better-auth's server (bench/peers/BetterAuthServer.ts compiled by esbuild, packages from node_modules), on the server core, each on a fresh SQLite file it migrates at start; Rampart unbundled (${ourUnbundledProgram}): ${unbundled.toFixed(0)} ms`,
+      `spawn → first 200 on the health route (/health vs /api/auth/ok), plain node, compiled JavaScript on both sides: Rampart's shipped server program (${ourProgram}, production mode) vs better-auth's server (bench/peers/BetterAuthServer.ts compiled by esbuild, packages from node_modules), on the server core, each on a fresh SQLite file it migrates at start; Rampart unbundled (${ourUnbundledProgram}): ${
+        unbundled.toFixed(0)
+      } ms`,
       { unbundledMs: unbundled }
     )
   }
@@ -157,7 +173,9 @@ export const peerRss: BenchItem<void> = {
       "MiB",
       { op: "<=", value: 1.5 },
       rounds,
-      `VmRSS of the server process 1 s after its first 200, idle, fresh SQLite store; the same two programs as peer-startup (plain node, compiled); Rampart unbundled: ${unbundled.toFixed(0)} MiB`,
+      `VmRSS of the server process 1 s after its first 200, idle, fresh SQLite store; the same two programs as peer-startup (plain node, compiled); Rampart unbundled: ${
+        unbundled.toFixed(0)
+      } MiB`,
       { unbundledMiB: unbundled }
     )
   }
@@ -176,7 +194,11 @@ export interface Peers {
 }
 
 /** Runs `f` on every element, `width` at a time. */
-const pool = async <A, B>(items: ReadonlyArray<A>, width: number, f: (a: A, i: number) => Promise<B>): Promise<Array<B>> => {
+const pool = async <A, B>(
+  items: ReadonlyArray<A>,
+  width: number,
+  f: (a: A, i: number) => Promise<B>
+): Promise<Array<B>> => {
   const out: Array<B> = new Array(items.length)
   let next = 0
   const lane = async () => {
@@ -191,16 +213,28 @@ const pool = async <A, B>(items: ReadonlyArray<A>, width: number, f: (a: A, i: n
 
 /** POSTs JSON; resolves with the status, JSON body and session cookie (`name=value`) if one was set. */
 const postJson = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) })
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body)
+  })
   const text = await response.text()
-  if (response.status < 200 || response.status >= 300) throw new Error(`POST ${url}: ${response.status} ${text.slice(0, 300)}`)
-  const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.startsWith("better-auth.session_token="))
+  if (response.status < 200 || response.status >= 300) {
+    throw new Error(`POST ${url}: ${response.status} ${text.slice(0, 300)}`)
+  }
+  const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) =>
+    c.startsWith("better-auth.session_token=")
+  )
   return { json: JSON.parse(text) as Record<string, unknown>, cookie }
 }
 
 /** Signs up `email` on better-auth (password `seededPassword`); its session cookie. */
 const signUp = async (theirs: Server, email: string): Promise<string> => {
-  const { cookie } = await postJson(`${theirs.url}/api/auth/sign-up/email`, { email, password: seededPassword, name: "bench" }, { origin: theirs.url })
+  const { cookie } = await postJson(`${theirs.url}/api/auth/sign-up/email`, {
+    email,
+    password: seededPassword,
+    name: "bench"
+  }, { origin: theirs.url })
   if (cookie === undefined) throw new Error("better-auth sign-up set no session cookie")
   return cookie
 }
@@ -248,36 +282,54 @@ export const peerLogin: BenchItem<Peers | undefined> = {
     // better-auth completes only a few logins/s here (its scrypt takes 32 MiB and ~0.1 s per
     // verification), so both sides get at least 6 s per round for the count to mean something.
     const duration = Math.max(seconds, 6)
-    const ourBodies = Array.from({ length: 32 }, (_, i) => JSON.stringify({ email: seededEmail(i + 1), password: seededPassword }))
+    const ourBodies = Array.from(
+      { length: 32 },
+      (_, i) => JSON.stringify({ email: seededEmail(i + 1), password: seededPassword })
+    )
     const theirBodies = peers.theirEmails.map((email) => JSON.stringify({ email, password: seededPassword }))
     const raw = async (script: string, args: Record<string, unknown>) =>
-      (JSON.parse(await runNode(script, [JSON.stringify({ ...args, password: seededPassword, seconds: duration, concurrency: 4 })], cores.server)) as { rate: number }).rate
+      (JSON.parse(
+        await runNode(script, [
+          JSON.stringify({ ...args, password: seededPassword, seconds: duration, concurrency: 4 })
+        ], cores.server)
+      ) as { rate: number }).rate
     await load(peers.ours.url, "/auth/login", ourBodies, connections, 2)
     await load(peers.theirs.url, "/api/auth/sign-in/email", theirBodies, connections, 2)
-    const side = (server: Server, path: string, bodies: ReadonlyArray<string>, script: string, args: Record<string, unknown>) => async () => {
-      const rps = (await load(server.url, path, bodies, connections, duration, [server.child])).rps
-      const rate = await raw(script, args)
-      return { value: rps / rate, rps, rate }
-    }
+    const side =
+      (server: Server, path: string, bodies: ReadonlyArray<string>, script: string, args: Record<string, unknown>) =>
+      async () => {
+        const rps = (await load(server.url, path, bodies, connections, duration, [server.child])).rps
+        const rate = await raw(script, args)
+        return { value: rps / rate, rps, rate }
+      }
     const { rounds, ourRuns, baseRuns } = await interleave(
       3,
       side(peers.ours, "/auth/login", ourBodies, "bench/workers/Argon2Raw.ts", { phc: peers.phc }),
       side(peers.theirs, "/api/auth/sign-in/email", theirBodies, "bench/workers/ScryptRaw.ts", {}),
       "peer-login"
     )
-    const f = (runs: ReadonlyArray<{ rps: number; rate: number }>) => `${median(runs.map((r) => r.rps)).toFixed(1)} logins/s over ${median(runs.map((r) => r.rate)).toFixed(1)} raw/s`
+    const f = (runs: ReadonlyArray<{ rps: number; rate: number }>) =>
+      `${median(runs.map((r) => r.rps)).toFixed(1)} logins/s over ${median(runs.map((r) => r.rate)).toFixed(1)} raw/s`
     return measured(
       "logins per raw hash",
       { op: ">=", value: 1.0 },
       rounds,
-      `${connections} connections, ${duration} s per side and round, each side's logins/s divided by its own raw verifications/s (4 in flight, server core): Rampart Argon2id m=19456 KiB t=2 p=1 ${f(ourRuns)}; better-auth scrypt N=16384 r=16 p=1 ${f(baseRuns)}`,
+      `${connections} connections, ${duration} s per side and round, each side's logins/s divided by its own raw verifications/s (4 in flight, server core): Rampart Argon2id m=19456 KiB t=2 p=1 ${
+        f(ourRuns)
+      }; better-auth scrypt N=16384 r=16 p=1 ${f(baseRuns)}`,
       { connections, duration, ours: ourRuns, theirs: baseRuns }
     )
   }
 }
 
 /** One autocannon run of `GET path` with one of `cookies` per request, from the load core. */
-const getLoad = async (server: Server, path: string, cookies: ReadonlyArray<string>, connections: number, duration: number) => {
+const getLoad = async (
+  server: Server,
+  path: string,
+  cookies: ReadonlyArray<string>,
+  connections: number,
+  duration: number
+) => {
   const out = await worker(cores.load).ask<{ rps: number; non2xx: number; errors: number }>({
     kind: "autocannon",
     url: `${server.url}${path}`,
@@ -287,7 +339,9 @@ const getLoad = async (server: Server, path: string, cookies: ReadonlyArray<stri
     connections,
     duration
   })
-  if (out.non2xx > 0 || out.errors > 0) throw new Error(`${server.url}${path}: ${out.non2xx} non-2xx answers, ${out.errors} errors`)
+  if (out.non2xx > 0 || out.errors > 0) {
+    throw new Error(`${server.url}${path}: ${out.non2xx} non-2xx answers, ${out.errors} errors`)
+  }
   return out
 }
 
@@ -298,7 +352,9 @@ export const peerSession: BenchItem<Peers | undefined> = {
     const peers = need(input)
     const connections = 16
     // A get-session with our cookie must find the session (it answers 200 with null otherwise).
-    const check = await fetch(`${peers.theirs.url}/api/auth/get-session`, { headers: { cookie: peers.theirCookies[0]! } })
+    const check = await fetch(`${peers.theirs.url}/api/auth/get-session`, {
+      headers: { cookie: peers.theirCookies[0]! }
+    })
     const session = (await check.json()) as { session?: unknown } | null
     if (session?.session === undefined) throw new Error("better-auth get-session did not find the signed-up session")
     const bodies = refreshBodies(peers.ourTokens)
@@ -307,8 +363,12 @@ export const peerSession: BenchItem<Peers | undefined> = {
     await getLoad(peers.theirs, "/api/auth/get-session", peers.theirCookies, connections, 6)
     const { rounds } = await interleave(
       4,
-      async () => ({ value: (await load(peers.ours.url, "/auth/login/refresh", bodies, connections, seconds, [peers.ours.child])).rps }),
-      async () => ({ value: (await getLoad(peers.theirs, "/api/auth/get-session", peers.theirCookies, connections, seconds)).rps }),
+      async () => ({
+        value: (await load(peers.ours.url, "/auth/login/refresh", bodies, connections, seconds, [peers.ours.child])).rps
+      }),
+      async () => ({
+        value: (await getLoad(peers.theirs, "/api/auth/get-session", peers.theirCookies, connections, seconds)).rps
+      }),
       "peer-session"
     )
     return measured(
@@ -332,25 +392,43 @@ export const peerTotp: BenchItem<Peers | undefined> = {
     /** Rampart: log `perRound` fresh seeded users in and create an (unvalidated) TOTP secret for each. */
     const ourRequests = () =>
       pool(Array.from({ length: perRound }, () => ourNext++), 4, async (n) => {
-        const login = await postJson(`${peers.ours.url}/auth/login`, { email: seededEmail(n), password: seededPassword })
+        const login = await postJson(`${peers.ours.url}/auth/login`, {
+          email: seededEmail(n),
+          password: seededPassword
+        })
         const authorization = `Bearer ${String(login.json["idToken"])}`
         const enrolled = await postJson(`${peers.ours.url}/auth/otp/methods/totp`, {}, { authorization })
         const secret = String((enrolled.json["totp"] as { secret: string }).secret)
-        return { path: "/auth/otp/code", headers: { authorization, "content-type": "application/json", "x-otp": "{{code}}" }, body: JSON.stringify({ channel: "TOTP" }), secret }
+        return {
+          path: "/auth/otp/code",
+          headers: { authorization, "content-type": "application/json", "x-otp": "{{code}}" },
+          body: JSON.stringify({ channel: "TOTP" }),
+          secret
+        }
       })
     /** better-auth: sign `perRound` fresh users up and enable 2FA for each (an unverified TOTP secret). */
     const theirRequests = () =>
       pool(Array.from({ length: perRound }, () => theirNext++), 4, async (n) => {
         const cookie = await signUp(peers.theirs, `totp${n}@bench.test`)
         const origin = peers.theirs.url
-        const enabled = await postJson(`${peers.theirs.url}/api/auth/two-factor/enable`, { password: seededPassword }, { cookie, origin })
+        const enabled = await postJson(`${peers.theirs.url}/api/auth/two-factor/enable`, { password: seededPassword }, {
+          cookie,
+          origin
+        })
         const secret = new URL(String(enabled.json["totpURI"])).searchParams.get("secret")
         if (secret === null) throw new Error("better-auth's totpURI has no secret")
-        return { path: "/api/auth/two-factor/verify-totp", headers: { cookie, origin, "content-type": "application/json" }, body: JSON.stringify({ code: "{{code}}" }), secret }
+        return {
+          path: "/api/auth/two-factor/verify-totp",
+          headers: { cookie, origin, "content-type": "application/json" },
+          body: JSON.stringify({ code: "{{code}}" }),
+          secret
+        }
       })
     const side = (server: Server, prepare: () => Promise<Array<unknown>>) => async () => {
       const requests = await prepare()
-      const out = JSON.parse(await runNode("bench/workers/TotpRoundTrip.ts", [JSON.stringify({ url: server.url, requests })], cores.load)) as {
+      const out = JSON.parse(
+        await runNode("bench/workers/TotpRoundTrip.ts", [JSON.stringify({ url: server.url, requests })], cores.load)
+      ) as {
         p50Ms: number
         non2xx: number
         statuses: Record<string, number>
@@ -361,7 +439,12 @@ export const peerTotp: BenchItem<Peers | undefined> = {
     // Warm-up round on each side (not recorded).
     await side(peers.ours, ourRequests)()
     await side(peers.theirs, theirRequests)()
-    const { rounds } = await interleave(4, side(peers.ours, ourRequests), side(peers.theirs, theirRequests), "peer-totp")
+    const { rounds } = await interleave(
+      4,
+      side(peers.ours, ourRequests),
+      side(peers.theirs, theirRequests),
+      "peer-totp"
+    )
     log(`peer-totp: ${ourNext - 501} Rampart and ${theirNext - 1} better-auth enrolments verified`)
     return measured(
       "ms p50",

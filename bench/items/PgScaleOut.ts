@@ -43,7 +43,11 @@ export const pgScaleOut: BenchItem<{ readonly phc: string }> = {
       "req/s",
       { op: ">=", value: 1.6 },
       rounds,
-      `refresh on PostgreSQL; ours = 2 instances, baseline = 1 instance; ${connections} connections; the ${availableParallelism()} cores (shared by the servers, PostgreSQL and the load) were ${(busyOne * 100).toFixed(0)}% busy with 1 instance, ${(busyTwo * 100).toFixed(0)}% with 2 (so at most ${(1 / busyOne).toFixed(2)}× on this machine)`,
+      `refresh on PostgreSQL; ours = 2 instances, baseline = 1 instance; ${connections} connections; the ${availableParallelism()} cores (shared by the servers, PostgreSQL and the load) were ${
+        (busyOne * 100).toFixed(0)
+      }% busy with 1 instance, ${(busyTwo * 100).toFixed(0)}% with 2 (so at most ${
+        (1 / busyOne).toFixed(2)
+      }× on this machine)`,
       { machineBusy: { one: busyOne, two: busyTwo }, steal: median([...ourRuns, ...baseRuns].map((r) => r.steal)) }
     )
   }

@@ -17,7 +17,12 @@ export const refreshRps: BenchItem<Shared> = {
   run: async (shared) => {
     const ours = rampart(shared)
     const listen = port()
-    const baseline = await startServer("bench/baseline/RefreshServer.ts", { ...rampartEnv(shared.small, shared.keys, listen), BENCH_PORT: String(listen) }, listen, cores.server)
+    const baseline = await startServer(
+      "bench/baseline/RefreshServer.ts",
+      { ...rampartEnv(shared.small, shared.keys, listen), BENCH_PORT: String(listen) },
+      listen,
+      cores.server
+    )
     const bodies = refreshBodies(shared.smallSeed.tokens)
     const connections = 16
     // Warm-up: Rampart's code takes ~10 s of this load to reach its steady rate (V8 tiers up far
@@ -38,8 +43,15 @@ export const refreshRps: BenchItem<Shared> = {
       "req/s",
       { op: ">=", value: 1.0 },
       rounds,
-      `SQLite store, ${connections} connections; server CPU per request ${cpuOurs.toFixed(0)} µs vs ${cpuBase.toFixed(0)} µs; CPU stolen by the hypervisor ${(steal * 100).toFixed(0)}%`,
-      { connections, cpuPerRequestUs: { ours: cpuOurs, baseline: cpuBase }, steal, transport: process.env["RAMPART_HTTP"] ?? "default" }
+      `SQLite store, ${connections} connections; server CPU per request ${cpuOurs.toFixed(0)} µs vs ${
+        cpuBase.toFixed(0)
+      } µs; CPU stolen by the hypervisor ${(steal * 100).toFixed(0)}%`,
+      {
+        connections,
+        cpuPerRequestUs: { ours: cpuOurs, baseline: cpuBase },
+        steal,
+        transport: process.env["RAMPART_HTTP"] ?? "default"
+      }
     )
   }
 }

@@ -2,9 +2,9 @@
  * refresh-scale: p50 latency of sequential refreshes with random tokens on a 10^6-user SQLite store
  * against the same on the small (10^3-user) store, two fresh Rampart servers warmed the same way.
  */
-import { log } from "../lib/Log.js"
-import { interleave, load, refreshBodies, worker } from "../lib/Load.js"
 import { onCleanup } from "../lib/Cleanups.js"
+import { interleave, load, refreshBodies, worker } from "../lib/Load.js"
+import { log } from "../lib/Log.js"
 import { seconds } from "../lib/Options.js"
 import { cores } from "../lib/Processes.js"
 import { measured } from "../lib/Report.js"
@@ -23,7 +23,10 @@ export const refreshScale: BenchItem<Shared> = {
     onCleanup(big.store.drop)
     log(`refresh-scale: 10^6-user store ${big.fromCache ? "copied from the cache" : "seeded"}`)
     // Two fresh servers, warmed the same way, so neither has a JIT head start.
-    const [large, reference] = await Promise.all([startRampart(big.store, big.keys, cores.server), startRampart(shared.small, shared.keys, cores.server)])
+    const [large, reference] = await Promise.all([
+      startRampart(big.store, big.keys, cores.server),
+      startRampart(shared.small, shared.keys, cores.server)
+    ])
     const latency = async (server: Server, tokens: ReadonlyArray<string>) => {
       const out = await worker(cores.load).ask<{ p50Ms: number; p90Ms: number; count: number; non2xx: number }>({
         kind: "latency",
@@ -40,7 +43,12 @@ export const refreshScale: BenchItem<Shared> = {
     const smallTokens = shuffle(shared.smallSeed.tokens)
     await load(large.url, "/auth/login/refresh", refreshBodies(largeTokens), 16, 2)
     await load(reference.url, "/auth/login/refresh", refreshBodies(smallTokens), 16, 2)
-    const { rounds, ourRuns, baseRuns } = await interleave(4, () => latency(large, largeTokens), () => latency(reference, smallTokens), "refresh-scale")
+    const { rounds, ourRuns, baseRuns } = await interleave(
+      4,
+      () => latency(large, largeTokens),
+      () => latency(reference, smallTokens),
+      "refresh-scale"
+    )
     await Promise.all([large.child.stop(), reference.child.stop()])
     return measured(
       "ms p50",

@@ -36,7 +36,9 @@ export const requestLogs: BenchItem<Shared> = {
       "req/s",
       { op: ">=", value: 0.95 },
       rounds,
-      `refresh with JSON request lines on ÷ off, ${connections} connections; server CPU per request ${cpuOn.toFixed(0)} µs vs ${cpuOff.toFixed(0)} µs`,
+      `refresh with JSON request lines on ÷ off, ${connections} connections; server CPU per request ${
+        cpuOn.toFixed(0)
+      } µs vs ${cpuOff.toFixed(0)} µs`,
       { connections, cpuPerRequestUs: { on: cpuOn, off: cpuOff }, transport: process.env["RAMPART_HTTP"] ?? "default" }
     )
   }

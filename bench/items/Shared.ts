@@ -6,7 +6,16 @@
 import { onCleanup } from "../lib/Cleanups.js"
 import { cores } from "../lib/Processes.js"
 import { type Server, startRampart } from "../lib/Servers.js"
-import { type BenchKeys, type BenchStore, freshSqlite, makeKeys, migrateStore, type Seeded, seed, seededPasswordHash } from "../lib/Store.js"
+import {
+  type BenchKeys,
+  type BenchStore,
+  freshSqlite,
+  makeKeys,
+  migrateStore,
+  seed,
+  type Seeded,
+  seededPasswordHash
+} from "../lib/Store.js"
 
 /** The small store, its keys and seeded tokens, the PHC string of the seeded password and (when needed) Rampart on that store. */
 export interface Shared {

@@ -11,6 +11,11 @@ export const totpVerify: BenchItem<void> = {
     const out = JSON.parse(
       await runNode("bench/workers/TotpVerify.ts", [JSON.stringify({ rounds: 6, seconds: 0.6 })], cores.server)
     ) as { rounds: Array<Round> }
-    return measured("verifies/s", { op: ">=", value: 0.9 }, out.rounds, "Totp.verify in one fiber vs otplib verifySync (default plugins), window ±1 step")
+    return measured(
+      "verifies/s",
+      { op: ">=", value: 0.9 },
+      out.rounds,
+      "Totp.verify in one fiber vs otplib verifySync (default plugins), window ±1 step"
+    )
   }
 }

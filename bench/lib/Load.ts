@@ -34,7 +34,8 @@ export const worker = (core: string | undefined): Worker => {
 }
 
 /** The JSON bodies of refresh requests, one per token. */
-export const refreshBodies = (tokens: ReadonlyArray<string>): Array<string> => tokens.map((refreshToken) => JSON.stringify({ refreshToken }))
+export const refreshBodies = (tokens: ReadonlyArray<string>): Array<string> =>
+  tokens.map((refreshToken) => JSON.stringify({ refreshToken }))
 
 /** One autocannon run of POST `path` (from the load core unless `core` says otherwise); `cpuOf` gets the server CPU per 2xx answer. */
 export const load = async (
@@ -60,7 +61,9 @@ export const load = async (
   })
   const machine = machineUse(ticks, machineTicks())
   const cpu = cpuOf.reduce((sum, c, i) => sum + cpuSeconds(c.process.pid) - before[i]!, 0)
-  if (out.non2xx > 0 || out.errors > 0) throw new Error(`${JSON.stringify(urls)}: ${out.non2xx} non-2xx answers, ${out.errors} errors`)
+  if (out.non2xx > 0 || out.errors > 0) {
+    throw new Error(`${JSON.stringify(urls)}: ${out.non2xx} non-2xx answers, ${out.errors} errors`)
+  }
   return { ...out, cpuPerRequestUs: (cpu / out.ok) * 1e6, machine }
 }
 

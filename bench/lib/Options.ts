@@ -12,7 +12,6 @@ export const only = process.env["BENCH_ONLY"]?.split(",").map((s) => s.trim())
 export const wanted = (name: string): boolean => only === undefined || only.includes(name)
 
 /** PostgreSQL admin URL for pg-scale-out (`RAMPART_BENCH_DATABASE_URL`, else `RAMPART_TEST_DATABASE_URL`, else the local default). */
-export const pgAdminUrl =
-  process.env["RAMPART_BENCH_DATABASE_URL"] ??
+export const pgAdminUrl = process.env["RAMPART_BENCH_DATABASE_URL"] ??
   process.env["RAMPART_TEST_DATABASE_URL"] ??
   "postgres://postgres@127.0.0.1:55432/rampart_test"

@@ -2,10 +2,23 @@
 import { type Agent, request } from "node:http"
 
 /** POSTs `body` to `path` on `url`'s host through `agent`; resolves with the status once the answer is read. */
-export const post = (agent: Agent, url: URL, path: string, headers: Record<string, string>, body: string): Promise<number> =>
+export const post = (
+  agent: Agent,
+  url: URL,
+  path: string,
+  headers: Record<string, string>,
+  body: string
+): Promise<number> =>
   new Promise<number>((resolve, reject) => {
     const req = request(
-      { agent, host: url.hostname, port: url.port, path, method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }
+      },
       (res) => {
         res.resume()
         res.on("end", () => resolve(res.statusCode ?? 0))

@@ -6,7 +6,10 @@
 import pg from "pg"
 
 /** Creates an empty database named `<prefix>_<time>_<random>` on the server at `adminUrl`; its URL and name. */
-export const createPostgresDatabase = async (adminUrl: string, prefix: string): Promise<{ url: string; name: string }> => {
+export const createPostgresDatabase = async (
+  adminUrl: string,
+  prefix: string
+): Promise<{ url: string; name: string }> => {
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
   await onPostgres(adminUrl, `CREATE DATABASE ${name}`)
   const url = new URL(adminUrl)

@@ -77,7 +77,9 @@ export const startNode = (
 export const waitReady = async (child: Child, url: string, timeoutMs = 60_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`server exited (${child.process.exitCode}):\n${child.output()}`)
+    if (child.process.exitCode !== null) {
+      throw new Error(`server exited (${child.process.exitCode}):\n${child.output()}`)
+    }
     try {
       const response = await fetch(url)
       if (response.status === 200) return
@@ -90,15 +92,27 @@ export const waitReady = async (child: Child, url: string, timeoutMs = 60_000): 
 }
 
 /** Runs `node --import tsx <script> args`, pinned to `core`; resolves with its stdout (rejects on failure). */
-export const runNode = (script: string, args: ReadonlyArray<string>, core?: string, env: Record<string, string> = {}): Promise<string> =>
+export const runNode = (
+  script: string,
+  args: ReadonlyArray<string>,
+  core?: string,
+  env: Record<string, string> = {}
+): Promise<string> =>
   new Promise((resolve, reject) => {
     const [command, argv] = nodeCommand([resolvePath(root, script), ...args], core)
-    const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(command, argv, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-    child.once("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${script} exited ${code}: ${stderr}`))))
+    child.once(
+      "exit",
+      (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${script} exited ${code}: ${stderr}`)))
+    )
   })
 
 /** Runs a plain command (e.g. the autocannon CLI), pinned to `core`; resolves with stdout. */
@@ -110,7 +124,10 @@ export const runCommand = (file: string, args: ReadonlyArray<string>, core?: str
     let stderr = ""
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-    child.once("exit", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${file} exited ${code}: ${stderr}`))))
+    child.once(
+      "exit",
+      (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${file} exited ${code}: ${stderr}`)))
+    )
   })
 
 /** Wall time in milliseconds of one run of `file args` (pinned to `core`), from spawn to exit; rejects unless it exits 0. */
@@ -121,8 +138,12 @@ export const wallTimeMs = (file: string, args: ReadonlyArray<string>, core?: str
     const child = spawn(command, argv, { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
     let stderr = ""
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-    child.once("exit", (code) =>
-      code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`${file} ${args.join(" ")} exited ${code}: ${stderr}`))
+    child.once(
+      "exit",
+      (code) =>
+        code === 0
+          ? resolve(Number(process.hrtime.bigint() - started) / 1e6)
+          : reject(new Error(`${file} ${args.join(" ")} exited ${code}: ${stderr}`))
     )
   })
 
@@ -190,7 +211,9 @@ export const startWorker = (script: string, core?: string): Worker => {
 export const machineTicks = (): { busy: number; steal: number; total: number } | undefined => {
   try {
     const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as Array<number>
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(
+      Number
+    ) as Array<number>
     const busy = user! + nice! + system! + irq! + softirq!
     return { busy, steal: steal!, total: busy + idle! + iowait! + steal! }
   } catch {
@@ -205,4 +228,7 @@ export const machineUse = (
 ): { busy: number; steal: number } | undefined =>
   before === undefined || after === undefined || after.total === before.total
     ? undefined
-    : { busy: (after.busy - before.busy) / (after.total - before.total), steal: (after.steal - before.steal) / (after.total - before.total) }
+    : {
+      busy: (after.busy - before.busy) / (after.total - before.total),
+      steal: (after.steal - before.steal) / (after.total - before.total)
+    }

@@ -8,9 +8,10 @@ import { Effect, Layer, Redacted } from "effect"
 import { Hmac } from "../../src/Crypto/Hmac.js"
 import { MasterKey } from "../../src/Crypto/MasterKey.js"
 
-
 /** The digest function of refresh tokens under the master key `secretKey` (base64, as `RAMPART_SECRET_KEY`). */
-export const refreshDigester = (secretKey: string): ((token: string) => string) => {
-  const hmac = Effect.runSync(Effect.provide(Hmac, Hmac.Default.pipe(Layer.provide(MasterKey.layerFromBase64(Redacted.make(secretKey))))))
+export const refreshDigester = (secretKey: string): (token: string) => string => {
+  const hmac = Effect.runSync(
+    Effect.provide(Hmac, Hmac.Default.pipe(Layer.provide(MasterKey.layerFromBase64(Redacted.make(secretKey)))))
+  )
   return (token) => hmac.digest("refresh-token", token)
 }

@@ -41,13 +41,32 @@ export interface Goal {
 }
 
 /** Summarises `rounds` (medians, ratio, spread) and checks the ratio against `goal`. */
-export const measured = (unit: string, goal: Goal, rounds: ReadonlyArray<Round>, note: string, extra?: Record<string, unknown>): Measured => {
+export const measured = (
+  unit: string,
+  goal: Goal,
+  rounds: ReadonlyArray<Round>,
+  note: string,
+  extra?: Record<string, unknown>
+): Measured => {
   const s = summarise(rounds)
   const met = goal.op === ">=" ? s.ratio >= goal.value : s.ratio <= goal.value
-  return { ours: s.ours, baseline: s.baseline, unit, ratio: s.ratio, goal: `${goal.op} ${goal.value}`, met, spread: s.spread, note, rounds, ...(extra ? { extra } : {}) }
+  return {
+    ours: s.ours,
+    baseline: s.baseline,
+    unit,
+    ratio: s.ratio,
+    goal: `${goal.op} ${goal.value}`,
+    met,
+    spread: s.spread,
+    note,
+    rounds,
+    ...(extra ? { extra } : {})
+  }
 }
 
-const format = (value: number) => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3))
+const format = (
+  value: number
+) => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3))
 
 /** The markers in docs/benchmarks.md between which each full run writes its table. */
 const docsMarkers = ["<!-- latest-table:start -->", "<!-- latest-table:end -->"] as const
@@ -69,8 +88,10 @@ const writeDocsTable = (
   const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
   const table = [
     `Run of ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${availableParallelism()} cores, ` +
-      `${pinning ? "servers and load pinned to separate cores" : "not pinned"}, HTTP transport ${process.env["RAMPART_HTTP"] ?? "fast (default)"}, ` +
-      `${seconds} s per side and round.`,
+    `${pinning ? "servers and load pinned to separate cores" : "not pinned"}, HTTP transport ${
+      process.env["RAMPART_HTTP"] ?? "fast (default)"
+    }, ` +
+    `${seconds} s per side and round.`,
     "",
     row(header),
     row(header.map(() => "---")),
@@ -97,7 +118,10 @@ const writeResults = (items: ReadonlyArray<Item>, failures: ReadonlyArray<string
         node: process.version,
         pinning,
         secondsPerSide: seconds,
-        env: { RAMPART_HTTP: process.env["RAMPART_HTTP"] ?? null, RAMPART_TRACING: process.env["RAMPART_TRACING"] ?? null },
+        env: {
+          RAMPART_HTTP: process.env["RAMPART_HTTP"] ?? null,
+          RAMPART_TRACING: process.env["RAMPART_TRACING"] ?? null
+        },
         items,
         failures
       },
@@ -132,5 +156,9 @@ export const report = (items: ReadonlyArray<Item>, failures: ReadonlyArray<strin
 
   writeDocsTable(items, failures, header, lines)
   const rowsFile = writeResults(items, failures)
-  console.log(`\nwrote bench/results/${rowsFile}${only === undefined && failures.length === 0 ? " and the table in docs/benchmarks.md" : ""} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+  console.log(
+    `\nwrote bench/results/${rowsFile}${
+      only === undefined && failures.length === 0 ? " and the table in docs/benchmarks.md" : ""
+    } (${((Date.now() - started) / 1000).toFixed(0)} s)`
+  )
 }

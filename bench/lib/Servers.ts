@@ -35,7 +35,12 @@ export interface Server {
 }
 
 /** Starts `script` listening on `listen` (pinned to `core`), waits for its /health; stopped at the end of the run. */
-export const startServer = async (script: string, env: Record<string, string>, listen: number, core?: string): Promise<Server> => {
+export const startServer = async (
+  script: string,
+  env: Record<string, string>,
+  listen: number,
+  core?: string
+): Promise<Server> => {
   const child = startNode(script, env, core)
   onCleanup(child.stop)
   const url = `http://127.0.0.1:${listen}`
@@ -44,7 +49,12 @@ export const startServer = async (script: string, env: Record<string, string>, l
 }
 
 /** Starts a Rampart server (bench/serve.ts) on `store` with `keys`, pinned to `core`, with `env` over `rampartEnv`. */
-export const startRampart = (store: BenchStore, keys: BenchKeys, core?: string, env: Record<string, string> = {}): Promise<Server> => {
+export const startRampart = (
+  store: BenchStore,
+  keys: BenchKeys,
+  core?: string,
+  env: Record<string, string> = {}
+): Promise<Server> => {
   const listen = port()
   return startServer("bench/serve.ts", { ...rampartEnv(store, keys, listen), ...env }, listen, core)
 }

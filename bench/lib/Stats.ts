@@ -15,7 +15,9 @@ export const medianOfRuns = async (count: number, measure: () => Promise<number>
 }
 
 /** Smallest and largest value. */
-export const range = (values: ReadonlyArray<number>): readonly [number, number] => [Math.min(...values), Math.max(...values)]
+export const range = (
+  values: ReadonlyArray<number>
+): readonly [number, number] => [Math.min(...values), Math.max(...values)]
 
 /** One round of an interleaved comparison. */
 export interface Round {

@@ -8,7 +8,17 @@ import { hash as argon2Hash } from "@node-rs/argon2"
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
 import { createHash, randomBytes } from "node:crypto"
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
@@ -34,7 +44,12 @@ export const seededPassword = "bench password 1"
 
 /** A PHC string of `seededPassword` at OWASP's Argon2id cost (what the server verifies logins against). */
 export const seededPasswordHash = (): Promise<string> =>
-  argon2Hash(seededPassword, { algorithm: 2, memoryCost: owaspPasswordCost.memoryCost, timeCost: owaspPasswordCost.timeCost, parallelism: 1 })
+  argon2Hash(seededPassword, {
+    algorithm: 2,
+    memoryCost: owaspPasswordCost.memoryCost,
+    timeCost: owaspPasswordCost.timeCost,
+    parallelism: 1
+  })
 
 /** The id of seeded user `n` (1-based): a UUID, as `UserId` requires. */
 export const seededUserId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`
@@ -89,7 +104,13 @@ const farFuture = Date.UTC(2100, 0, 1)
  * users get real tokens whose digests are computed with the run's key, so lookups hit rows spread
  * over the whole index. Each bulk table is filled by one INSERT ... SELECT.
  */
-export const seed = async (store: BenchStore, keys: BenchKeys, users: number, realTokens: number, phc: string): Promise<Seeded> => {
+export const seed = async (
+  store: BenchStore,
+  keys: BenchKeys,
+  users: number,
+  realTokens: number,
+  phc: string
+): Promise<Seeded> => {
   if (realTokens > users) throw new Error("seed: more real tokens than users")
   const now = Date.now()
   const tokens = Array.from({ length: realTokens }, () => randomBytes(32).toString("base64url"))
@@ -107,12 +128,16 @@ export const seed = async (store: BenchStore, keys: BenchKeys, users: number, re
          INSERT INTO users (id, email, password_hash, created_at, password_changed_at)
          SELECT printf('00000000-0000-4000-8000-%012d', i), 'user' || i || '@bench.test', ?, ?, ? FROM n`
       ).run(users, phc, now, now)
-      if (users > realTokens) db.prepare(
-        `WITH RECURSIVE n(i) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+      if (users > realTokens) {
+        db.prepare(
+          `WITH RECURSIVE n(i) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i < ?)
          INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
          SELECT substr(lower(hex(randomblob(32))), 1, 43), printf('00000000-0000-4000-8000-%012d', i), ?, ? FROM n`
-      ).run(realTokens + 1, users, now, farFuture)
-      const insert = db.prepare(`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`)
+        ).run(realTokens + 1, users, now, farFuture)
+      }
+      const insert = db.prepare(
+        `INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`
+      )
       for (const [digest, user] of real) insert.run(digest, user, now, farFuture)
     })()
     db.pragma("journal_mode = WAL")
@@ -127,19 +152,24 @@ export const seed = async (store: BenchStore, keys: BenchKeys, users: number, re
          FROM generate_series(1, $1::int) AS i`,
         [users, phc, now]
       )
-      if (users > realTokens) await client.query(
-        `INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
+      if (users > realTokens) {
+        await client.query(
+          `INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
          SELECT substr(md5(random()::text) || md5(i::text), 1, 43), '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), $3, $4
          FROM generate_series($1::int, $2::int) AS i`,
-        [realTokens + 1, users, now, farFuture]
-      )
+          [realTokens + 1, users, now, farFuture]
+        )
+      }
       for (const [digest, user] of real) {
-        await client.query(`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`, [
-          digest,
-          user,
-          now,
-          farFuture
-        ])
+        await client.query(
+          `INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+          [
+            digest,
+            user,
+            now,
+            farFuture
+          ]
+        )
       }
       await client.query("ANALYZE")
     } finally {
@@ -192,7 +222,9 @@ export const seededSqlite = async (users: number, realTokens: number, phc: strin
     writeFileSync(join(staging, "seed.json"), JSON.stringify({ keys, seeded }), { mode: 0o600 })
     // Older entries (other schema or seeding versions) are never read again.
     const parent = join(tmpdir(), "rampart-bench-cache")
-    for (const entry of readdirSync(parent)) if (entry !== key && !entry.includes(".")) rmSync(join(parent, entry), { recursive: true, force: true })
+    for (const entry of readdirSync(parent)) {
+      if (entry !== key && !entry.includes(".")) rmSync(join(parent, entry), { recursive: true, force: true })
+    }
     rmSync(cache, { recursive: true, force: true })
     renameSync(staging, cache)
   }

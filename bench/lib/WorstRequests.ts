@@ -6,7 +6,8 @@
  * answer grows with its request.
  */
 import { HttpApi } from "@effect/platform"
-import { Option, SchemaAST } from "effect"
+import type { SchemaAST } from "effect"
+import { Option } from "effect"
 import { RampartApi } from "../../src/Api/RampartApi.js"
 import { bodyShapeOf } from "../../src/Server/Http/DecodeErrors.js"
 
@@ -72,47 +73,96 @@ const forEndpoint = (
     const valid = Object.fromEntries(fields.map((field) => [field, validValues[field] ?? "value"]))
     for (const field of fields) {
       for (const [kind, value] of hugeValues) {
-        requests.push({ label: `${method} ${path} ${field}=${kind}`, method, url: path, headers: json, body: withField(valid, field, value) })
+        requests.push({
+          label: `${method} ${path} ${field}=${kind}`,
+          method,
+          url: path,
+          headers: json,
+          body: withField(valid, field, value)
+        })
       }
     }
-    requests.push({ label: `${method} ${path} 60 kB key`, method, url: path, headers: json, body: JSON.stringify({ ...valid, ["k".repeat(BIG)]: 1 }) })
+    requests.push({
+      label: `${method} ${path} 60 kB key`,
+      method,
+      url: path,
+      headers: json,
+      body: JSON.stringify({ ...valid, ["k".repeat(BIG)]: 1 })
+    })
     for (const [kind, value] of hugeValues) {
       requests.push({ label: `${method} ${path} body=${kind}`, method, url: path, headers: json, body: value })
     }
   }
   for (const name of query) {
-    requests.push({ label: `${method} ${path} ?${name}=12 kB`, method, url: `${path}?${name}=${"A".repeat(12_000)}`, headers: auth })
+    requests.push({
+      label: `${method} ${path} ?${name}=12 kB`,
+      method,
+      url: `${path}?${name}=${"A".repeat(12_000)}`,
+      headers: auth
+    })
   }
   if (takesOtp) {
     const body = fields === undefined ? {} : { body: JSON.stringify({ channel: "TOTP" }) }
-    requests.push({ label: `${method} ${path} x-otp=12 kB`, method, url: path, headers: { ...json, "x-otp": "9".repeat(12_000) }, ...body })
+    requests.push({
+      label: `${method} ${path} x-otp=12 kB`,
+      method,
+      url: path,
+      headers: { ...json, "x-otp": "9".repeat(12_000) },
+      ...body
+    })
   }
   if (bearer !== undefined) {
-    requests.push({ label: `${method} ${path} bearer=12 kB`, method, url: path, headers: { authorization: `Bearer ${"A".repeat(12_000)}` } })
+    requests.push({
+      label: `${method} ${path} bearer=12 kB`,
+      method,
+      url: path,
+      headers: { authorization: `Bearer ${"A".repeat(12_000)}` }
+    })
   }
   return requests
 }
 
 /** The worst requests for every endpoint of the contract, plus unknown paths and wrong methods. */
-export const worstRequests = (tokens: { readonly idToken: string; readonly accessToken: string }): ReadonlyArray<WorstRequest> => {
+export const worstRequests = (
+  tokens: { readonly idToken: string; readonly accessToken: string }
+): ReadonlyArray<WorstRequest> => {
   const requests: Array<WorstRequest> = []
   // The methods each path is routed for, so a "wrong method" is one the path really refuses.
   const routed = new Map<string, Set<string>>()
   HttpApi.reflect(RampartApi, {
     onGroup: () => undefined,
-    onEndpoint: ({ endpoint }) => void routed.set(endpoint.path, (routed.get(endpoint.path) ?? new Set()).add(endpoint.method))
+    onEndpoint: ({ endpoint }) =>
+      void routed.set(endpoint.path, (routed.get(endpoint.path) ?? new Set()).add(endpoint.method))
   })
   HttpApi.reflect(RampartApi, {
     onGroup: () => undefined,
     onEndpoint: ({ endpoint, middleware }) => {
       const keys = [...middleware].map((tag) => tag.key)
-      const bearer = keys.includes("Rampart/UserAuthentication") ? tokens.idToken : keys.includes("Rampart/PartnerAuthentication") ? tokens.accessToken : undefined
+      const bearer = keys.includes("Rampart/UserAuthentication")
+        ? tokens.idToken
+        : keys.includes("Rampart/PartnerAuthentication")
+        ? tokens.accessToken
+        : undefined
       const fields = Option.getOrUndefined(Option.map(endpoint.payloadSchema, (schema) => fieldsOf(schema)))
       const query = Option.getOrElse(Option.map(endpoint.urlParamsSchema, (schema) => fieldsOf(schema)), () => [])
       const takesOtp = Option.isSome(endpoint.headersSchema)
-      requests.push(...forEndpoint(endpoint.method, endpoint.path, endpoint.method === "GET" ? undefined : fields, query, takesOtp, bearer))
+      requests.push(
+        ...forEndpoint(
+          endpoint.method,
+          endpoint.path,
+          endpoint.method === "GET" ? undefined : fields,
+          query,
+          takesOtp,
+          bearer
+        )
+      )
       const wrong = ["DELETE", "GET", "PATCH", "PUT"].find((method) => !routed.get(endpoint.path)!.has(method))!
-      requests.push({ label: `${wrong} ${endpoint.path} (wrong method)`, method: wrong, url: `${endpoint.path}?${"q".repeat(8000)}`, headers: {} })
+      requests.push({
+        label: `${wrong} ${endpoint.path} (wrong method)`,
+        method: wrong,
+        url: `${endpoint.path}?${"q".repeat(8000)}`,
+        headers: {}
+      })
     }
   })
   requests.push({ label: "GET 12 kB unknown path", method: "GET", url: `/${"x".repeat(12_000)}`, headers: {} })
@@ -122,11 +172,17 @@ export const worstRequests = (tokens: { readonly idToken: string; readonly acces
 /** Bytes of what a request carries that its answer could echo: the URL, the header values and the body. */
 export const requestBytes = (request: WorstRequest): number =>
   Buffer.byteLength(request.url) +
-  Object.entries(request.headers).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0) +
+  Object.entries(request.headers).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+    0
+  ) +
   (request.body === undefined ? 0 : Buffer.byteLength(request.body))
 
 /** Sends one request; the status and the byte length of the answer's body. */
-export const sendWorst = async (base: string, request: WorstRequest): Promise<{ status: number; bytes: number; text: string }> => {
+export const sendWorst = async (
+  base: string,
+  request: WorstRequest
+): Promise<{ status: number; bytes: number; text: string }> => {
   const response = await fetch(base + request.url, {
     method: request.method,
     headers: request.headers,

@@ -12,16 +12,18 @@
  * by the benchmarks either), telemetry off, sessions looked up in the database on every
  * `get-session` (its default: no cookie cache).
  */
-import Database from "better-sqlite3"
 import { betterAuth } from "better-auth"
 import { getMigrations } from "better-auth/db/migration"
 import { toNodeHandler } from "better-auth/node"
 import { twoFactor } from "better-auth/plugins/two-factor"
+import Database from "better-sqlite3"
 import { createServer } from "node:http"
 
 const port = Number(process.env["BENCH_PORT"])
 const file = process.env["BENCH_SQLITE"]
-if (!Number.isInteger(port) || file === undefined) throw new Error("BetterAuthServer: BENCH_PORT and BENCH_SQLITE are required")
+if (!Number.isInteger(port) || file === undefined) {
+  throw new Error("BetterAuthServer: BENCH_PORT and BENCH_SQLITE are required")
+}
 const baseURL = `http://127.0.0.1:${port}`
 const database = new Database(file)
 database.pragma("journal_mode = WAL")

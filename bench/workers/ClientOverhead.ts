@@ -22,12 +22,12 @@ interface ClientOptions {
 const options = JSON.parse(process.argv[2]!) as ClientOptions
 const url = `${options.baseUrl}/auth/otp/methods/totp`
 
-const program = Effect.gen(function* () {
+const program = Effect.gen(function*() {
   const session = yield* Session.make({ email: options.email, password: Redacted.make(options.password) })
   const idToken = Redacted.value(yield* session.idToken)
 
   const viaSession = (seconds: number) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       let count = 0
       const start = performance.now()
       const deadline = start + seconds * 1000

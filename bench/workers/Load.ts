@@ -11,8 +11,8 @@
  */
 import autocannon from "autocannon"
 import { Agent } from "node:http"
-import { post } from "../lib/Post.js"
 import { createInterface } from "node:readline"
+import { post } from "../lib/Post.js"
 
 interface AutocannonJob {
   readonly kind: "autocannon"
@@ -47,7 +47,15 @@ const runAutocannon = async (job: AutocannonJob) => {
       : {})
   })
   const ok = result["2xx"]
-  return { rps: ok / result.duration, ok, non2xx: result.non2xx, errors: result.errors, p50Ms: result.latency.p50, p99Ms: result.latency.p99, seconds: result.duration }
+  return {
+    rps: ok / result.duration,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    seconds: result.duration
+  }
 }
 
 const runLatency = async (job: LatencyJob) => {

@@ -7,8 +7,8 @@
  */
 import { Either } from "effect"
 import { Agent } from "node:http"
-import { post } from "../lib/Post.js"
 import { totpAt } from "../../src/Totp.js"
+import { post } from "../lib/Post.js"
 
 interface TotpRequest {
   readonly path: string

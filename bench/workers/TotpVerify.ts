@@ -14,7 +14,7 @@ interface TotpOptions {
   readonly seconds: number
 }
 
-const options = JSON.parse(process.argv[2] ?? '{"rounds":5,"seconds":0.6}') as TotpOptions
+const options = JSON.parse(process.argv[2] ?? "{\"rounds\":5,\"seconds\":0.6}") as TotpOptions
 const secret = Effect.runSync(Effect.provide(Totp.generateSecret, Totp.Default))
 const code = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) })
 const batch = 500
@@ -22,7 +22,7 @@ const batch = 500
 /** Rampart: `Totp.verify` in one fiber, batches of 500 per clock check. */
 const ours = (seconds: number) =>
   Effect.runPromise(
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const totp = yield* Totp
       let count = 0
       const start = performance.now()

@@ -19,7 +19,14 @@ declare module "autocannon" {
     readonly headers?: Record<string, string>
     readonly connections?: number
     readonly duration?: number
-    readonly requests?: ReadonlyArray<{ readonly body?: string; readonly method?: string; readonly path?: string; readonly headers?: Record<string, string> }>
+    readonly requests?: ReadonlyArray<
+      {
+        readonly body?: string
+        readonly method?: string
+        readonly path?: string
+        readonly headers?: Record<string, string>
+      }
+    >
     readonly body?: string
   }
   function autocannon(options: Options): Promise<Result>

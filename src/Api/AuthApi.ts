@@ -24,4 +24,5 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .annotate(OpenApi.Summary, "Refresh the idToken")
   )
   .annotate(OpenApi.Title, "Auth (Criptan)")
-  .annotate(OpenApi.Description, "Criptan password login and idToken refresh") {}
+  .annotate(OpenApi.Description, "Criptan password login and idToken refresh")
+{}

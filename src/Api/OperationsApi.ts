@@ -19,4 +19,5 @@ export class OperationsApi extends HttpApiGroup.make("operations")
       .annotate(OpenApi.Summary, "Public keys that verify idTokens")
   )
   .annotate(OpenApi.Title, "Operations")
-  .annotate(OpenApi.Description, "Health check and the JWKS that verifies idTokens") {}
+  .annotate(OpenApi.Description, "Health check and the JWKS that verifies idTokens")
+{}

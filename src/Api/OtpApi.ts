@@ -4,12 +4,12 @@
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
+import * as Schema from "effect/Schema"
 import { AlreadyConfigured, AttemptsExhausted, InvalidOtp, MethodNotAllowed, NotConfigured } from "../Domain/Errors.js"
 import { OtpCodeQuery, OtpCodeStatus, OtpHeader, VerifyOtpRequest } from "../Domain/Otp.js"
 import { SmsMethodRequest } from "../Domain/Phone.js"
-import { NoInput } from "../Domain/Requests.js"
 import { SecurityProfile, TotpEnrollment } from "../Domain/Profile.js"
-import * as Schema from "effect/Schema"
+import { NoInput } from "../Domain/Requests.js"
 import { UserAuthentication } from "./Security.js"
 
 /** `/auth/otp/methods/*` and `/auth/otp/code`. */
@@ -61,5 +61,5 @@ export class OtpApi extends HttpApiGroup.make("otp")
   .annotate(
     OpenApi.Description,
     "Criptan OTP methods (SMS, TOTP) and one-time codes (request, verify); every endpoint needs the idToken"
-  ) {}
-
+  )
+{}

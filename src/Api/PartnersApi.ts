@@ -30,4 +30,5 @@ export class PartnersApi extends HttpApiGroup.make("partners")
   .annotate(
     OpenApi.Description,
     "KriptoAPI white-label partner login (client credentials and a TOTP security_code) and logout"
-  ) {}
+  )
+{}

@@ -80,4 +80,5 @@ export class RampartApi extends HttpApi.make("rampart")
   .annotate(OpenApi.License, { name: "MIT", url: "https://opensource.org/licenses/MIT" })
   .annotate(OpenApi.Servers, [defaultServer])
   .annotate(HttpApi.AdditionalSchemas, [PayloadTooLarge, UnsupportedMediaType, HttpMethodNotAllowed])
-  .annotate(OpenApi.Transform, documentTransportRefusals) {}
+  .annotate(OpenApi.Transform, documentTransportRefusals)
+{}

@@ -49,7 +49,10 @@ export class SandboxApi extends HttpApiGroup.make("sandbox")
   .add(
     HttpApiEndpoint.get("accounts", "/sandbox/accounts")
       .addSuccess(SandboxAccounts)
-      .annotate(OpenApi.Summary, "Every user and partner, with each TOTP secret's current code and QR code (sandbox only)")
+      .annotate(
+        OpenApi.Summary,
+        "Every user and partner, with each TOTP secret's current code and QR code (sandbox only)"
+      )
   )
   .add(
     HttpApiEndpoint.get("outbox", "/sandbox/outbox")
@@ -101,4 +104,5 @@ export class SandboxApi extends HttpApiGroup.make("sandbox")
   .annotate(
     OpenApi.Description,
     "Sandbox only: accounts, delivered codes, time travel, reset, faults, security events and the sandbox page; 404 in production"
-  ) {}
+  )
+{}

@@ -17,6 +17,14 @@ export const formatKeys = (keys: ServerKeys, env: boolean): string =>
 /** `rampart keys`. */
 export const keysCommand = Command.make(
   "keys",
-  { env: Options.boolean("env").pipe(Options.withDescription("Print KEY='value' lines (for a .env file or eval) instead of JSON")) },
+  {
+    env: Options.boolean("env").pipe(
+      Options.withDescription("Print KEY='value' lines (for a .env file or eval) instead of JSON")
+    )
+  },
   ({ env }) => Effect.flatMap(Effect.sync(generateServerKeys), (keys) => Console.log(formatKeys(keys, env)))
-).pipe(Command.withDescription("Print fresh production keys: RAMPART_SECRET_KEY (32 bytes, base64) and RAMPART_SIGNING_KEY (Ed25519 private JWK)"))
+).pipe(
+  Command.withDescription(
+    "Print fresh production keys: RAMPART_SECRET_KEY (32 bytes, base64) and RAMPART_SIGNING_KEY (Ed25519 private JWK)"
+  )
+)

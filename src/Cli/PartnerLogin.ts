@@ -21,14 +21,14 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { AuthClient } from "../Client/AuthClient.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
 import { describeConfigError, oneLine } from "../internal/OneLine.js"
 import { millisUntilStepAfter, TOTP_PERIOD_SECONDS, totpAt, waitForStepAfter } from "../Totp.js"
-import { CliError } from "./CliError.js"
 import { describeClientFailure } from "./ClientFailure.js"
+import { CliError } from "./CliError.js"
 
 /** What `rampart partner-login` reads from the environment. */
 export const partnerLoginSettings = Config.all({
@@ -60,7 +60,8 @@ const makeRequest = (fields: ConstructorParameters<typeof PartnerLoginRequest>[0
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
       return new CliError({
         message: oneLine(
-          issues.map((issue) => `${fieldVariables[String(issue.path[0])] ?? issue.path.join(".")}: ${issue.message}`).join("; ")
+          issues.map((issue) => `${fieldVariables[String(issue.path[0])] ?? issue.path.join(".")}: ${issue.message}`)
+            .join("; ")
         )
       })
     }
@@ -72,8 +73,7 @@ const securityCode = (secret: Redacted.Redacted<string>) =>
     Either.match(totpAt(secret, Math.floor(millis / 1000)), {
       onLeft: (error) => Effect.fail(new CliError({ message: `RAMPART_TOTP_SECRET: ${error.message}` })),
       onRight: (code) => Effect.succeed({ code, step: Math.floor(millis / 1000 / TOTP_PERIOD_SECONDS) })
-    })
-  )
+    }))
 
 /** One line for each way the login can fail: the server's typed errors and transport failures. */
 const describeLoginError = (url: URL) => (error: { readonly _tag: string; readonly message: string }): CliError => {
@@ -82,7 +82,9 @@ const describeLoginError = (url: URL) => (error: { readonly _tag: string; readon
   switch (error._tag) {
     case "AttemptsExhausted": {
       const retry = (error as { readonly retryAfterSeconds?: number }).retryAfterSeconds
-      return new CliError({ message: oneLine(`${error._tag}: ${error.message}${retry === undefined ? "" : ` (retry after ${retry} s)`}`) })
+      return new CliError({
+        message: oneLine(`${error._tag}: ${error.message}${retry === undefined ? "" : ` (retry after ${retry} s)`}`)
+      })
     }
     default:
       return new CliError({ message: oneLine(`${error._tag}: ${error.message}`) })
@@ -90,8 +92,11 @@ const describeLoginError = (url: URL) => (error: { readonly _tag: string; readon
 }
 
 /** Logs the partner in and prints the token response. */
-export const partnerLogin: Effect.Effect<void, CliError> = Effect.gen(function* () {
-  const settings = yield* Effect.mapError(partnerLoginSettings, (error) => new CliError({ message: describeConfigError(error) }))
+export const partnerLogin: Effect.Effect<void, CliError> = Effect.gen(function*() {
+  const settings = yield* Effect.mapError(
+    partnerLoginSettings,
+    (error) => new CliError({ message: describeConfigError(error) })
+  )
   const first = yield* securityCode(settings.totpSecret)
   const client = yield* Effect.provide(AuthClient, AuthClient.layerWithHttpClient({ baseUrl: settings.url }))
   const login = (security_code: string) =>
@@ -108,10 +113,12 @@ export const partnerLogin: Effect.Effect<void, CliError> = Effect.gen(function* 
     )
   // The server refuses a second code of one step (RFC 6238 §5.2), and another client may have
   // used this one: like PartnerSession, wait for the next step and try exactly once more.
-  const retryOnNextStep = Effect.gen(function* () {
+  const retryOnNextStep = Effect.gen(function*() {
     const waitMs = millisUntilStepAfter(first.step, yield* Clock.currentTimeMillis)
     yield* Console.error(
-      `security code refused (this 30 s step was already used?); retrying with the next step in ${Math.ceil(waitMs / 1000)} s`
+      `security code refused (this 30 s step was already used?); retrying with the next step in ${
+        Math.ceil(waitMs / 1000)
+      } s`
     )
     yield* waitForStepAfter(first.step)
     return yield* login((yield* securityCode(settings.totpSecret)).code)

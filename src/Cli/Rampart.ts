@@ -27,7 +27,9 @@ export const rampartCommand = Command.make(
   {},
   () => new CliError({ message: "missing command: serve, totp, openapi, partner-login or keys (see rampart --help)" })
 ).pipe(
-  Command.withDescription("Rampart: reference server, TOTP codes, OpenAPI document, partner login and production keys for the Criptan and KriptoAPI auth flows"),
+  Command.withDescription(
+    "Rampart: reference server, TOTP codes, OpenAPI document, partner login and production keys for the Criptan and KriptoAPI auth flows"
+  ),
   Command.withSubcommands([serveCommand, totpCommand, openApiCommand, partnerLoginCommand, keysCommand])
 )
 
@@ -57,5 +59,4 @@ export const rampartMain = (argv: ReadonlyArray<string>): Effect.Effect<void, un
     runRampart(argv).pipe(
       Effect.tapErrorTag("CliError", (error) => Console.error(error.message)),
       Console.withConsole(console)
-    )
-  )
+    ))

@@ -7,7 +7,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { serverSettings, ServerConfig } from "../Server/Config.js"
+import { ServerConfig, serverSettings } from "../Server/Config.js"
 import { launchServer } from "../Server/Server.js"
 import { CliError } from "./CliError.js"
 

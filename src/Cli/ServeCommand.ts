@@ -15,15 +15,26 @@ const validPort = (port: string) => /^\d{1,5}$/.test(port) && Number(port) >= 1 
 export const serveCommand = Command.make(
   "serve",
   {
-    host: Options.text("host").pipe(Options.optional, Options.withDescription("Address to listen on (RAMPART_HOST; default 127.0.0.1)")),
-    port: Options.text("port").pipe(Options.withPseudoName("PORT"), Options.optional, Options.withDescription("Port to listen on (RAMPART_PORT; default 8080)")),
+    host: Options.text("host").pipe(
+      Options.optional,
+      Options.withDescription("Address to listen on (RAMPART_HOST; default 127.0.0.1)")
+    ),
+    port: Options.text("port").pipe(
+      Options.withPseudoName("PORT"),
+      Options.optional,
+      Options.withDescription("Port to listen on (RAMPART_PORT; default 8080)")
+    ),
     databaseUrl: Options.text("database-url").pipe(
       Options.optional,
-      Options.withDescription("sqlite:<file> or postgres://... (RAMPART_DATABASE_URL; default sqlite:.rampart/rampart.db)")
+      Options.withDescription(
+        "sqlite:<file> or postgres://... (RAMPART_DATABASE_URL; default sqlite:.rampart/rampart.db)"
+      )
     ),
     mode: Options.choice("mode", ["sandbox", "production"]).pipe(
       Options.optional,
-      Options.withDescription("sandbox (demo accounts, /sandbox routes, generated keys) or production (RAMPART_MODE; default sandbox)")
+      Options.withDescription(
+        "sandbox (demo accounts, /sandbox routes, generated keys) or production (RAMPART_MODE; default sandbox)"
+      )
     )
   },
   (flags) =>

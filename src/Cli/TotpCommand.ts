@@ -12,7 +12,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { readFileSync } from "node:fs"
-import { MAX_TOTP_PERIOD, totpAt, type TotpAlgorithm, type TotpOptions } from "../Totp.js"
+import { MAX_TOTP_PERIOD, type TotpAlgorithm, totpAt, type TotpOptions } from "../Totp.js"
 import { CliError } from "./CliError.js"
 import { parseNow } from "./TotpTime.js"
 
@@ -44,7 +44,9 @@ const readSecret = (secret: Redacted.Redacted<string>): Effect.Effect<Redacted.R
   return Effect.try({
     try: () => readFileSync(text === "-" ? 0 : source, "utf8"),
     catch: (error) =>
-      new CliError({ message: `cannot read the secret from ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` })
+      new CliError({
+        message: `cannot read the secret from ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`
+      })
   }).pipe(
     Effect.filterOrFail(
       (content) => content.length > 0,
@@ -68,7 +70,7 @@ const currentSeconds = Effect.map(Clock.currentTimeMillis, (millis) => BigInt(Ma
 
 /** The code `rampart totp` prints for `args` (without the newline). */
 export const totpFor = (args: TotpArgs): Effect.Effect<string, CliError> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const digits = wholeNumber(args.digits)
     if (!isDigits(digits)) return yield* new CliError({ message: "--digits must be 6, 7 or 8" })
     const period = wholeNumber(args.period)
@@ -76,7 +78,9 @@ export const totpFor = (args: TotpArgs): Effect.Effect<string, CliError> =>
       return yield* new CliError({ message: `--period must be a whole number of seconds from 1 to ${MAX_TOTP_PERIOD}` })
     }
     if (Option.isSome(args.now) && Option.isSome(args.url)) {
-      return yield* new CliError({ message: "--now and --url cannot be used together: --url takes the time from the sandbox" })
+      return yield* new CliError({
+        message: "--now and --url cannot be used together: --url takes the time from the sandbox"
+      })
     }
     const epochSeconds = Option.isSome(args.now)
       ? yield* Either.match(parseNow(args.now.value), { onLeft: Effect.fail, onRight: Effect.succeed })
@@ -96,17 +100,23 @@ export const totpCommand = Command.make(
   "totp",
   {
     secret: Args.redacted({ name: "SECRET" }).pipe(
-      Args.withDescription("The base32 secret (case, spaces and padding as oathtool -b accepts them); - reads it from stdin, @FILE from a file")
+      Args.withDescription(
+        "The base32 secret (case, spaces and padding as oathtool -b accepts them); - reads it from stdin, @FILE from a file"
+      )
     ),
     now: Options.text("now").pipe(
       Options.withPseudoName("ISO-8601|@unix-seconds"),
       Options.optional,
-      Options.withDescription("The time to compute the code for: ISO-8601 (2026-01-01T00:00:00Z; local time without a zone) or @unix-seconds; default: now")
+      Options.withDescription(
+        "The time to compute the code for: ISO-8601 (2026-01-01T00:00:00Z; local time without a zone) or @unix-seconds; default: now"
+      )
     ),
     url: Options.text("url").pipe(
       Options.withPseudoName("URL"),
       Options.optional,
-      Options.withDescription("A sandbox server (e.g. http://127.0.0.1:8080): the code for its current time, GET /sandbox/clock, which moves with POST /sandbox/clock; not with --now")
+      Options.withDescription(
+        "A sandbox server (e.g. http://127.0.0.1:8080): the code for its current time, GET /sandbox/clock, which moves with POST /sandbox/clock; not with --now"
+      )
     ),
     digits: Options.text("digits").pipe(
       Options.withPseudoName("N"),

@@ -19,7 +19,8 @@ const UNIX = /^@\s*([+-]?\d+)(?:[.,]\d+)?$/
 const ISO =
   /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?(?:\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?))?$/
 
-const fail = (text: string, why: string) => Either.left(new CliError({ message: `--now ${JSON.stringify(text)}: ${why}` }))
+const fail = (text: string, why: string) =>
+  Either.left(new CliError({ message: `--now ${JSON.stringify(text)}: ${why}` }))
 
 const inRange = (text: string, seconds: bigint): Either.Either<bigint, CliError> =>
   seconds < 0n
@@ -74,7 +75,11 @@ export const parseNow = (text: string): Either.Either<bigint, CliError> => {
     return inRange(text, BigInt(Math.floor(wallMillis / 1000) - offset * 60))
   }
   const instants = localInstants(wallMillis)
-  if (instants.length === 0) return fail(text, "this local time does not exist (daylight-saving change); add Z or an offset")
-  if (instants.length > 1) return fail(text, "this local time happens twice (daylight-saving change); add Z or an offset")
+  if (instants.length === 0) {
+    return fail(text, "this local time does not exist (daylight-saving change); add Z or an offset")
+  }
+  if (instants.length > 1) {
+    return fail(text, "this local time happens twice (daylight-saving change); add Z or an offset")
+  }
   return inRange(text, BigInt(Math.floor(instants[0]! / 1000)))
 }

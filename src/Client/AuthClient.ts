@@ -20,14 +20,14 @@
  * fault arms twice, a repeated reset or `DELETE /sandbox/faults` could undo what another caller
  * did in between). Their transport errors reach the caller, who knows whether a repeat is wise.
  */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import type * as HttpApi from "@effect/platform/HttpApi"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as Clock from "effect/Clock"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -148,38 +148,44 @@ const timedOn = <A, E, A2, E2>(
   Effect.clockWith((callers) => Effect.withClock(timing(Effect.withClock(attempt, callers)), timer))
 
 /** Fails an attempt that has no response after `timeout` (of `timer`) with a transport `RequestError`. */
-const withTimeout = (timeout: Duration.Duration, timer: Clock.Clock) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
-  Duration.isFinite(timeout)
-    ? HttpClient.transform(client, (effect, request) =>
-      timedOn(timer, effect, (attempt) =>
-        Effect.timeoutFail(attempt, {
-          duration: timeout,
-          onTimeout: () =>
-            new HttpClientError.RequestError({
-              request,
-              reason: "Transport",
-              description: `no response within ${Duration.format(timeout)}`
-            })
-        })))
-    : client
+const withTimeout =
+  (timeout: Duration.Duration, timer: Clock.Clock) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+    Duration.isFinite(timeout)
+      ? HttpClient.transform(
+        client,
+        (effect, request) =>
+          timedOn(timer, effect, (attempt) =>
+            Effect.timeoutFail(attempt, {
+              duration: timeout,
+              onTimeout: () =>
+                new HttpClientError.RequestError({
+                  request,
+                  reason: "Transport",
+                  description: `no response within ${Duration.format(timeout)}`
+                })
+            }))
+      )
+      : client
 
 /** Retries retry-safe requests on transport errors and 5xx answers (delays on `timer`); the last 5xx is returned for decoding. */
-const withRetries = (schedule: Schedule.Schedule<unknown, unknown>, timer: Clock.Clock) =>
-(client: HttpClient.HttpClient): HttpClient.HttpClient =>
-  HttpClient.transform(client, (effect, request) =>
-    isRetrySafe(request)
-      ? timedOn(
-        timer,
-        Effect.flatMap(effect, (response) =>
-          response.status >= 500 ? Effect.fail(new ServerFailure(response)) : Effect.succeed(response)),
-        (attempt) => Effect.retry(attempt, { schedule, while: isRetryable })
-      ).pipe(
-        Effect.catchIf(
-          (error): error is ServerFailure => error._tag === "ServerFailure",
-          (failure) => Effect.succeed(failure.response)
+const withRetries =
+  (schedule: Schedule.Schedule<unknown, unknown>, timer: Clock.Clock) =>
+  (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+    HttpClient.transform(client, (effect, request) =>
+      isRetrySafe(request)
+        ? timedOn(
+          timer,
+          Effect.flatMap(effect, (response) =>
+            response.status >= 500 ? Effect.fail(new ServerFailure(response)) : Effect.succeed(response)),
+          (attempt) =>
+            Effect.retry(attempt, { schedule, while: isRetryable })
+        ).pipe(
+          Effect.catchIf(
+            (error): error is ServerFailure => error._tag === "ServerFailure",
+            (failure) => Effect.succeed(failure.response)
+          )
         )
-      )
-      : effect)
+        : effect)
 
 /** Builds the client from `AuthClientSettings` over the `HttpClient` in context. */
 const make = Effect.gen(function*() {

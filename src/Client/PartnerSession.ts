@@ -34,10 +34,10 @@ import type * as Scope from "effect/Scope"
 import { RampartApi } from "../Api/RampartApi.js"
 import type { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
 import { PartnerLoginRequest } from "../Domain/Partner.js"
+import { traced } from "../internal/Spans.js"
 import { Totp, type TotpFormatError, waitForStepAfter } from "../Totp.js"
 import { AuthClient, type RampartApiError } from "./AuthClient.js"
 import { makeTokenKeeper } from "./TokenKeeper.js"
-import { traced } from "../internal/Spans.js"
 
 /** How to open a `PartnerSession`. */
 export interface PartnerSessionOptions {
@@ -129,7 +129,11 @@ const make = (
         ...(options.expiresIn !== undefined ? { expires_in: options.expiresIn } : {})
       }, true)
       const response = yield* partners.login({ payload })
-      return { value: { token: Redacted.make(response.access_token) }, sentAt, lifetime: Duration.seconds(response.expires_in) }
+      return {
+        value: { token: Redacted.make(response.access_token) },
+        sentAt,
+        lifetime: Duration.seconds(response.expires_in)
+      }
     }).pipe(traced("PartnerSession.login"))
 
     const keeper = yield* makeTokenKeeper({
@@ -146,11 +150,17 @@ const make = (
         Effect.flatMap(partnersWith(token), (authed) => authed.logout()).pipe(traced("PartnerSession.logout"))
     })
 
-    return { accessToken: keeper.token, withAuth: keeper.withAuth, httpClient: keeper.httpClient } satisfies PartnerSessionService
+    return {
+      accessToken: keeper.token,
+      withAuth: keeper.withAuth,
+      httpClient: keeper.httpClient
+    } satisfies PartnerSessionService
   })
 
 /** A KriptoAPI partner session as a service: `PartnerSession.make(options)` (scoped) or `.layer(options)`. */
-export class PartnerSession extends Context.Tag("Rampart/Client/PartnerSession")<PartnerSession, PartnerSessionService>() {
+export class PartnerSession
+  extends Context.Tag("Rampart/Client/PartnerSession")<PartnerSession, PartnerSessionService>()
+{
   /** Logs in and keeps the session alive until the scope closes, then logs out. */
   static readonly make = make
 

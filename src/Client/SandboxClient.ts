@@ -26,7 +26,7 @@
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
@@ -83,14 +83,18 @@ const make = Effect.gen(function*() {
 })
 
 /** Sets `SandboxClient`'s `sandboxClock` as the `Clock`, after reading the offset (and re-reading it every `interval`). */
-const clockLayer = (interval: Duration.DurationInput | undefined): Layer.Layer<never, SandboxClientError, SandboxClient> =>
+const clockLayer = (
+  interval: Duration.DurationInput | undefined
+): Layer.Layer<never, SandboxClientError, SandboxClient> =>
   Layer.unwrapScoped(
     Effect.gen(function*() {
       const sandbox = yield* SandboxClient
       yield* sandbox.clock
       if (interval !== undefined) {
         const resync = sandbox.clock.pipe(
-          Effect.catchAll((error) => Effect.logWarning(`SandboxClient: cannot re-read the sandbox clock (${error._tag})`))
+          Effect.catchAll((error) =>
+            Effect.logWarning(`SandboxClient: cannot re-read the sandbox clock (${error._tag})`)
+          )
         )
         // On the wall clock: the polling period is real time, whatever sandbox time does.
         yield* Effect.forkScoped(

@@ -28,9 +28,9 @@ import type * as Scope from "effect/Scope"
 import { RampartApi } from "../Api/RampartApi.js"
 import { LoginRequest, type LoginResponse, RefreshRequest } from "../Domain/Credentials.js"
 import type { AuthError } from "../Domain/Errors.js"
+import { traced } from "../internal/Spans.js"
 import { AuthClient, type RampartApiError, type RampartGroups } from "./AuthClient.js"
 import { type Bearer, makeTokenKeeper } from "./TokenKeeper.js"
-import { traced } from "../internal/Spans.js"
 
 /** How to open a `Session`. */
 export interface SessionOptions {
@@ -133,12 +133,16 @@ const make = (options: SessionOptions): Effect.Effect<SessionService, SessionErr
     const refresh = (tokens: Tokens) =>
       Effect.gen(function*() {
         const sentAt = yield* Clock.currentTimeMillis
-        const response = yield* auth.refresh({ payload: new RefreshRequest({ refreshToken: tokens.refreshToken }, true) })
+        const response = yield* auth.refresh({
+          payload: new RefreshRequest({ refreshToken: tokens.refreshToken }, true)
+        })
         return yield* acquired(response.idToken, tokens.refreshToken, sentAt)
       }).pipe(
         traced("Session.refresh"),
-        Effect.catchTag("AuthError", () =>
-          Effect.zipRight(Effect.logInfo("Session: refresh token refused; logging in again"), login))
+        Effect.catchTag(
+          "AuthError",
+          () => Effect.zipRight(Effect.logInfo("Session: refresh token refused; logging in again"), login)
+        )
       )
 
     const keeper = yield* makeTokenKeeper<Tokens, SessionError>({
@@ -149,7 +153,11 @@ const make = (options: SessionOptions): Effect.Effect<SessionService, SessionErr
       // Refused credentials and refused requests do not get better by repeating them.
       isFatal: (error) => error._tag === "AuthError" || error._tag === "HttpApiDecodeError"
     })
-    const otp: SessionOtpClient = yield* HttpApiClient.group(RampartApi, { group: "otp", httpClient: keeper.httpClient, baseUrl })
+    const otp: SessionOtpClient = yield* HttpApiClient.group(RampartApi, {
+      group: "otp",
+      httpClient: keeper.httpClient,
+      baseUrl
+    })
 
     return {
       idToken: keeper.token,

@@ -132,14 +132,17 @@ export const makeTokenKeeper = <T extends Bearer, E>(
     const current: Effect.Effect<Lease<T>, E> = Effect.flatMap(
       SynchronizedRef.get(ref),
       (lease) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => now >= lease.renewAt ? renew(lease.generation) : Effect.succeed(lease))
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          now >= lease.renewAt ? renew(lease.generation) : Effect.succeed(lease))
     )
 
     /** Sleeps until the lease is due, then renews it (a no-op when a caller renewed it meanwhile). */
     const renewWhenDue = Effect.gen(function*() {
       const lease = yield* SynchronizedRef.get(ref)
       const now = yield* Clock.currentTimeMillis
-      if (lease.renewAt > now) yield* Effect.sleep(Duration.millis(lease.renewAt - now))
+      if (lease.renewAt > now) {
+        yield* Effect.sleep(Duration.millis(lease.renewAt - now))
+      }
       yield* renew(lease.generation)
     })
 
@@ -150,7 +153,9 @@ export const makeTokenKeeper = <T extends Bearer, E>(
       yield* Effect.addFinalizer(() =>
         SynchronizedRef.updateEffect(ref, (lease) =>
           release(lease.value).pipe(
-            Effect.catchAll((error) => Effect.logWarning(`${options.name}: release failed (${describe(error)})`)),
+            Effect.catchAll((error) =>
+              Effect.logWarning(`${options.name}: release failed (${describe(error)})`)
+            ),
             Effect.as(lease)
           ))
       )

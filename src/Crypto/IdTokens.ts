@@ -14,11 +14,11 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { createPublicKey, randomUUID, sign, verify, type KeyObject } from "node:crypto"
+import { createPublicKey, type KeyObject, randomUUID, sign, verify } from "node:crypto"
 import { AuthError } from "../Domain/Errors.js"
 import { Limits } from "../Domain/Policy.js"
-import { type Ed25519PublicJwk, SigningKey } from "./SigningKey.js"
 import { traced } from "../internal/Spans.js"
+import { type Ed25519PublicJwk, SigningKey } from "./SigningKey.js"
 
 /** Issuer, audience and timing of idTokens. */
 export interface IdTokenSettingsValue {
@@ -45,8 +45,9 @@ export const defaultIdTokenSettings: IdTokenSettingsValue = {
 }
 
 /** `IdTokenSettings` from the defaults, with optional overrides (tests, embedding). */
-export const layerDefaultIdTokenSettings = (overrides: Partial<IdTokenSettingsValue> = {}): Layer.Layer<IdTokenSettings> =>
-  Layer.succeed(IdTokenSettings, { ...defaultIdTokenSettings, ...overrides })
+export const layerDefaultIdTokenSettings = (
+  overrides: Partial<IdTokenSettingsValue> = {}
+): Layer.Layer<IdTokenSettings> => Layer.succeed(IdTokenSettings, { ...defaultIdTokenSettings, ...overrides })
 
 /** A freshly issued idToken. */
 export interface IssuedIdToken {
@@ -146,7 +147,7 @@ const check = (
 
 /** Issues and verifies idTokens with the configured `SigningKey`; publishes its JWKS. */
 export class IdTokens extends Effect.Service<IdTokens>()("Rampart/Crypto/IdTokens", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const key = yield* SigningKey
     const settings = yield* IdTokenSettings
     // Imported once: verification never re-parses the key.
@@ -159,15 +160,17 @@ export class IdTokens extends Effect.Service<IdTokens>()("Rampart/Crypto/IdToken
         const iat = Math.floor(millis / 1000)
         const exp = iat + settings.lifetimeSeconds
         const jti = randomUUID()
-        const signingInput = `${encodedHeader}.${encodeJson({
-          iss: settings.issuer,
-          aud: settings.audience,
-          sub: claims.sub,
-          email: claims.email,
-          iat,
-          exp,
-          jti
-        })}`
+        const signingInput = `${encodedHeader}.${
+          encodeJson({
+            iss: settings.issuer,
+            aud: settings.audience,
+            sub: claims.sub,
+            email: claims.email,
+            iat,
+            exp,
+            jti
+          })
+        }`
         // Synchronous Ed25519 (~0.08 ms): stays off libuv's thread pool, see the module comment.
         const signature = sign(null, Buffer.from(signingInput, "ascii"), key.privateKey).toString("base64url")
         return { token: `${signingInput}.${signature}`, expiresAt: new Date(exp * 1000), jti }
@@ -185,9 +188,9 @@ export class IdTokens extends Effect.Service<IdTokens>()("Rampart/Crypto/IdToken
         }
         return typeof verdict === "string"
           ? Effect.zipRight(
-              Effect.logDebug("idToken refused", verdict),
-              Effect.fail(new AuthError({ message: "invalid or expired token" }))
-            )
+            Effect.logDebug("idToken refused", verdict),
+            Effect.fail(new AuthError({ message: "invalid or expired token" }))
+          )
           : Effect.succeed(verdict)
       }).pipe(traced("IdTokens.verify"))
 

@@ -44,10 +44,10 @@ export const masterKeyFromBase64 = (
     return bytes.length === masterKeyBytes
       ? Effect.succeed(Redacted.make(new Uint8Array(bytes)))
       : Effect.fail(
-          new MasterKeyError({
-            message: `RAMPART_SECRET_KEY must be 32 bytes encoded in base64 (it decodes to ${bytes.length} bytes)`
-          })
-        )
+        new MasterKeyError({
+          message: `RAMPART_SECRET_KEY must be 32 bytes encoded in base64 (it decodes to ${bytes.length} bytes)`
+        })
+      )
   })
 
 /** What a derived key is for; each purpose gets its own HKDF `info` label (`rampart/<purpose>`). */

@@ -19,7 +19,7 @@ export interface IssuedToken {
 
 /** Issues opaque tokens and computes the digest a presented token is looked up by. */
 export class OpaqueTokens extends Effect.Service<OpaqueTokens>()("Rampart/Crypto/OpaqueTokens", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const random = yield* RandomTokens
     const hmac = yield* Hmac
     return {
@@ -27,7 +27,8 @@ export class OpaqueTokens extends Effect.Service<OpaqueTokens>()("Rampart/Crypto
       issue: (purpose: OpaqueTokenPurpose): Effect.Effect<IssuedToken> =>
         Effect.map(random.token(), (token) => ({ token, hash: hmac.digest(purpose, token) })),
       /** The digest under which a token of `purpose` is stored. */
-      hashOf: (purpose: OpaqueTokenPurpose, token: string | Redacted.Redacted<string>): string => hmac.digest(purpose, token)
+      hashOf: (purpose: OpaqueTokenPurpose, token: string | Redacted.Redacted<string>): string =>
+        hmac.digest(purpose, token)
     }
   })
 }) {}

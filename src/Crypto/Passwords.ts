@@ -67,7 +67,7 @@ const isWeaker = (phc: string, cost: PasswordCost): boolean => {
 
 /** Hashes and verifies passwords at the cost given by `PasswordCostConfig`. */
 export class Passwords extends Effect.Service<Passwords>()("Rampart/Crypto/Passwords", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const cost = yield* PasswordCostConfig
     const options = { algorithm: argon2id, memoryCost: cost.memoryCost, timeCost: cost.timeCost, parallelism: 1 }
     // Verified against when there is no user, so unknown emails cost as much as wrong passwords.

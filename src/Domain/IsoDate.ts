@@ -6,5 +6,9 @@ import * as Schema from "effect/Schema"
 
 /** A `Date` carried as an ISO-8601 date-time string (e.g. `2025-06-09T05:45:44.994Z`). */
 export const IsoDate = Schema.Date.annotations({
-  jsonSchema: { type: "string", format: "date-time", description: "An ISO-8601 date-time, e.g. 2025-06-09T05:45:44.994Z" }
+  jsonSchema: {
+    type: "string",
+    format: "date-time",
+    description: "An ISO-8601 date-time, e.g. 2025-06-09T05:45:44.994Z"
+  }
 })

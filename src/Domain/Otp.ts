@@ -3,8 +3,8 @@
  * code presented for verification.
  */
 import * as Schema from "effect/Schema"
-import { strictFields } from "./Requests.js"
 import { IsoDate } from "./IsoDate.js"
+import { strictFields } from "./Requests.js"
 
 /** Channels that can receive a code (`GET /auth/otp/code?method=`). */
 export const OtpDeliveryChannel = Schema.Literal("EMAIL", "SMS").annotations({ identifier: "OtpDeliveryChannel" })

@@ -3,9 +3,9 @@
  * `security_code`, answered by an opaque access token. JSON names are snake_case as documented.
  */
 import * as Schema from "effect/Schema"
-import { lengthBetween, strictFields } from "./Requests.js"
 import { Email, LoginPassword } from "./Credentials.js"
 import { OtpCode } from "./Otp.js"
+import { lengthBetween, strictFields } from "./Requests.js"
 
 /** A partner's numeric `client_id`. */
 export const ClientId = Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(2_147_483_647)).annotations({

@@ -4,8 +4,8 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { type CountryCode, getCountries, parsePhoneNumberFromString } from "libphonenumber-js/max"
 import { lengthBetween, strictFields } from "./Requests.js"
-import { getCountries, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max"
 
 /** The region codes libphonenumber-js knows (the Criptan docs' `country` enum, e.g. `ES`, `AC`). */
 const countries: ReadonlyArray<CountryCode> = getCountries()

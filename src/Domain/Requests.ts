@@ -8,7 +8,10 @@ import * as Schema from "effect/Schema"
 
 /** A string of `min` to `max` characters; either bound broken says `message` (never the value). */
 export const lengthBetween = (min: number, max: number, message: string) =>
-  Schema.String.pipe(Schema.minLength(min, { message: () => message }), Schema.maxLength(max, { message: () => message }))
+  Schema.String.pipe(
+    Schema.minLength(min, { message: () => message }),
+    Schema.maxLength(max, { message: () => message })
+  )
 
 /** The annotation that makes a request body's struct refuse fields it does not define. */
 export const strictFields = { parseOptions: { onExcessProperty: "error" } } as const

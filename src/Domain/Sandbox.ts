@@ -3,11 +3,11 @@
  * codes the sandbox "sent", move its clock, reset it and inject faults.
  */
 import * as Schema from "effect/Schema"
-import { lengthBetween, strictFields } from "./Requests.js"
 import { Email, NewPassword } from "./Credentials.js"
 import { IsoDate } from "./IsoDate.js"
 import { OtpDeliveryChannel } from "./Otp.js"
 import { ClientId } from "./Partner.js"
+import { lengthBetween, strictFields } from "./Requests.js"
 
 /** `POST /sandbox/users` body. */
 export class CreateAccountRequest extends Schema.Class<CreateAccountRequest>("CreateAccountRequest")(
@@ -122,12 +122,18 @@ export class FaultRequest extends Schema.Class<FaultRequest>("FaultRequest")(
       Schema.Int.pipe(Schema.between(400, 599)).annotations({ message: () => "must be an HTTP status from 400 to 599" })
     ),
     delayMs: Schema.optional(
-      Schema.Int.pipe(Schema.between(0, 30_000)).annotations({ message: () => "must be a whole number of milliseconds from 0 to 30000" })
+      Schema.Int.pipe(Schema.between(0, 30_000)).annotations({
+        message: () => "must be a whole number of milliseconds from 0 to 30000"
+      })
     ),
-    count: Schema.Int.pipe(Schema.between(1, 1000)).annotations({ message: () => "must be a whole number from 1 to 1000" })
+    count: Schema.Int.pipe(Schema.between(1, 1000)).annotations({
+      message: () => "must be a whole number from 1 to 1000"
+    })
   }).pipe(
     Schema.filter(
-      (fault) => fault.status !== undefined || fault.delayMs !== undefined || { path: ["status"], message: "give status, delayMs or both" }
+      (fault) =>
+        fault.status !== undefined || fault.delayMs !== undefined ||
+        { path: ["status"], message: "give status, delayMs or both" }
     )
   ).annotations(strictFields)
 ) {}

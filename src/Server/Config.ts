@@ -56,7 +56,10 @@ const otlpUrl = (name: string) =>
 
 /** An OTLP variable with a traces-specific override (`OTEL_EXPORTER_OTLP_TRACES_X` over `OTEL_EXPORTER_OTLP_X`). */
 const otlpOption = <A>(config: (name: string) => Config.Config<A>, suffix: string) =>
-  Config.all([Config.option(config(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`)), Config.option(config(`OTEL_EXPORTER_OTLP_${suffix}`))]).pipe(
+  Config.all([
+    Config.option(config(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`)),
+    Config.option(config(`OTEL_EXPORTER_OTLP_${suffix}`))
+  ]).pipe(
     Config.map(([traces, all]) => Option.orElse(traces, () => all))
   )
 
@@ -94,7 +97,9 @@ const otlpSettings: Config.Config<Option.Option<OtlpSettings>> = Config.all({
         tracesUrl,
         serviceName: otlp.serviceName,
         protocol: Option.getOrElse(otlp.protocol, () => "http/protobuf" as const),
-        headers: Redacted.make(Option.match(otlp.headers, { onNone: () => ({}), onSome: (text) => otlpHeaders(Redacted.value(text)) })),
+        headers: Redacted.make(
+          Option.match(otlp.headers, { onNone: () => ({}), onSome: (text) => otlpHeaders(Redacted.value(text)) })
+        ),
         exportIntervalMs: otlp.exportIntervalMs
       })
     )
@@ -140,12 +145,19 @@ export class ServerConfig extends Context.Tag("Rampart/ServerConfig")<ServerConf
 export const defaultMailFrom = "Rampart <no-reply@localhost>"
 
 /** Parses the `smtp://` / `smtps://` URL of `variable`; the refusal names the variable, never the value (it may hold a password). */
-const smtpUrl = (variable: string) => (value: Redacted.Redacted<string>): Either.Either<Redacted.Redacted<URL>, ConfigError.ConfigError> => {
-  const url = URL.canParse(Redacted.value(value)) ? new URL(Redacted.value(value)) : undefined
-  return url !== undefined && (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== ""
-    ? Either.right(Redacted.make(url))
-    : Either.left(ConfigError.InvalidData([variable], "must be an smtp://host:port or smtps://host:port URL (credentials optional)"))
-}
+const smtpUrl =
+  (variable: string) =>
+  (value: Redacted.Redacted<string>): Either.Either<Redacted.Redacted<URL>, ConfigError.ConfigError> => {
+    const url = URL.canParse(Redacted.value(value)) ? new URL(Redacted.value(value)) : undefined
+    return url !== undefined && (url.protocol === "smtp:" || url.protocol === "smtps:") && url.hostname !== ""
+      ? Either.right(Redacted.make(url))
+      : Either.left(
+        ConfigError.InvalidData(
+          [variable],
+          "must be an smtp://host:port or smtps://host:port URL (credentials optional)"
+        )
+      )
+  }
 
 /** The `Config` description of the settings, with SPEC's defaults. */
 export const serverSettings: Config.Config<ServerSettings> = Config.all({

@@ -15,8 +15,9 @@ export class ServerUrl extends Context.Tag("Rampart/ServerUrl")<ServerUrl, strin
 /** `ServerUrl` of the loopback `HttpServer`. */
 const layerServerUrl = Layer.effect(
   ServerUrl,
-  Effect.map(HttpServer.HttpServer, (server) =>
-    server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "http://127.0.0.1"
+  Effect.map(
+    HttpServer.HttpServer,
+    (server) => server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "http://127.0.0.1"
   )
 )
 
@@ -24,6 +25,10 @@ const layerServerUrl = Layer.effect(
 export const layerInProcessServer = (settings: Partial<ServerSettings>) =>
   layerServerUrl.pipe(
     Layer.provideMerge(
-      makeServer({ config: layerServerConfig({ host: "127.0.0.1", port: 0, ...settings }), listen: "loopback-free-port", demo: false })
+      makeServer({
+        config: layerServerConfig({ host: "127.0.0.1", port: 0, ...settings }),
+        listen: "loopback-free-port",
+        demo: false
+      })
     )
   )

@@ -24,7 +24,10 @@ export interface ServerKeys {
 }
 
 /** New random server keys (a 32-byte base64 secret and an Ed25519 private JWK), as `rampart keys` prints them. */
-export const generateServerKeys = (): ServerKeys => ({ secretKey: generateMasterKeyBase64(), signingKey: generateSigningJwk() })
+export const generateServerKeys = (): ServerKeys => ({
+  secretKey: generateMasterKeyBase64(),
+  signingKey: generateSigningJwk()
+})
 
 /** Reads the sandbox key file, creating it with new keys when absent. */
 const sandboxKeys = (directory: string) =>
@@ -39,17 +42,18 @@ const sandboxKeys = (directory: string) =>
   })
 
 /** Resolves both keys from the configuration (and, in the sandbox, the key file). */
-const resolveKeys = Effect.gen(function* () {
+const resolveKeys = Effect.gen(function*() {
   const config = yield* ServerConfig
-  const fromFile =
-    config.mode === "sandbox" && (Option.isNone(config.secretKey) || Option.isNone(config.signingKey))
-      ? Option.some(yield* sandboxKeys(config.stateDirectory))
-      : Option.none<ServerKeys>()
+  const fromFile = config.mode === "sandbox" && (Option.isNone(config.secretKey) || Option.isNone(config.signingKey))
+    ? Option.some(yield* sandboxKeys(config.stateDirectory))
+    : Option.none<ServerKeys>()
   const pick = (value: Option.Option<Redacted.Redacted<string>>, name: keyof ServerKeys, variable: string) =>
     Option.orElse(value, () => Option.map(fromFile, (keys) => Redacted.make(keys[name]))).pipe(
       Option.match({
         onNone: () =>
-          Effect.fail(new MissingKeyError({ message: `${variable} is required in production mode (see docs/server.md)` })),
+          Effect.fail(
+            new MissingKeyError({ message: `${variable} is required in production mode (see docs/server.md)` })
+          ),
         onSome: Effect.succeed
       })
     )
@@ -61,7 +65,7 @@ const resolveKeys = Effect.gen(function* () {
 
 /** `MasterKey` and `SigningKey` for the configured mode. */
 export const layerKeys = Layer.unwrapEffect(
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const keys = yield* resolveKeys
     const master = yield* masterKeyFromBase64(keys.secretKey)
     const signing = yield* signingKeyFromJwk(keys.signingKey)

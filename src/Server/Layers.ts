@@ -7,13 +7,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { Hmac } from "../Crypto/Hmac.js"
-import { OpaqueTokens } from "../Crypto/OpaqueTokens.js"
 import { defaultIdTokenSettings, IdTokens, IdTokenSettings } from "../Crypto/IdTokens.js"
+import { OpaqueTokens } from "../Crypto/OpaqueTokens.js"
 import { PasswordCostConfig, Passwords } from "../Crypto/Passwords.js"
 import { RandomTokens } from "../Crypto/RandomTokens.js"
 import { SecretBox } from "../Crypto/SecretBox.js"
 import { Totp } from "../Totp.js"
 import { Accounts } from "./Accounts/Accounts.js"
+import { UsersRepo } from "./Accounts/UsersRepo.js"
 import { ServerConfig } from "./Config.js"
 import { SecurityEvents } from "./Events/SecurityEvents.js"
 import { layerKeys, MissingKeyError } from "./Keys.js"
@@ -28,7 +29,6 @@ import { Sandbox } from "./Sandbox/Sandbox.js"
 import { SandboxClock } from "./Sandbox/SandboxClock.js"
 import { layerDatabase } from "./Store/Database.js"
 import { StoreHealth } from "./Store/StoreHealth.js"
-import { UsersRepo } from "./Accounts/UsersRepo.js"
 
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
 export const layerStore = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerDatabase(config.databaseUrl)))
@@ -36,7 +36,10 @@ export const layerStore = Layer.unwrapEffect(Effect.map(ServerConfig, (config) =
 /** idToken issuer and audience from `ServerConfig`, over the defaults (lifetime, leeway). */
 export const layerIdTokenSettings = Layer.effect(
   IdTokenSettings,
-  Effect.map(ServerConfig, (config) => ({ ...defaultIdTokenSettings, issuer: config.issuer, audience: config.audience }))
+  Effect.map(
+    ServerConfig,
+    (config) => ({ ...defaultIdTokenSettings, issuer: config.issuer, audience: config.audience })
+  )
 )
 
 /**
@@ -46,7 +49,7 @@ export const layerIdTokenSettings = Layer.effect(
  */
 export const layerOtpSender = Layer.scoped(
   OtpSender,
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const config = yield* ServerConfig
     if (config.mode === "production" && Option.isNone(config.otpWebhookUrl)) {
       return yield* new MissingKeyError({
@@ -56,17 +59,28 @@ export const layerOtpSender = Layer.scoped(
     }
     const outbox = config.mode === "sandbox" ? [yield* Effect.provide(makeOutboxSender, OutboxRepo.Default)] : []
     const webhookOrOutbox = Option.isSome(config.otpWebhookUrl)
-      ? [yield* Effect.provide(makeWebhookSender(config.otpWebhookUrl.value, config.deliveryTimeout), FetchHttpClient.layer)]
+      ? [
+        yield* Effect.provide(
+          makeWebhookSender(config.otpWebhookUrl.value, config.deliveryTimeout),
+          FetchHttpClient.layer
+        )
+      ]
       : outbox
     const email = Option.isSome(config.smtpUrl)
-      ? [...outbox, yield* makeSmtpSender({ url: config.smtpUrl.value, from: config.mailFrom, timeout: config.deliveryTimeout })]
+      ? [
+        ...outbox,
+        yield* makeSmtpSender({ url: config.smtpUrl.value, from: config.mailFrom, timeout: config.deliveryTimeout })
+      ]
       : webhookOrOutbox
     return routeByChannel({ EMAIL: email, SMS: webhookOrOutbox })
   })
 )
 
 /** The Argon2id cost from `ServerConfig`. */
-export const layerPasswordCost = Layer.effect(PasswordCostConfig, Effect.map(ServerConfig, (config) => config.passwordCost))
+export const layerPasswordCost = Layer.effect(
+  PasswordCostConfig,
+  Effect.map(ServerConfig, (config) => config.passwordCost)
+)
 
 /** The crypto services over the configured keys. */
 export const layerCrypto = Layer.mergeAll(
@@ -76,7 +90,10 @@ export const layerCrypto = Layer.mergeAll(
 ).pipe(
   Layer.provideMerge(Hmac.Default),
   Layer.provideMerge(layerKeys),
-  Layer.provideMerge(Layer.mergeAll(RandomTokens.Default, Passwords.Default.pipe(Layer.provide(layerPasswordCost)), Totp.Default)))
+  Layer.provideMerge(
+    Layer.mergeAll(RandomTokens.Default, Passwords.Default.pipe(Layer.provide(layerPasswordCost)), Totp.Default)
+  )
+)
 
 /** Every domain service of the server, over `ServerConfig` (store, keys, crypto, delivery included). */
 export const layerServices = Layer.mergeAll(

@@ -26,7 +26,9 @@ export const layerOtlpTracer = (settings: OtlpSettings): Layer.Layer<never> =>
           headers: Redacted.value(settings.headers),
           exportInterval: settings.exportIntervalMs
         }).pipe(
-          Layer.provide(settings.protocol === "http/json" ? OtlpSerialization.layerJson : OtlpSerialization.layerProtobuf),
+          Layer.provide(
+            settings.protocol === "http/json" ? OtlpSerialization.layerJson : OtlpSerialization.layerProtobuf
+          ),
           Layer.provide(FetchHttpClient.layer)
         )
       )

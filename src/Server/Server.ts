@@ -15,8 +15,8 @@ import { ServerConfig } from "./Config.js"
 import { layerRoutes } from "./Http/Routes.js"
 import { layerHttpServer, withTracing } from "./Http/Transport/Transport.js"
 import { layerServices } from "./Layers.js"
-import { layerSandboxSeed, layerSeedAtStart } from "./Sandbox/SeedPlan.js"
 import { layerOtlpTracer } from "./OtlpTracing.js"
+import { layerSandboxSeed, layerSeedAtStart } from "./Sandbox/SeedPlan.js"
 import { describeStartFailure } from "./StartFailure.js"
 
 /** `configured`: the host and port of `ServerConfig`, address logged; `loopback-free-port`: 127.0.0.1 on a port the system picks. */
@@ -40,10 +40,18 @@ export interface ServerOptions<E, R> {
 const layerListening = (listen: ServerListen) =>
   Layer.unwrapEffect(
     Effect.map(ServerConfig, (config) => {
-      const address = listen === "configured" ? { port: config.port, host: config.host } : { port: 0, host: "127.0.0.1" }
+      const address = listen === "configured"
+        ? { port: config.port, host: config.host }
+        : { port: 0, host: "127.0.0.1" }
       const routes = listen === "configured" ? HttpServer.withLogAddress(layerRoutes) : layerRoutes
-      const served = withTracing(routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address))), config.tracing || Option.isSome(config.otlp))
-      return Option.match(config.otlp, { onNone: () => served, onSome: (otlp) => served.pipe(Layer.provide(layerOtlpTracer(otlp))) })
+      const served = withTracing(
+        routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address))),
+        config.tracing || Option.isSome(config.otlp)
+      )
+      return Option.match(config.otlp, {
+        onNone: () => served,
+        onSome: (otlp) => served.pipe(Layer.provide(layerOtlpTracer(otlp)))
+      })
     })
   )
 
@@ -72,5 +80,7 @@ export const launchServer = <E, R>(options: ServerOptions<E, R>): Effect.Effect<
   Layer.launch(makeServer(options)).pipe(
     Effect.tapDefect((cause) => Effect.logError("Rampart failed to start", cause)),
     Logger.withMinimumLogLevel(LogLevel.Info),
-    Effect.mapError((error) => new ServerDidNotStart({ message: `the server did not start: ${describeStartFailure(error)}` }))
+    Effect.mapError((error) =>
+      new ServerDidNotStart({ message: `the server did not start: ${describeStartFailure(error)}` })
+    )
   )

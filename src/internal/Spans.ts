@@ -12,5 +12,7 @@ export const traced =
   (name: string, options?: Omit<Tracer.SpanOptions, "captureStackTrace">) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withFiberRuntime<A, E, R>((fiber) =>
-      fiber.getFiberRef(FiberRef.currentTracerEnabled) ? Effect.withSpan(self, name, { ...options, captureStackTrace: false }) : self
+      fiber.getFiberRef(FiberRef.currentTracerEnabled)
+        ? Effect.withSpan(self, name, { ...options, captureStackTrace: false })
+        : self
     )

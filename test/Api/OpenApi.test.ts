@@ -22,7 +22,10 @@ type Json = { readonly [key: string]: any }
 const document = spec as unknown as {
   readonly info: { readonly license?: Json }
   readonly servers?: ReadonlyArray<{ readonly url: string; readonly description?: string }>
-  readonly paths: Record<string, Record<string, { readonly responses: Record<string, Json>; readonly requestBody?: Json }>>
+  readonly paths: Record<
+    string,
+    Record<string, { readonly responses: Record<string, Json>; readonly requestBody?: Json }>
+  >
   readonly components: { readonly schemas: Record<string, Json> }
 }
 
@@ -80,7 +83,9 @@ const componentProperties = (): Array<readonly [component: string, property: str
     if (typeof schema !== "object" || schema === null) return
     const properties = (schema as Json)["properties"]
     if (typeof properties === "object" && properties !== null) {
-      for (const [name, property] of Object.entries(properties as Record<string, Json>)) found.push([component, name, property])
+      for (const [name, property] of Object.entries(properties as Record<string, Json>)) {
+        found.push([component, name, property])
+      }
     }
     Object.values(schema).forEach((child) => walk(component, child))
   }
@@ -130,13 +135,15 @@ describe("OpenAPI document", () => {
   )
 
   it("lists the sandbox and operational endpoints, with bearer security where SPEC puts it", () => {
-    for (const [path, method] of [
-      ["/sandbox/users", "post"],
-      ["/sandbox/partners", "post"],
-      ["/sandbox/outbox", "get"],
-      ["/health", "get"],
-      ["/.well-known/jwks.json", "get"]
-    ] as const) {
+    for (
+      const [path, method] of [
+        ["/sandbox/users", "post"],
+        ["/sandbox/partners", "post"],
+        ["/sandbox/outbox", "get"],
+        ["/health", "get"],
+        ["/.well-known/jwks.json", "get"]
+      ] as const
+    ) {
       expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined()
     }
     expect(spec.paths["/auth/otp/code"]?.["post"]?.security).toEqual([{ idToken: [] }])

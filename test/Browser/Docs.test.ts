@@ -13,7 +13,6 @@ import { CHROMIUM, chromiumFlags } from "../support/Chromium.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
-
 /** The DOM after Chromium ran the page's scripts for up to 15 s of virtual time. */
 const renderedDom = (url: string, profile: string): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -28,7 +27,11 @@ const renderedDom = (url: string, profile: string): Promise<string> =>
         url
       ],
       { encoding: "utf8", maxBuffer: 1 << 26, timeout: 150_000 },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr.slice(-2000)}`)) : resolve(stdout))
+      (
+        error,
+        stdout,
+        stderr
+      ) => (error ? reject(new Error(`${error.message}\n${stderr.slice(-2000)}`)) : resolve(stdout))
     )
   })
 

@@ -13,9 +13,9 @@ import { join } from "node:path"
 import puppeteer, { type Browser, type Page } from "puppeteer-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { totpAt } from "../../src/Totp.js"
+import { CHROMIUM, chromiumFlags } from "../support/Chromium.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startProductionServer, startServer } from "../support/Server.js"
-import { CHROMIUM, chromiumFlags } from "../support/Chromium.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
 const password = "sandbox page password"
@@ -68,7 +68,9 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
     const partner = await call(server.url, "POST", "/sandbox/partners", { body: { email: partnerEmail, password } })
     expect(partner.status).toBe(201)
     partnerSecret = partner.body.totp_secret
-    expect((await call(server.url, "POST", "/sandbox/users", { body: { email: userEmail, password } })).status).toBe(201)
+    expect((await call(server.url, "POST", "/sandbox/users", { body: { email: userEmail, password } })).status).toBe(
+      201
+    )
 
     dir = mkdtempSync(join(tmpdir(), "rampart-sandbox-page-"))
     browser = await puppeteer.launch({
@@ -93,7 +95,9 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
     await page.waitForFunction(
       (email) =>
         document.querySelector("#clock-offset")?.getAttribute("data-seconds") !== null &&
-        /^[0-9]{6}$/.test(document.querySelector(`[data-email="${email}"] [data-testid="totp-code"]`)?.textContent ?? ""),
+        /^[0-9]{6}$/.test(
+          document.querySelector(`[data-email="${email}"] [data-testid="totp-code"]`)?.textContent ?? ""
+        ),
       { timeout: 20_000 },
       partnerEmail
     )
@@ -116,13 +120,12 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
   })
 
   it("lists the user and the partner, with the partner's client id, TOTP secret and QR code", async () => {
-    const cards = await page.$$eval('[data-testid="account"]', (nodes) =>
+    const cards = await page.$$eval("[data-testid=\"account\"]", (nodes) =>
       nodes.map((node) => ({
         email: node.getAttribute("data-email"),
-        clientIds: node.querySelector('[data-testid="client-ids"]')?.textContent,
-        secret: node.querySelector('[data-testid="totp-secret"]')?.textContent ?? null
-      }))
-    )
+        clientIds: node.querySelector("[data-testid=\"client-ids\"]")?.textContent,
+        secret: node.querySelector("[data-testid=\"totp-secret\"]")?.textContent ?? null
+      })))
     const accounts = (await call(server.url, "GET", "/sandbox/accounts")).body
     const partner = accounts.users.find((user: { email: string }) => user.email === partnerEmail)
     expect(cards).toEqual([
@@ -141,10 +144,10 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
     expect(qr.width).toBeGreaterThan(0) // the SVG decoded as an image
   })
 
-  it('"+1 h" moves the shown sandbox time an hour on, and GET /sandbox/clock agrees', async () => {
+  it("\"+1 h\" moves the shown sandbox time an hour on, and GET /sandbox/clock agrees", async () => {
     const before = await shownClock()
     expect(before.offsetSeconds).toBe(0)
-    await page.click('button[data-advance="3600"]')
+    await page.click("button[data-advance=\"3600\"]")
     await page.waitForFunction(
       (expected) => document.querySelector("#clock-offset")?.getAttribute("data-seconds") === String(expected),
       { timeout: 10_000 },
@@ -175,12 +178,13 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
     expect(login.status).toBe(200)
     const requested = await call(server.url, "GET", "/auth/otp/code?method=EMAIL", { token: login.body.idToken })
     expect(requested.status).toBe(201)
-    const code = (await call(server.url, "GET", `/sandbox/outbox?to=${encodeURIComponent(userEmail)}`)).body[0].code as string
+    const code = (await call(server.url, "GET", `/sandbox/outbox?to=${encodeURIComponent(userEmail)}`)).body[0]
+      .code as string
     // The row with that code, and whether it is highlighted; waits until it is there.
     const fresh = await page.waitForFunction(
       (to, expected) => {
         const row = Array.from(document.querySelectorAll(`#outbox-list tr[data-to="${to}"]`)).find(
-          (tr) => tr.querySelector('[data-testid="outbox-code"]')?.textContent === expected
+          (tr) => tr.querySelector("[data-testid=\"outbox-code\"]")?.textContent === expected
         )
         return row === undefined ? undefined : { fresh: row.classList.contains("fresh") }
       },
@@ -197,11 +201,14 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
     expect(recorded.map((event) => event.type)).toContain("login.succeeded")
     const expected = recorded.map((event) => event.id).reverse()
     const shown = await eventually(async () => {
-      const ids = await page.$$eval('#events-list tr[data-testid="event"]', (rows) => rows.map((row) => Number(row.getAttribute("data-event-id"))))
+      const ids = await page.$$eval(
+        "#events-list tr[data-testid=\"event\"]",
+        (rows) => rows.map((row) => Number(row.getAttribute("data-event-id")))
+      )
       return ids.length >= expected.length ? ids : undefined
     }, "the page to show the recorded events")
     expect(shown.slice(shown.length - expected.length)).toEqual(expected)
-    const login = await page.$eval('#events-list tr[data-type="login.succeeded"]', (row) => row.textContent ?? "")
+    const login = await page.$eval("#events-list tr[data-type=\"login.succeeded\"]", (row) => row.textContent ?? "")
     expect(login).toContain(userEmail) // the user is named by email, not id
   })
 
@@ -213,14 +220,14 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
     expect([...readFileSync(file).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
   })
 
-  it('"Reset sandbox" asks first, then the sandbox and the page are empty and back on wall time', async () => {
+  it("\"Reset sandbox\" asks first, then the sandbox and the page are empty and back on wall time", async () => {
     await page.click("#reset")
     await page.waitForFunction(
       () =>
         document.querySelector("#clock-offset")?.getAttribute("data-seconds") === "0" &&
-        document.querySelectorAll('[data-testid="account"]').length === 0 &&
-        document.querySelectorAll('#events-list tr[data-testid="event"]').length === 0 &&
-        document.querySelectorAll('#outbox-list tr[data-testid="outbox-message"]').length === 0,
+        document.querySelectorAll("[data-testid=\"account\"]").length === 0 &&
+        document.querySelectorAll("#events-list tr[data-testid=\"event\"]").length === 0 &&
+        document.querySelectorAll("#outbox-list tr[data-testid=\"outbox-message\"]").length === 0,
       { timeout: 10_000 }
     )
     expect(dialogs).toHaveLength(1)

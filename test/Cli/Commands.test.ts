@@ -4,18 +4,19 @@
  * Commands that need no network run the real binary; a few error paths run in-process.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Either, Option, Redacted } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { totpAt } from "../../src/Totp.js"
+import { type ProcessRun, rampartBin, runBinary, runInProcess } from "../support/Cli.js"
+import { freePort } from "../support/Ports.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
-import { freePort } from "../support/Ports.js"
-import { type ProcessRun, rampartBin, runBinary, runInProcess } from "../support/Cli.js"
-import { Either, Option, Redacted } from "effect"
-import { totpAt } from "../../src/Totp.js"
 
-const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
+const packageVersion =
+  (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
 
 /** Text without ANSI styling (@effect/cli colours its help). */
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
@@ -38,19 +39,29 @@ describe("rampart", () => {
     expect(run.status).toBe(0)
     const help = plain(run.stdout)
     expect(help).toContain("oathtool --totp -b SECRET")
-    for (const option of ["<SECRET>", "--now ISO-8601|@unix-seconds", "--digits N", "--period S", "--algorithm sha1 | sha256 | sha512"]) {
+    for (
+      const option of [
+        "<SECRET>",
+        "--now ISO-8601|@unix-seconds",
+        "--digits N",
+        "--period S",
+        "--algorithm sha1 | sha256 | sha512"
+      ]
+    ) {
       expect(help).toContain(option)
     }
   }, 60_000)
 
   it("--help on every command (in-process)", async () => {
-    for (const [command, text] of [
-      [[], "partner-login"],
-      [["serve"], "--database-url"],
-      [["openapi"], "OpenAPI"],
-      [["partner-login"], "RAMPART_TOTP_SECRET"],
-      [["keys"], "--env"]
-    ] as const) {
+    for (
+      const [command, text] of [
+        [[], "partner-login"],
+        [["serve"], "--database-url"],
+        [["openapi"], "OpenAPI"],
+        [["partner-login"], "RAMPART_TOTP_SECRET"],
+        [["keys"], "--env"]
+      ] as const
+    ) {
       const run = await runInProcess([...command, "--help"], {})
       expect(run.ok, command.join(" ")).toBe(true)
       expect(plain(run.stdout.join("\n")), command.join(" ")).toContain(text)
@@ -64,13 +75,19 @@ describe("rampart", () => {
     const document = JSON.parse(run.stdout) as { openapi: string; paths: Record<string, Record<string, unknown>> }
     expect(document.openapi).toMatch(/^3\./)
     expect(Object.keys(document.paths["/api/v1/partners/auth/login"] ?? {})).toContain("post")
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/auth/login", "/auth/otp/code", "/api/v1/partners/auth/logout"]))
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(["/auth/login", "/auth/otp/code", "/api/v1/partners/auth/logout"])
+    )
   }, 60_000)
 
   it("an unknown command or no command: one line and exit code 1", async () => {
     expectOneLineFailure(await runBinary(["frobnicate"]), /^rampart: .*'serve', 'totp', 'openapi', 'partner-login'/)
     const none = await runInProcess([], {})
-    expect(none).toEqual({ ok: false, stdout: [], stderr: ["rampart: missing command: serve, totp, openapi, partner-login or keys (see rampart --help)"] })
+    expect(none).toEqual({
+      ok: false,
+      stdout: [],
+      stderr: ["rampart: missing command: serve, totp, openapi, partner-login or keys (see rampart --help)"]
+    })
   }, 60_000)
 })
 
@@ -138,58 +155,75 @@ describe("rampart partner-login", () => {
     expect(response.expires_in).toBe(3600)
     expect(response.access_token.length).toBeGreaterThanOrEqual(32)
     const logout = (token: string) =>
-      fetch(`${server.url}/api/v1/partners/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
+      fetch(`${server.url}/api/v1/partners/auth/logout`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` }
+      })
     expect((await logout(response.access_token)).status).toBe(204)
     expect((await logout(response.access_token)).status).toBe(403)
   }, 60_000)
 
-  it("a wrong TOTP secret: refused, tried once more on the next step, then the server's InvalidOtp on one line, exit code 1", async () => {
-    const run = await runBinary(["partner-login"], { env: envFor({ RAMPART_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }) })
-    expect(run.status, run.stderr).toBe(1)
-    expect(run.stdout).toBe("")
-    expect(run.stderr.trimEnd().split("\n")).toEqual([
-      expect.stringMatching(/^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s$/),
-      expect.stringMatching(/^rampart: InvalidOtp: /)
-    ])
-  }, 90_000)
+  it(
+    "a wrong TOTP secret: refused, tried once more on the next step, then the server's InvalidOtp on one line, exit code 1",
+    async () => {
+      const run = await runBinary(["partner-login"], { env: envFor({ RAMPART_TOTP_SECRET: "JBSWY3DPEHPK3PXP" }) })
+      expect(run.status, run.stderr).toBe(1)
+      expect(run.stdout).toBe("")
+      expect(run.stderr.trimEnd().split("\n")).toEqual([
+        expect.stringMatching(
+          /^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s$/
+        ),
+        expect.stringMatching(/^rampart: InvalidOtp: /)
+      ])
+    },
+    90_000
+  )
 
-  it("the current step's code already used over HTTP (the tour's curl): one line, a wait for the next step, then success", async () => {
-    const other = `cli3${Date.now().toString(36)}@example.com`
-    const created = await fetch(`${server.url}/sandbox/partners`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: other, password })
-    })
-    const third = (await created.json()) as typeof partner
-    // Not in the last seconds of a step, so the CLI surely runs in the step the HTTP login used.
-    if (Date.now() % 30_000 > 25_000) await new Promise((resolve) => setTimeout(resolve, 30_500 - (Date.now() % 30_000)))
-    const used = await fetch(`${server.url}/api/v1/partners/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        email: other,
-        password,
-        client_id: third.client_id,
-        client_secret: third.client_secret,
-        security_code: Either.getOrThrow(totpAt(third.totp_secret, Math.floor(Date.now() / 1000)))
+  it(
+    "the current step's code already used over HTTP (the tour's curl): one line, a wait for the next step, then success",
+    async () => {
+      const other = `cli3${Date.now().toString(36)}@example.com`
+      const created = await fetch(`${server.url}/sandbox/partners`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: other, password })
       })
-    })
-    expect(used.status).toBe(200)
-    const started = Date.now()
-    const run = await runBinary(["partner-login"], {
-      env: envFor({
-        RAMPART_PARTNER_EMAIL: other,
-        RAMPART_CLIENT_ID: String(third.client_id),
-        RAMPART_CLIENT_SECRET: third.client_secret,
-        RAMPART_TOTP_SECRET: third.totp_secret
+      const third = (await created.json()) as typeof partner
+      // Not in the last seconds of a step, so the CLI surely runs in the step the HTTP login used.
+      if (Date.now() % 30_000 > 25_000) {
+        await new Promise((resolve) => setTimeout(resolve, 30_500 - (Date.now() % 30_000)))
+      }
+      const used = await fetch(`${server.url}/api/v1/partners/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          email: other,
+          password,
+          client_id: third.client_id,
+          client_secret: third.client_secret,
+          security_code: Either.getOrThrow(totpAt(third.totp_secret, Math.floor(Date.now() / 1000)))
+        })
       })
-    })
-    expect(run.status, run.stderr).toBe(0)
-    expect(run.stderr).toMatch(/^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s\n$/)
-    expect(JSON.parse(run.stdout)).toEqual({ access_token: expect.any(String), expires_in: 3600 })
-    // It waited for the next step: the login that succeeded was made in a later step than the refused one.
-    expect(Math.floor(Date.now() / 30_000)).toBeGreaterThan(Math.floor(started / 30_000))
-  }, 90_000)
+      expect(used.status).toBe(200)
+      const started = Date.now()
+      const run = await runBinary(["partner-login"], {
+        env: envFor({
+          RAMPART_PARTNER_EMAIL: other,
+          RAMPART_CLIENT_ID: String(third.client_id),
+          RAMPART_CLIENT_SECRET: third.client_secret,
+          RAMPART_TOTP_SECRET: third.totp_secret
+        })
+      })
+      expect(run.status, run.stderr).toBe(0)
+      expect(run.stderr).toMatch(
+        /^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s\n$/
+      )
+      expect(JSON.parse(run.stdout)).toEqual({ access_token: expect.any(String), expires_in: 3600 })
+      // It waited for the next step: the login that succeeded was made in a later step than the refused one.
+      expect(Math.floor(Date.now() / 30_000)).toBeGreaterThan(Math.floor(started / 30_000))
+    },
+    90_000
+  )
 
   it("RAMPART_EXPIRES_IN sets the session length; bad or missing settings are named (in-process)", async () => {
     // A second partner, whose code of this 30 s step is still unused.
@@ -216,24 +250,44 @@ describe("rampart partner-login", () => {
     const missing = await runInProcess(["partner-login"], { RAMPART_URL: server.url })
     expect(missing.ok).toBe(false)
     expect(missing.stderr).toHaveLength(1)
-    for (const name of ["RAMPART_PARTNER_EMAIL", "RAMPART_PARTNER_PASSWORD", "RAMPART_CLIENT_ID", "RAMPART_CLIENT_SECRET", "RAMPART_TOTP_SECRET"]) {
+    for (
+      const name of [
+        "RAMPART_PARTNER_EMAIL",
+        "RAMPART_PARTNER_PASSWORD",
+        "RAMPART_CLIENT_ID",
+        "RAMPART_CLIENT_SECRET",
+        "RAMPART_TOTP_SECRET"
+      ]
+    ) {
       expect(missing.stderr[0]).toContain(`${name} is not set`)
     }
     expect(missing.stderr[0]).not.toContain(password)
 
     const badSecret = await runInProcess(["partner-login"], envFor({ RAMPART_TOTP_SECRET: "not base32!" }))
-    expect(badSecret).toEqual({ ok: false, stdout: [], stderr: ["rampart: RAMPART_TOTP_SECRET: The TOTP secret is not valid base32"] })
+    expect(badSecret).toEqual({
+      ok: false,
+      stdout: [],
+      stderr: ["rampart: RAMPART_TOTP_SECRET: The TOTP secret is not valid base32"]
+    })
 
     const badExpiry = await runInProcess(["partner-login"], envFor({ RAMPART_EXPIRES_IN: "7200" }))
     expect(badExpiry.ok).toBe(false)
     expect(badExpiry.stderr).toEqual([expect.stringMatching(/^rampart: RAMPART_EXPIRES_IN: /)])
 
-    const wrongPassword = await runInProcess(["partner-login"], envFor({ RAMPART_PARTNER_PASSWORD: "wrong password 123" }))
+    const wrongPassword = await runInProcess(
+      ["partner-login"],
+      envFor({ RAMPART_PARTNER_PASSWORD: "wrong password 123" })
+    )
     expect(wrongPassword).toEqual({ ok: false, stdout: [], stderr: [expect.stringMatching(/^rampart: AuthError: /)] })
 
-    const unreachable = await runInProcess(["partner-login"], envFor({ RAMPART_URL: `http://127.0.0.1:${await freePort()}` }))
+    const unreachable = await runInProcess(
+      ["partner-login"],
+      envFor({ RAMPART_URL: `http://127.0.0.1:${await freePort()}` })
+    )
     expect(unreachable.ok).toBe(false)
-    expect(unreachable.stderr).toEqual([expect.stringMatching(/^rampart: cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/)])
+    expect(unreachable.stderr).toEqual([
+      expect.stringMatching(/^rampart: cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/)
+    ])
   }, 60_000)
 })
 
@@ -244,9 +298,27 @@ describe("rampart serve", () => {
     const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_")))
     const child = spawn(
       rampartBin,
-      ["serve", "--host", "127.0.0.1", "--port", String(port), "--database-url", `sqlite:${join(state, "rampart.db")}`, "--mode", "sandbox"],
+      [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--database-url",
+        `sqlite:${join(state, "rampart.db")}`,
+        "--mode",
+        "sandbox"
+      ],
       // The environment asks for production on another port and store: the flags win.
-      { env: { ...base, RAMPART_STATE_DIR: state, RAMPART_MODE: "production", RAMPART_PORT: "1", RAMPART_DATABASE_URL: "postgres://nowhere/none" } }
+      {
+        env: {
+          ...base,
+          RAMPART_STATE_DIR: state,
+          RAMPART_MODE: "production",
+          RAMPART_PORT: "1",
+          RAMPART_DATABASE_URL: "postgres://nowhere/none"
+        }
+      }
     )
     let stdout = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))
@@ -269,9 +341,18 @@ describe("rampart serve", () => {
   }, 120_000)
 
   it("a bad flag or a refused start-up: one line, exit code 1", async () => {
-    expectOneLineFailure(await runBinary(["serve", "--port", "99999"]), /^rampart: --port must be a whole number from 1 to 65535\n$/)
+    expectOneLineFailure(
+      await runBinary(["serve", "--port", "99999"]),
+      /^rampart: --port must be a whole number from 1 to 65535\n$/
+    )
     const state = mkdtempSync(join(tmpdir(), "rampart-serve-"))
-    const production = await runBinary(["serve", "--mode", "production", "--database-url", `sqlite:${join(state, "rampart.db")}`], {
+    const production = await runBinary([
+      "serve",
+      "--mode",
+      "production",
+      "--database-url",
+      `sqlite:${join(state, "rampart.db")}`
+    ], {
       env: { RAMPART_STATE_DIR: state }
     })
     expectOneLineFailure(production, /^rampart: the server did not start: RAMPART_SECRET_KEY/)

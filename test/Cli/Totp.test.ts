@@ -22,7 +22,10 @@ const shellQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`
  * Runs oathtool once per argument list, all in one `bash` process fed on stdin (one spawn instead
  * of a thousand); each run contributes one line: its code, or `ERROR <message>`.
  */
-const oathtoolBatch = async (runs: ReadonlyArray<ReadonlyArray<string>>, env: NodeJS.ProcessEnv = {}): Promise<Array<string>> => {
+const oathtoolBatch = async (
+  runs: ReadonlyArray<ReadonlyArray<string>>,
+  env: NodeJS.ProcessEnv = {}
+): Promise<Array<string>> => {
   const script = runs
     .map((args) => `out=$(${OATHTOOL} ${args.map(shellQuote).join(" ")} 2>&1) && echo "$out" || echo "ERROR $out"`)
     .join("\n")
@@ -93,7 +96,11 @@ const formatNow = (seconds: number): string => {
     const offset = random.int(-24 * 60, Math.min(24 * 60, Math.floor((MAX_SECONDS - seconds) / 60)))
     const sign = offset < 0 ? "-" : "+"
     const [h, m] = [Math.floor(Math.abs(offset) / 60), Math.abs(offset) % 60]
-    const zone = m === 0 && random.chance(0.3) ? `${sign}${pad2(h)}` : random.chance(0.5) ? `${sign}${pad2(h)}:${pad2(m)}` : `${sign}${pad2(h)}${pad2(m)}`
+    const zone = m === 0 && random.chance(0.3)
+      ? `${sign}${pad2(h)}`
+      : random.chance(0.5)
+      ? `${sign}${pad2(h)}:${pad2(m)}`
+      : `${sign}${pad2(h)}${pad2(m)}`
     return wall(offset) + zone
   }
   // Local time without a zone, only where the local offset is stable (no daylight-saving change
@@ -119,7 +126,13 @@ const randomCase = (): TotpCase => {
   const length = random.chance(0.4) ? random.pick([10, 16, 20, 32, 64]) : random.int(1, 80)
   const key = Uint8Array.from({ length }, () => random.int(0, 255))
   const digits = random.pick([6, 7, 8] as const)
-  const period = random.chance(0.4) ? 30 : random.chance(0.5) ? 60 : random.chance(0.5) ? random.int(1, 3600) : random.int(1, 4_294_967_295)
+  const period = random.chance(0.4)
+    ? 30
+    : random.chance(0.5)
+    ? 60
+    : random.chance(0.5)
+    ? random.int(1, 3600)
+    : random.int(1, 4_294_967_295)
   const algorithm = random.pick(["sha1", "sha256", "sha512"] as const)
   const seconds = random.chance(0.7)
     ? random.int(1_577_836_800, 2_208_988_800) // 2020..2040
@@ -132,7 +145,14 @@ const randomCase = (): TotpCase => {
   if (digits !== 6 || random.chance(0.5)) rampart.push("--digits", random.chance(0.1) ? `0${digits}` : String(digits))
   if (period !== 30 || random.chance(0.5)) rampart.push("--period", String(period))
   if (algorithm !== "sha1" || random.chance(0.5)) rampart.push("--algorithm", algorithm)
-  const oath = [`--totp=${algorithm}`, "-b", `--digits=${digits}`, `--time-step-size=${period}s`, `--now=${now}`, secret]
+  const oath = [
+    `--totp=${algorithm}`,
+    "-b",
+    `--digits=${digits}`,
+    `--time-step-size=${period}s`,
+    `--now=${now}`,
+    secret
+  ]
   return { key, seconds, digits, period, algorithm, rampart, oathtool: oath }
 }
 
@@ -141,7 +161,18 @@ describe("Totp (RFC 4226 / RFC 6238)", () => {
 
   it("RFC 4226 Appendix D HOTP values (TOTP at counter × 30 s)", () => {
     const secret = hexBase32("12345678901234567890")
-    const expected = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"]
+    const expected = [
+      "755224",
+      "287082",
+      "359152",
+      "969429",
+      "338314",
+      "254676",
+      "287922",
+      "162583",
+      "399871",
+      "520489"
+    ]
     expected.forEach((code, counter) => expect(Either.getOrThrow(totpAt(secret, counter * 30))).toBe(code))
   })
 
@@ -195,7 +226,9 @@ describe.skipIf(!hasOathtool)(`Totp.totpAt = oathtool --totp -b (seed ${SEED})`,
     const expected = await oathtoolBatch(cases.map((c) => ["--totp", "-b", `--now=@${c.seconds}`, c.secret]))
     for (const [i, c] of cases.entries()) {
       expect(expected[i], `seed ${SEED} case ${i}`).toMatch(/^\d{6}$/)
-      expect(Either.getOrThrow(totpAt(c.secret, c.seconds)), `seed ${SEED} case ${i}: ${JSON.stringify(c)}`).toBe(expected[i])
+      expect(Either.getOrThrow(totpAt(c.secret, c.seconds)), `seed ${SEED} case ${i}: ${JSON.stringify(c)}`).toBe(
+        expected[i]
+      )
     }
   }, 120_000)
 })
@@ -212,19 +245,30 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
   it(`${CASES} random secrets, times, digits, periods and hashes through the command line (in-process)`, async () => {
     for (const [i, c] of cases.entries()) {
       const run = await runInProcess(c.rampart)
-      const context = `seed ${SEED} case ${i}: rampart ${JSON.stringify(c.rampart)} / oathtool ${JSON.stringify(c.oathtool)}`
+      const context = `seed ${SEED} case ${i}: rampart ${JSON.stringify(c.rampart)} / oathtool ${
+        JSON.stringify(c.oathtool)
+      }`
       expect(expected[i], context).toMatch(/^\d{6,8}$/)
-      expect({ ok: run.ok, stdout: run.stdout, stderr: run.stderr }, context).toEqual({ ok: true, stdout: [expected[i]], stderr: [] })
+      expect({ ok: run.ok, stdout: run.stdout, stderr: run.stderr }, context).toEqual({
+        ok: true,
+        stdout: [expected[i]],
+        stderr: []
+      })
       // The library directly, on the canonical secret (the command line passes it the scrambled one).
-      const library = totpAt(base32(c.key, true), c.seconds, { digits: c.digits, period: c.period, algorithm: c.algorithm })
+      const library = totpAt(base32(c.key, true), c.seconds, {
+        digits: c.digits,
+        period: c.period,
+        algorithm: c.algorithm
+      })
       expect(Either.getOrThrow(library), context).toBe(expected[i])
     }
   }, 300_000)
 
   it("300 odd and malformed secrets: refused exactly when oathtool refuses them, same code otherwise", async () => {
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcdefghijklmnopqrstuvwxyz====   018x.\t_é"
-    const secrets = Array.from({ length: 300 }, () =>
-      Array.from({ length: random.int(1, 20) }, () => random.pick(Array.from(alphabet))).join("")
+    const secrets = Array.from(
+      { length: 300 },
+      () => Array.from({ length: random.int(1, 20) }, () => random.pick(Array.from(alphabet))).join("")
     )
     const now = "@1767225600"
     const outputs = await oathtoolBatch(secrets.map((secret) => ["--totp", "-b", `--now=${now}`, secret]))
@@ -236,7 +280,11 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
         // Deliberate difference: oathtool computes a code with an empty key; rampart refuses.
         expect(run, context).toEqual({ ok: false, stdout: [], stderr: ["rampart: The TOTP secret is empty"] })
       } else if (outputs[i]!.startsWith("ERROR")) {
-        expect(run, context).toEqual({ ok: false, stdout: [], stderr: ["rampart: The TOTP secret is not valid base32"] })
+        expect(run, context).toEqual({
+          ok: false,
+          stdout: [],
+          stderr: ["rampart: The TOTP secret is not valid base32"]
+        })
       } else {
         expect(run, context).toEqual({ ok: true, stdout: [outputs[i]], stderr: [] })
         accepted++
@@ -248,22 +296,59 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
   it("--now forms and limits agree with oathtool's parser", async () => {
     const secret = "JBSWY3DPEHPK3PXP"
     const same = [
-      "@0", "@1767225600", "@1767225600.9", "@+100", "@0100", "@ 1767225600", " @1767225600", "@253402300799",
-      "2026-01-01", "2026-01-01Z", "2026-01-01T00:00Z", "2026-01-01T00:00:00Z", "2026-01-01t00:00:00z",
-      "2026-01-01 00:00:00Z", "2026-01-01T00:00:00 Z", "2026-01-01T00:00:29.999Z", "2026-01-01T00:00:30,5Z",
-      "2026-01-01T01:00:00+01:00", "2026-01-01T01:00:00+0100", "2026-01-01T01:00:00+01", "2026-01-01T00:00:00 +01:00",
-      "2026-01-01T00:00:00+24:00", "2026-01-01T00:00:00-24:00", "2026-01-01T00:00:00+23:59", "2026-1-1T0:00:00Z",
-      "1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-02-29T12:00:00Z"
+      "@0",
+      "@1767225600",
+      "@1767225600.9",
+      "@+100",
+      "@0100",
+      "@ 1767225600",
+      " @1767225600",
+      "@253402300799",
+      "2026-01-01",
+      "2026-01-01Z",
+      "2026-01-01T00:00Z",
+      "2026-01-01T00:00:00Z",
+      "2026-01-01t00:00:00z",
+      "2026-01-01 00:00:00Z",
+      "2026-01-01T00:00:00 Z",
+      "2026-01-01T00:00:29.999Z",
+      "2026-01-01T00:00:30,5Z",
+      "2026-01-01T01:00:00+01:00",
+      "2026-01-01T01:00:00+0100",
+      "2026-01-01T01:00:00+01",
+      "2026-01-01T00:00:00 +01:00",
+      "2026-01-01T00:00:00+24:00",
+      "2026-01-01T00:00:00-24:00",
+      "2026-01-01T00:00:00+23:59",
+      "2026-1-1T0:00:00Z",
+      "1970-01-01T00:00:00Z",
+      "9999-12-31T23:59:59Z",
+      "2024-02-29T12:00:00Z"
     ]
     const refusedByBoth = [
-      "garbage", "@1e3", "@-1", "20260101T000000Z", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
-      "2026-01-01T23:59:60Z", "2026-01-01T00Z", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00+24:30",
-      "2026-01-01T00:00:00+99", "2025-02-29T00:00:00Z"
+      "garbage",
+      "@1e3",
+      "@-1",
+      "20260101T000000Z",
+      "2026-02-30T00:00:00Z",
+      "2026-01-01T24:00:00Z",
+      "2026-01-01T23:59:60Z",
+      "2026-01-01T00Z",
+      "2026-01-01T00:00:00.Z",
+      "2026-01-01T00:00:00+24:30",
+      "2026-01-01T00:00:00+99",
+      "2025-02-29T00:00:00Z"
     ]
-    const outputs = await oathtoolBatch([...same, ...refusedByBoth].map((now) => ["--totp", "-b", `--now=${now}`, secret]))
+    const outputs = await oathtoolBatch(
+      [...same, ...refusedByBoth].map((now) => ["--totp", "-b", `--now=${now}`, secret])
+    )
     for (const [i, now] of same.entries()) {
       expect(outputs[i], now).toMatch(/^\d{6}$/)
-      expect(await runInProcess(["totp", secret, "--now", now]), now).toEqual({ ok: true, stdout: [outputs[i]], stderr: [] })
+      expect(await runInProcess(["totp", secret, "--now", now]), now).toEqual({
+        ok: true,
+        stdout: [outputs[i]],
+        stderr: []
+      })
     }
     for (const [j, now] of refusedByBoth.entries()) {
       expect(outputs[same.length + j], now).toMatch(/^ERROR/)
@@ -275,7 +360,11 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
     }
     // A wall time before 1970 is fine when the instant is not.
     const early = await oathtoolBatch([["--totp", "-b", "--now=1969-12-31T20:00:05-04:00", secret]])
-    expect(await runInProcess(["totp", secret, "--now", "1969-12-31T20:00:05-04:00"])).toEqual({ ok: true, stdout: early, stderr: [] })
+    expect(await runInProcess(["totp", secret, "--now", "1969-12-31T20:00:05-04:00"])).toEqual({
+      ok: true,
+      stdout: early,
+      stderr: []
+    })
     // Deliberate differences: oathtool accepts times before 1970 (with C's signed arithmetic) and
     // beyond year 9999; rampart refuses them with a message.
     for (const now of ["@-100", "1969-12-31T23:59:58Z", "@253402300800"]) {
@@ -299,7 +388,15 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
     it("a zone-less time is local, as for oathtool; missing and doubled wall times are refused", async () => {
       const secret = "JBSWY3DPEHPK3PXP"
       const env = { TZ: "Europe/Madrid" }
-      for (const now of ["2026-01-01T01:00:00", "2026-07-01T12:34:56", "2026-01-01", "2026-03-29T01:59:59", "2026-03-29T03:00:00"]) {
+      for (
+        const now of [
+          "2026-01-01T01:00:00",
+          "2026-07-01T12:34:56",
+          "2026-01-01",
+          "2026-03-29T01:59:59",
+          "2026-03-29T03:00:00"
+        ]
+      ) {
         const expectedOutput = await oathtool(["--totp", "-b", `--now=${now}`, secret], env)
         expect(expectedOutput, now).toMatch(/^\d{6}\n$/)
         expect(await runInProcess(["totp", secret, "--now", now]), now).toEqual({
@@ -355,14 +452,24 @@ describe.skipIf(!hasOathtool)(`rampart totp = oathtool --totp -b (seed ${SEED})`
     it("reads the secret from stdin with -, as oathtool does", async () => {
       const input = "jbsw y3dp ehpk 3pxp\nignored second line\n"
       const output = (await runProcess(OATHTOOL, ["--totp", "-b", "--now=@1767225600", "-"], { input })).stdout
-      expect(await runBinary(["totp", "--now", "@1767225600", "-"], { input })).toEqual({ status: 0, stdout: output, stderr: "" })
+      expect(await runBinary(["totp", "--now", "@1767225600", "-"], { input })).toEqual({
+        status: 0,
+        stdout: output,
+        stderr: ""
+      })
     }, 60_000)
 
-    it.each([
-      ["a bad secret", ["totp", "JBSW1"], /^rampart: The TOTP secret is not valid base32\n$/],
-      ["a bad option", ["totp", "JBSWY3DPEHPK3PXP", "--digits", "9"], /^rampart: --digits must be 6, 7 or 8\n$/],
-      ["a bad --now", ["totp", "JBSWY3DPEHPK3PXP", "--now", "yesterday"], /^rampart: --now "yesterday": expected ISO-8601/]
-    ] as const)("%s: exit code 1 and one line on stderr", async (_name, args, message) => {
+    it.each(
+      [
+        ["a bad secret", ["totp", "JBSW1"], /^rampart: The TOTP secret is not valid base32\n$/],
+        ["a bad option", ["totp", "JBSWY3DPEHPK3PXP", "--digits", "9"], /^rampart: --digits must be 6, 7 or 8\n$/],
+        [
+          "a bad --now",
+          ["totp", "JBSWY3DPEHPK3PXP", "--now", "yesterday"],
+          /^rampart: --now "yesterday": expected ISO-8601/
+        ]
+      ] as const
+    )("%s: exit code 1 and one line on stderr", async (_name, args, message) => {
       const run = await runBinary(args)
       expect(run.status).toBe(1)
       expect(run.stdout).toBe("")

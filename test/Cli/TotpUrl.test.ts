@@ -28,7 +28,9 @@ describe.skipIf(!hasOathtool)("rampart totp --url", () => {
   beforeAll(async () => {
     server = await startServer(freshSqliteUrl())
     // 3 hours and 15 s: sandbox and wall time are 360.5 steps apart, so their codes differ.
-    expect((await call(server.url, "POST", "/sandbox/clock", { body: { advanceSeconds: 3 * 3600 + 15 } })).status).toBe(200)
+    expect((await call(server.url, "POST", "/sandbox/clock", { body: { advanceSeconds: 3 * 3600 + 15 } })).status).toBe(
+      200
+    )
   })
   afterAll(() => server.close())
 
@@ -37,7 +39,7 @@ describe.skipIf(!hasOathtool)("rampart totp --url", () => {
 
   it("prints oathtool's code for sandbox time, not wall time's", async () => {
     // Read sandbox time around the run; a step boundary in between makes the expectation ambiguous: retry.
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       const before = await sandboxNow()
       const wall = Date.now()
       const run = await runInProcess(["totp", SECRET, "--url", server.url])
@@ -50,7 +52,7 @@ describe.skipIf(!hasOathtool)("rampart totp --url", () => {
   })
 
   it("the real executable prints the code and a newline", async () => {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       const before = await sandboxNow()
       const run = await runBinary(["totp", SECRET, "--url", server.url])
       const after = await sandboxNow()
@@ -69,13 +71,17 @@ describe.skipIf(!hasOathtool)("rampart totp --url", () => {
     })
     const bad = await runInProcess(["totp", SECRET, "--url", "127.0.0.1:8080"])
     expect(bad.ok).toBe(false)
-    expect(bad.stderr).toEqual([`rampart: --url "127.0.0.1:8080": expected an http(s) URL such as http://127.0.0.1:8080`])
+    expect(bad.stderr).toEqual([
+      `rampart: --url "127.0.0.1:8080": expected an http(s) URL such as http://127.0.0.1:8080`
+    ])
     const closed = `http://127.0.0.1:${await freePort()}`
     const unreachable = await runInProcess(["totp", SECRET, "--url", closed])
     expect(unreachable.ok).toBe(false)
     expect(unreachable.stdout).toEqual([])
     expect(unreachable.stderr).toHaveLength(1)
-    expect(unreachable.stderr[0]).toMatch(new RegExp(`^rampart: cannot reach ${closed.replaceAll(".", "\\.")}: .*ECONNREFUSED`))
+    expect(unreachable.stderr[0]).toMatch(
+      new RegExp(`^rampart: cannot reach ${closed.replaceAll(".", "\\.")}: .*ECONNREFUSED`)
+    )
   })
 })
 
@@ -91,7 +97,9 @@ describe("rampart totp --url against a production server", () => {
     expect(run).toEqual({
       ok: false,
       stdout: [],
-      stderr: [`rampart: ${server.url}: GET /sandbox/clock answered 404 (no sandbox clock: is the server in production mode?)`]
+      stderr: [
+        `rampart: ${server.url}: GET /sandbox/clock answered 404 (no sandbox clock: is the server in production mode?)`
+      ]
     })
   })
 })

@@ -73,7 +73,9 @@ describe("AuthClient against the real server", () => {
       expect((yield* client.operations.jwks()).keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519" })
 
       const address = email()
-      const created = yield* client.sandbox.createUser({ payload: new CreateAccountRequest({ email: address, password }) })
+      const created = yield* client.sandbox.createUser({
+        payload: new CreateAccountRequest({ email: address, password })
+      })
       expect(created.email).toBe(address)
       expect(created.lastLoggedDate).toBeNull()
       const taken = yield* Effect.flip(
@@ -172,7 +174,9 @@ describe("AuthClient retry policy", () => {
 
   it.effect("transport errors on a retry-safe request: retried with growing, jittered delays until it succeeds", () => {
     const fake = fakeServer((request, attempt) =>
-      attempt <= 3 ? transportError(request) : Effect.succeed(jsonResponse(request, 200, { status: "ok", store: "sqlite" }))
+      attempt <= 3
+        ? transportError(request)
+        : Effect.succeed(jsonResponse(request, 200, { status: "ok", store: "sqlite" }))
     )
     return Effect.gen(function*() {
       const client = yield* AuthClient
@@ -251,7 +255,9 @@ describe("AuthClient retry policy", () => {
       expect(error.message).toContain("no response within 2s")
       expect(fake.attempts).toHaveLength(4)
       expect(fake.attempts[1]!.at - fake.attempts[0]!.at).toBeGreaterThanOrEqual(2000)
-      yield* Effect.flip(withTimePassing(client.auth.login({ payload: new LoginRequest({ email: "a@b.co", password }) })))
+      yield* Effect.flip(
+        withTimePassing(client.auth.login({ payload: new LoginRequest({ email: "a@b.co", password }) }))
+      )
       expect(fake.attempts).toHaveLength(5)
     }).pipe(Effect.provide(fake.layer))
   })
@@ -270,7 +276,10 @@ describe("AuthClient configuration", () => {
 
   it.effect("RAMPART_URL and RAMPART_CLIENT_TIMEOUT as a duration or as seconds; a bad URL is a ConfigError", () =>
     Effect.gen(function*() {
-      const custom = yield* read([["RAMPART_URL", "https://auth.example.com/rampart"], ["RAMPART_CLIENT_TIMEOUT", "500 millis"]])
+      const custom = yield* read([["RAMPART_URL", "https://auth.example.com/rampart"], [
+        "RAMPART_CLIENT_TIMEOUT",
+        "500 millis"
+      ]])
       expect(custom.baseUrl).toBe("https://auth.example.com/rampart")
       expect(Duration.toMillis(custom.timeout)).toBe(500)
       expect(Duration.toMillis((yield* read([["RAMPART_CLIENT_TIMEOUT", "2.5"]])).timeout)).toBe(2500)

@@ -9,15 +9,15 @@ import { Chunk, Clock, Context, Duration, Effect, Either, Fiber, Layer, Redacted
 import { randomBytes } from "node:crypto"
 import { AuthClient } from "../../src/Client/AuthClient.js"
 import { PartnerSession, type PartnerSessionOptions } from "../../src/Client/PartnerSession.js"
+import { SecretBox } from "../../src/Crypto/SecretBox.js"
 import { AuthError, InvalidOtp } from "../../src/Domain/Errors.js"
 import { CreateAccountRequest } from "../../src/Domain/Sandbox.js"
+import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { layerInProcessServer, ServerUrl } from "../../src/Server/InProcess.js"
+import { totpAad } from "../../src/Server/Otp/UserTotp.js"
 import { Partners } from "../../src/Server/Partners/Partners.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { Totp, totpAt } from "../../src/Totp.js"
-import { SecretBox } from "../../src/Crypto/SecretBox.js"
-import { totpAad } from "../../src/Server/Otp/UserTotp.js"
-import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { base32 } from "../support/Base32.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
@@ -43,7 +43,9 @@ describe("PartnerSession in real time", () => {
 
   /** Whether the server accepts `token` as a live partner session (without touching it). */
   const accepted = (token: Redacted.Redacted<string>) =>
-    Effect.promise(() => server.runtime.runPromise(Effect.either(Effect.flatMap(Partners, (p) => p.authenticate(token)))))
+    Effect.promise(() =>
+      server.runtime.runPromise(Effect.either(Effect.flatMap(Partners, (p) => p.authenticate(token))))
+    )
 
   it.live("logs in with a TOTP security code, authenticates calls, logs out when its scope closes", () => {
     const traffic = makeTraffic()
@@ -73,7 +75,11 @@ describe("PartnerSession in real time", () => {
       expect(traffic.of(...LOGOUT).map((e) => e.status)).toEqual([204])
       const afterClose = yield* accepted(token)
       expect(Either.isLeft(afterClose) && afterClose.left).toBeInstanceOf(AuthError)
-      expect((yield* Effect.promise(() => call(server.url, "POST", "/api/v1/partners/auth/logout", { token: Redacted.value(token) }))).status)
+      expect(
+        (yield* Effect.promise(() =>
+          call(server.url, "POST", "/api/v1/partners/auth/logout", { token: Redacted.value(token) })
+        )).status
+      )
         .toBe(403)
 
       // Refused credentials: a typed AuthError from make (nothing is left running).
@@ -83,7 +89,9 @@ describe("PartnerSession in real time", () => {
       expect(refused).toBeInstanceOf(AuthError)
       // A malformed TOTP secret is a typed failure before anything is sent.
       const sent = traffic.exchanges.length
-      const malformed = yield* Effect.flip(Effect.scoped(PartnerSession.make({ ...options, totpSecret: Redacted.make("1!") })))
+      const malformed = yield* Effect.flip(
+        Effect.scoped(PartnerSession.make({ ...options, totpSecret: Redacted.make("1!") }))
+      )
       expect(malformed._tag).toBe("TotpFormatError")
       expect(traffic.exchanges.length).toBe(sent)
     }).pipe(
@@ -125,7 +133,10 @@ describe("PartnerSession under TestClock", () => {
       const revoke = (token: Redacted.Redacted<string>) =>
         Effect.provide(
           Effect.flatMap(Partners, (partners) =>
-            Effect.flatMap(Effect.orDie(partners.authenticate(token)), (session) => partners.logout(session.sessionId))),
+            Effect.flatMap(
+              Effect.orDie(partners.authenticate(token)),
+              (session) => partners.logout(session.sessionId)
+            )),
           server
         )
       /** A login made outside the session (another client, or a person with oathtool) with `code`. */
@@ -236,12 +247,16 @@ describe("PartnerSession with an 80-bit authenticator secret", () => {
     const secret = randomBytes(10)
     const written = base32(secret, false).toLowerCase().replace(/(.{4})(?=.)/g, "$1 ")
     await server.runtime.runPromise(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const users = yield* UsersRepo
         const box = yield* SecretBox
         const user = yield* Effect.flatten(users.findByEmail(email))
         const now = yield* Clock.currentTimeMillis
-        yield* users.setValidatedTotpSecret(user.id, yield* box.seal(Redacted.make(base32(secret, false)), totpAad(user.id)), now)
+        yield* users.setValidatedTotpSecret(
+          user.id,
+          yield* box.seal(Redacted.make(base32(secret, false)), totpAad(user.id)),
+          now
+        )
       })
     )
     const token = await Effect.runPromise(

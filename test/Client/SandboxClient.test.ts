@@ -20,11 +20,13 @@ const email = (tag: string) => `${tag}-${Date.now().toString(36)}-${counter++}@e
 
 /** Runs `effect` with a `SandboxClient` (and its `AuthClient`) for `url`. */
 const withSandbox = <A, E>(url: string, effect: Effect.Effect<A, E, SandboxClient | AuthClient>) =>
-  Effect.runPromise(effect.pipe(Effect.provide(SandboxClient.Default), Effect.provide(AuthClient.layer({ baseUrl: url }))))
+  Effect.runPromise(
+    effect.pipe(Effect.provide(SandboxClient.Default), Effect.provide(AuthClient.layer({ baseUrl: url })))
+  )
 
 describe("OffsetClock", () => {
   it.effect("reads base time + offset; a sleep ends when the offset jumps past its end, not before", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const following = makeOffsetClock(yield* Effect.clock)
       const base = yield* Clock.currentTimeMillis
       expect(following.clock.unsafeCurrentTimeMillis()).toBe(base)
@@ -36,11 +38,10 @@ describe("OffsetClock", () => {
       yield* following.setOffset(10 * 60_000) // past its end: wakes without base time passing
       expect(Exit.isSuccess(yield* Fiber.await(sleeper))).toBe(true)
       expect(following.clock.unsafeCurrentTimeMillis()).toBe(base + 1000 + 10 * 60_000)
-    })
-  )
+    }))
 
   it.effect("without a jump a sleep lasts its duration of base time; moving the offset back makes it longer", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const following = makeOffsetClock(yield* Effect.clock, 60_000)
       const sleeper = yield* Effect.fork(following.clock.sleep(Duration.seconds(30)))
       yield* TestClock.adjust("20 seconds")
@@ -49,25 +50,28 @@ describe("OffsetClock", () => {
       expect(Option.isNone(yield* Fiber.poll(sleeper))).toBe(true)
       yield* TestClock.adjust("10 seconds")
       expect(Exit.isSuccess(yield* Fiber.await(sleeper))).toBe(true)
-    })
-  )
+    }))
 })
 
 describe("SandboxClient retry policy", () => {
   it("sandbox reads are retry-safe; its writes are not", () => {
     const request = (method: "GET" | "POST" | "DELETE", path: string) =>
       ({ method, url: `http://127.0.0.1:8080${path}` }) as HttpClientRequest.HttpClientRequest
-    for (const path of ["/sandbox/clock", "/sandbox/accounts", "/sandbox/events?after=3", "/sandbox/outbox", "/sandbox"]) {
+    for (
+      const path of ["/sandbox/clock", "/sandbox/accounts", "/sandbox/events?after=3", "/sandbox/outbox", "/sandbox"]
+    ) {
       expect(isRetrySafe(request("GET", path)), path).toBe(true)
     }
-    for (const [method, path] of [
-      ["POST", "/sandbox/clock"],
-      ["POST", "/sandbox/reset"],
-      ["POST", "/sandbox/faults"],
-      ["DELETE", "/sandbox/faults"],
-      ["POST", "/sandbox/users"],
-      ["POST", "/sandbox/partners"]
-    ] as const) {
+    for (
+      const [method, path] of [
+        ["POST", "/sandbox/clock"],
+        ["POST", "/sandbox/reset"],
+        ["POST", "/sandbox/faults"],
+        ["DELETE", "/sandbox/faults"],
+        ["POST", "/sandbox/users"],
+        ["POST", "/sandbox/partners"]
+      ] as const
+    ) {
       expect(isRetrySafe(request(method, path)), `${method} ${path}`).toBe(false)
     }
   })
@@ -85,11 +89,15 @@ describe("SandboxClient against the in-process sandbox", () => {
     const partner = email("partner")
     const result = await withSandbox(
       server.url,
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const sandbox = yield* SandboxClient
         const profile = yield* sandbox.createUser({ email: user, password: PASSWORD })
         const taken = yield* Effect.flip(sandbox.createUser({ email: user, password: PASSWORD }))
-        const credentials = yield* sandbox.createPartner({ email: partner, password: PASSWORD, totp_secret: "jbsw y3dp ehpk 3pxp" })
+        const credentials = yield* sandbox.createPartner({
+          email: partner,
+          password: PASSWORD,
+          totp_secret: "jbsw y3dp ehpk 3pxp"
+        })
         const accounts = yield* sandbox.accounts
         const outbox = yield* sandbox.outbox(user)
         const start = yield* sandbox.clock
@@ -103,7 +111,22 @@ describe("SandboxClient against the in-process sandbox", () => {
         const afterReset = yield* sandbox.clock
         const resetFollowed = (yield* Effect.withClock(Clock.currentTimeMillis, sandbox.sandboxClock)) - Date.now()
         const gone = yield* sandbox.accounts
-        return { profile, taken, credentials, accounts, outbox, start, jumped, followed, fault, events, later, afterReset, resetFollowed, gone }
+        return {
+          profile,
+          taken,
+          credentials,
+          accounts,
+          outbox,
+          start,
+          jumped,
+          followed,
+          fault,
+          events,
+          later,
+          afterReset,
+          resetFollowed,
+          gone
+        }
       })
     )
     expect(result.profile.email).toBe(user)
@@ -124,7 +147,10 @@ describe("SandboxClient against the in-process sandbox", () => {
   })
 
   it("a payload out of range is a typed ParseError naming the field, before anything is sent", async () => {
-    const refused = await withSandbox(server.url, Effect.flip(Effect.flatMap(SandboxClient, (sandbox) => sandbox.advance(0))))
+    const refused = await withSandbox(
+      server.url,
+      Effect.flip(Effect.flatMap(SandboxClient, (sandbox) => sandbox.advance(0)))
+    )
     expect(refused._tag).toBe("ParseError")
     expect(JSON.stringify(refused)).toContain("advanceSeconds")
   })
@@ -132,7 +158,7 @@ describe("SandboxClient against the in-process sandbox", () => {
   it("layerClock: TokenKeeper's background renewal, asleep until its lease is due, wakes when the sandbox jumps", async () => {
     const acquired: Array<number> = []
     const renewals = await Effect.runPromise(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const sandbox = yield* SandboxClient
         const { httpClient } = yield* AuthClient
         yield* makeTokenKeeper({
@@ -140,7 +166,11 @@ describe("SandboxClient against the in-process sandbox", () => {
           acquire: () =>
             Effect.map(Clock.currentTimeMillis, (sentAt) => {
               acquired.push(sentAt)
-              return { value: { token: Redacted.make(`token-${acquired.length}`) }, sentAt, lifetime: Duration.hours(1) }
+              return {
+                value: { token: Redacted.make(`token-${acquired.length}`) },
+                sentAt,
+                lifetime: Duration.hours(1)
+              }
             }),
           margin: Duration.minutes(1),
           httpClient,
@@ -151,7 +181,9 @@ describe("SandboxClient against the in-process sandbox", () => {
         yield* sandbox.advance(60 * 60)
         // Nobody asks for the token: only the woken background fiber can renew it.
         const deadline = Date.now() + 3_000
-        while (acquired.length < 2 && Date.now() < deadline) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+        while (acquired.length < 2 && Date.now() < deadline) {
+          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+        }
         return acquired.length
       }).pipe(
         Effect.scoped,
@@ -168,7 +200,7 @@ describe("SandboxClient against the in-process sandbox", () => {
   it("under layerClock, a jump does not end an attempt in flight: AuthClient's timeout runs on the clock it was built with", async () => {
     let attempts = 0
     const health = await Effect.runPromise(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const sandbox = yield* SandboxClient
         const client = yield* AuthClient
         yield* sandbox.addFault({ method: "GET", path: "/health", delayMs: 1_000, count: 1 })
@@ -184,8 +216,13 @@ describe("SandboxClient against the in-process sandbox", () => {
             baseUrl: server.url,
             timeout: "2 seconds",
             transformClient: (client) =>
-              HttpClient.transform(client, (attempt, request) =>
-                Effect.zipRight(Effect.sync(() => (request.url.endsWith("/health") ? attempts++ : undefined)), attempt)
+              HttpClient.transform(
+                client,
+                (attempt, request) =>
+                  Effect.zipRight(
+                    Effect.sync(() => (request.url.endsWith("/health") ? attempts++ : undefined)),
+                    attempt
+                  )
               )
           })
         )
@@ -197,7 +234,7 @@ describe("SandboxClient against the in-process sandbox", () => {
 
   it("layerClockPolling: a jump made by someone else is seen within the polling interval", async () => {
     const seen = await Effect.runPromise(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const before = (yield* Clock.currentTimeMillis) - Date.now()
         // Another client (curl, the sandbox page) moves the clock.
         yield* Effect.promise(() =>
@@ -234,11 +271,20 @@ describe("SandboxClient in production", () => {
   it("every call fails with NotFound, and layerClock does not build", async () => {
     const failures = await withSandbox(
       server.url,
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const sandbox = yield* SandboxClient
         return yield* Effect.all(
-          [sandbox.clock, sandbox.advance(60), sandbox.reset, sandbox.accounts, sandbox.outbox(), sandbox.events(), sandbox.clearFaults].map(
-            (call) => Effect.map(Effect.flip(call as Effect.Effect<unknown, { readonly _tag: string }>), (error) => error._tag)
+          [
+            sandbox.clock,
+            sandbox.advance(60),
+            sandbox.reset,
+            sandbox.accounts,
+            sandbox.outbox(),
+            sandbox.events(),
+            sandbox.clearFaults
+          ].map(
+            (call) =>
+              Effect.map(Effect.flip(call as Effect.Effect<unknown, { readonly _tag: string }>), (error) => error._tag)
           )
         )
       })

@@ -32,7 +32,11 @@ const setUp = Effect.gen(function*() {
   const user = yield* Effect.provide(newUser(), server)
   const traffic = makeTraffic()
   const client = yield* Layer.build(
-    AuthClient.layer({ baseUrl: Context.get(server, ServerUrl), timeout: Duration.infinity, transformClient: traffic.transform })
+    AuthClient.layer({
+      baseUrl: Context.get(server, ServerUrl),
+      timeout: Duration.infinity,
+      transformClient: traffic.transform
+    })
   )
   const open = (options: Partial<SessionOptions> = {}) =>
     Effect.provide(Session.make({ email: user.email, password: Redacted.make(user.password), ...options }), client)

@@ -15,7 +15,8 @@ const TestLayer = IdTokens.Default.pipe(
 )
 const run = <A, E>(effect: Effect.Effect<A, E, IdTokens>) => Effect.provide(effect, TestLayer)
 
-const b64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url")
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url")
 const ed25519 = (input: string, key: KeyObject) => sign(null, Buffer.from(input), key).toString("base64url")
 
 /** A compact JWS over arbitrary header and claims, Ed25519-signed with `key` (ours by default). */
@@ -56,12 +57,11 @@ const joseAccepts = (token: string) =>
           () => true,
           () => false
         )
-    )
-  )
+    ))
 
 /** Asserts our verifier refuses with the generic AuthError (and, when `oracle`, that jose refuses too). */
 const expectRefused = (token: string, oracle = true) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const idTokens = yield* IdTokens
     const result = yield* Effect.either(idTokens.verify(token))
     expect(Either.isLeft(result)).toBe(true)
@@ -75,7 +75,7 @@ const expectRefused = (token: string, oracle = true) =>
 describe("IdTokens", () => {
   it.effect("issue → verify round-trips the claims; iat/exp come from the Clock", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* TestClock.adjust("1000 seconds")
         const idTokens = yield* IdTokens
         const issued = yield* idTokens.issue({ sub: "user-1", email: "ana@example.com" })
@@ -99,7 +99,7 @@ describe("IdTokens", () => {
 
   it.effect("header is { alg: EdDSA, typ: JWT, kid }", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const issued = yield* (yield* IdTokens).issue({ sub: "u", email: "e@example.com" })
         expect(decodePart(issued.token, 0)).toEqual({ alg: "EdDSA", typ: "JWT", kid: signing.kid })
       })
@@ -107,7 +107,7 @@ describe("IdTokens", () => {
 
   it.effect("the token verifies independently with jose against the published JWKS", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const idTokens = yield* IdTokens
         expect(idTokens.jwks).toEqual({
           keys: [{ kty: "OKP", crv: "Ed25519", x: signing.publicJwk.x, kid: signing.kid, alg: "EdDSA", use: "sig" }]
@@ -133,7 +133,7 @@ describe("IdTokens", () => {
 
   it.effect("a token forged with our key and valid claims is accepted (the forge helper is sound)", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const token = forge(goodHeader, claimsAt(0))
         expect(yield* joseAccepts(token)).toBe(true)
         expect(yield* (yield* IdTokens).verify(token)).toEqual({
@@ -143,15 +143,16 @@ describe("IdTokens", () => {
           exp: 3600
         })
         // aud as an array containing our audience is valid JWT too.
-        expect((yield* (yield* IdTokens).verify(forge(goodHeader, { ...claimsAt(0), aud: ["x", "rampart"] }))).sub).toBe(
-          "user-1"
-        )
+        expect((yield* (yield* IdTokens).verify(forge(goodHeader, { ...claimsAt(0), aud: ["x", "rampart"] }))).sub)
+          .toBe(
+            "user-1"
+          )
       })
     ))
 
   it.effect("refuses alg: none (unsigned), with or without a trailing dot", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const unsigned = `${b64({ alg: "none", typ: "JWT" })}.${b64(claimsAt(0))}`
         yield* expectRefused(`${unsigned}.`)
         yield* expectRefused(unsigned)
@@ -162,7 +163,7 @@ describe("IdTokens", () => {
 
   it.effect("refuses a validly signed token whose header has no alg, or another alg, or no/other typ, or crit", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* expectRefused(forge({ typ: "JWT", kid: signing.kid }, claimsAt(0)))
         yield* expectRefused(forge({ ...goodHeader, alg: "Ed25519" }, claimsAt(0)))
         yield* expectRefused(forge({ ...goodHeader, alg: "ES256" }, claimsAt(0)))
@@ -176,7 +177,7 @@ describe("IdTokens", () => {
 
   it.effect("refuses HS256 tokens keyed with the public key (key confusion)", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const secrets: ReadonlyArray<Buffer | string> = [
           Buffer.from(signing.publicJwk.x, "base64url"),
           signing.publicJwk.x,
@@ -197,7 +198,7 @@ describe("IdTokens", () => {
 
   it.effect("refuses a tampered payload (sub changed, signature kept)", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const idTokens = yield* IdTokens
         const issued = yield* idTokens.issue({ sub: "user-1", email: "ana@example.com" })
         const [header, payload, signature] = issued.token.split(".") as [string, string, string]
@@ -224,7 +225,7 @@ describe("IdTokens", () => {
 
   it.effect("refuses wrong iss and wrong aud (validly signed)", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), iss: "evil" }))
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), aud: "other-service" }))
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), aud: ["other-service"] }))
@@ -236,7 +237,7 @@ describe("IdTokens", () => {
     ))
 
   it.effect("refuses tokens issued under other settings", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const other = IdTokens.Default.pipe(
         Layer.provide(Layer.succeed(SigningKey, signing)),
         Layer.provide(layerDefaultIdTokenSettings({ issuer: "elsewhere", audience: "elsewhere" }))
@@ -250,7 +251,7 @@ describe("IdTokens", () => {
 
   it.effect("expiry: accepted just within the 30 s leeway, refused past exp + leeway", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const idTokens = yield* IdTokens
         const issued = yield* idTokens.issue({ sub: "user-1", email: "ana@example.com" })
         yield* TestClock.adjust("3599 seconds")
@@ -269,7 +270,7 @@ describe("IdTokens", () => {
 
   it.effect("refuses missing or malformed exp/iat, iat or nbf in the future beyond the leeway", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const { exp: _exp, ...noExp } = claimsAt(0)
         yield* expectRefused(forge(goodHeader, noExp), false) // jose treats exp as optional; we require it
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), exp: "3600" }))
@@ -287,7 +288,7 @@ describe("IdTokens", () => {
 
   it.effect("refuses a token signed by a different Ed25519 key", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const stranger = createPrivateKey({ key: JSON.parse(generateSigningJwk()), format: "jwk" })
         yield* expectRefused(forge(goodHeader, claimsAt(0), stranger))
         const other = generateKeyPairSync("ed25519").privateKey
@@ -297,7 +298,7 @@ describe("IdTokens", () => {
 
   it.effect("refuses garbage", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const garbage = [
           "",
           ".",
@@ -320,7 +321,7 @@ describe("IdTokens", () => {
 
 describe("SigningKey", () => {
   it.effect("generateSigningJwk round-trips through signingKeyFromJwk with an RFC 7638 kid", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const json = generateSigningJwk()
       const jwk = JSON.parse(json)
       expect(jwk).toMatchObject({ kty: "OKP", crv: "Ed25519" })
@@ -339,7 +340,7 @@ describe("SigningKey", () => {
     }))
 
   const rejected = (json: string) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const error = yield* Effect.flip(signingKeyFromJwk(Redacted.make(json)))
       expect(error).toBeInstanceOf(SigningKeyError)
       expect(error.message).toContain("RAMPART_SIGNING_KEY")
@@ -347,7 +348,7 @@ describe("SigningKey", () => {
     })
 
   it.effect("rejects a public-only JWK, an RSA JWK, invalid JSON and inconsistent keys, naming RAMPART_SIGNING_KEY", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const jwk = JSON.parse(generateSigningJwk())
       const { d, ...publicOnly } = jwk
       yield* rejected(JSON.stringify(publicOnly))

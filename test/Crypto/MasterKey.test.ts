@@ -1,7 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Redacted } from "effect"
 import { hkdfSync, randomBytes } from "node:crypto"
-import { deriveKey, generateMasterKeyBase64, MasterKey, MasterKeyError, masterKeyFromBase64 } from "../../src/Crypto/MasterKey.js"
+import {
+  deriveKey,
+  generateMasterKeyBase64,
+  MasterKey,
+  MasterKeyError,
+  masterKeyFromBase64
+} from "../../src/Crypto/MasterKey.js"
 
 const failureMessage = (base64: string) =>
   Effect.map(Effect.flip(masterKeyFromBase64(Redacted.make(base64))), (error) => {
@@ -11,7 +17,7 @@ const failureMessage = (base64: string) =>
 
 describe("MasterKey", () => {
   it.effect("accepts a generated key: 32 bytes", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const base64 = generateMasterKeyBase64()
       const key = yield* masterKeyFromBase64(Redacted.make(base64))
       expect(Buffer.from(Redacted.value(key)).toString("base64")).toBe(base64)
@@ -20,7 +26,7 @@ describe("MasterKey", () => {
     }))
 
   it.effect("accepts base64 without padding and with surrounding whitespace", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const bytes = randomBytes(32)
       const unpadded = bytes.toString("base64").replace(/=+$/, "")
       const key = yield* masterKeyFromBase64(Redacted.make(`  ${unpadded}\n`))
@@ -28,21 +34,23 @@ describe("MasterKey", () => {
     }))
 
   it.effect("rejects a 31-byte key with a message naming RAMPART_SECRET_KEY", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const message = yield* failureMessage(randomBytes(31).toString("base64"))
       expect(message).toContain("RAMPART_SECRET_KEY")
       expect(message).toContain("31 bytes")
     }))
 
   it.effect("rejects 33 bytes, empty and non-base64 input", () =>
-    Effect.gen(function* () {
-      for (const bad of [randomBytes(33).toString("base64"), "", "not base64 at all!", randomBytes(32).toString("hex")]) {
+    Effect.gen(function*() {
+      for (
+        const bad of [randomBytes(33).toString("base64"), "", "not base64 at all!", randomBytes(32).toString("hex")]
+      ) {
         expect(yield* failureMessage(bad)).toContain("RAMPART_SECRET_KEY")
       }
     }))
 
   it.effect("layerFromBase64 provides the key or fails the layer", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const base64 = generateMasterKeyBase64()
       const key = yield* Effect.provide(MasterKey, MasterKey.layerFromBase64(Redacted.make(base64)))
       expect(Buffer.from(Redacted.value(key)).toString("base64")).toBe(base64)
@@ -59,7 +67,8 @@ describe("MasterKey", () => {
     expect(box.length).toBe(32)
     expect(box.equals(hmac)).toBe(false)
     // Pinned: changing a label would make every stored ciphertext and digest unreadable.
-    const expected = (info: string) => Buffer.from(hkdfSync("sha256", Redacted.value(master), Buffer.alloc(0), info, 32))
+    const expected = (info: string) =>
+      Buffer.from(hkdfSync("sha256", Redacted.value(master), Buffer.alloc(0), info, 32))
     expect(box.equals(expected("rampart/secret-box"))).toBe(true)
     expect(hmac.equals(expected("rampart/hmac"))).toBe(true)
   })

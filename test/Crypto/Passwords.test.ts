@@ -10,7 +10,7 @@ const pw = Redacted.make
 
 /** Median wall-clock milliseconds of `effect` over `n` runs. */
 const medianMs = <A, E, R>(effect: Effect.Effect<A, E, R>, n: number) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const times: Array<number> = []
     for (let i = 0; i < n; i++) {
       const start = performance.now()
@@ -23,7 +23,7 @@ const medianMs = <A, E, R>(effect: Effect.Effect<A, E, R>, n: number) =>
 
 describe("Passwords", () => {
   it.effect("default cost: PHC string $argon2id$v=19$m=19456,t=2,p=1$; verifies right and rejects wrong", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
       const phc = yield* passwords.hash(pw("correct horse battery"))
       expect(phc.startsWith("$argon2id$v=19$m=19456,t=2,p=1$")).toBe(true)
@@ -33,7 +33,7 @@ describe("Passwords", () => {
     }).pipe(Effect.provide(OwaspLayer)))
 
   it.effect("salts: the same password hashes differently", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
       const a = yield* passwords.hash(pw("same password"))
       const b = yield* passwords.hash(pw("same password"))
@@ -42,7 +42,7 @@ describe("Passwords", () => {
     }).pipe(Effect.provide(CheapLayer)))
 
   it.effect("NFKC: the ﬁ ligature equals fi, full-width digits equal ASCII digits", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
       const ligature = yield* passwords.hash(pw("ﬁsh and chips"))
       expect((yield* passwords.verify(ligature, pw("fish and chips"))).valid).toBe(true)
@@ -55,7 +55,7 @@ describe("Passwords", () => {
     }).pipe(Effect.provide(CheapLayer)))
 
   it.effect("needsRehash: a hash made at a lower cost, verified at the default cost", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const weak = yield* Effect.provide(
         Effect.flatMap(Passwords, (passwords) => passwords.hash(pw("correct horse battery"))),
         CheapLayer
@@ -67,7 +67,7 @@ describe("Passwords", () => {
     }).pipe(Effect.provide(OwaspLayer)))
 
   it.effect("a stored hash at a higher cost than configured does not need re-hashing", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const strong = yield* Effect.provide(
         Effect.flatMap(Passwords, (passwords) => passwords.hash(pw("correct horse battery"))),
         Passwords.layerWith({ memoryCost: 2048, timeCost: 2 })
@@ -77,23 +77,32 @@ describe("Passwords", () => {
     }).pipe(Effect.provide(CheapLayer)))
 
   it.effect("a malformed stored hash is invalid, not a defect", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
-      expect(yield* passwords.verify("not a phc string", pw("anything at all"))).toEqual({ valid: false, needsRehash: false })
+      expect(yield* passwords.verify("not a phc string", pw("anything at all"))).toEqual({
+        valid: false,
+        needsRehash: false
+      })
       expect((yield* passwords.verifyOrBurn("", pw("anything at all"))).valid).toBe(false)
     }).pipe(Effect.provide(CheapLayer)))
 
   it.effect("verifyOrBurn: with a hash it verifies; without one it is never valid", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
       const phc = yield* passwords.hash(pw("correct horse battery"))
       expect((yield* passwords.verifyOrBurn(phc, pw("correct horse battery"))).valid).toBe(true)
-      expect(yield* passwords.verifyOrBurn(null, pw("correct horse battery"))).toEqual({ valid: false, needsRehash: false })
-      expect(yield* passwords.verifyOrBurn(null, pw("rampart dummy password"))).toEqual({ valid: false, needsRehash: false })
+      expect(yield* passwords.verifyOrBurn(null, pw("correct horse battery"))).toEqual({
+        valid: false,
+        needsRehash: false
+      })
+      expect(yield* passwords.verifyOrBurn(null, pw("rampart dummy password"))).toEqual({
+        valid: false,
+        needsRehash: false
+      })
     }).pipe(Effect.provide(CheapLayer)))
 
   it.live("verifyOrBurn: an unknown user costs about as much as a wrong password (default cost)", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
       const phc = yield* passwords.hash(pw("correct horse battery"))
       const wrong = yield* medianMs(passwords.verifyOrBurn(phc, pw("wrong password!")), 3)
@@ -104,14 +113,14 @@ describe("Passwords", () => {
     }).pipe(Effect.provide(OwaspLayer)))
 
   it.effect("Passwords.Default takes its cost from PasswordCostConfig", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
       expect((yield* passwords.hash(pw("x"))).startsWith("$argon2id$v=19$m=1024,t=1,p=1$")).toBe(true)
       expect(owaspPasswordCost).toEqual({ memoryCost: 19456, timeCost: 2 })
     }).pipe(Effect.provide(Passwords.Default.pipe(Layer.provide(Layer.succeed(PasswordCostConfig, cheap))))))
 
   it.effect("hashes many passwords concurrently (capped, none lost)", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const passwords = yield* Passwords
       const hashes = yield* Effect.forEach(
         Array.from({ length: 8 }, (_, i) => `password number ${i}`),

@@ -7,7 +7,7 @@ const run = <A, E>(effect: Effect.Effect<A, E, RandomTokens>) => Effect.provide(
 describe("RandomTokens", () => {
   it.effect("token: 32 random bytes as 43 base64url characters, fresh each time", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const random = yield* RandomTokens
         const tokens = yield* Effect.replicateEffect(random.token(), 100)
         for (const token of tokens) {
@@ -21,7 +21,7 @@ describe("RandomTokens", () => {
 
   it.effect("otpCode: 6 decimal digits, leading zeros kept", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const random = yield* RandomTokens
         const codes = yield* Effect.replicateEffect(random.otpCode(), 20_000)
         for (const code of codes) expect(code).toMatch(/^\d{6}$/)
@@ -32,7 +32,7 @@ describe("RandomTokens", () => {
 
   it.effect("otpCode: first digits are roughly uniform over 20k codes (each 8%..12%)", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const random = yield* RandomTokens
         const codes = yield* Effect.replicateEffect(random.otpCode(), 20_000)
         const counts = Array.from({ length: 10 }, () => 0)
@@ -46,7 +46,7 @@ describe("RandomTokens", () => {
 
   it.effect("bytes(n): n random bytes", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const random = yield* RandomTokens
         expect((yield* random.bytes(0)).length).toBe(0)
         const a = yield* random.bytes(20)
@@ -58,7 +58,7 @@ describe("RandomTokens", () => {
     ))
 
   it.effect("can be replaced by a deterministic layer", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const fixed = Layer.succeed(
         RandomTokens,
         RandomTokens.make({

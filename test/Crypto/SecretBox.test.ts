@@ -24,15 +24,19 @@ const openError = (sealed: string, aad: string) =>
 
 describe("SecretBox", () => {
   const shared = Effect.runSync(Effect.provide(SecretBox, TestLayer))
-  it.effect.prop("opens what it sealed (any unicode text, any aad)", [fc.string({ unit: "binary" }), fc.string()], ([text, aad]) =>
-    Effect.gen(function* () {
-      const sealed = yield* shared.seal(text, aad)
-      expect(Redacted.value(yield* shared.open(sealed, aad))).toBe(text)
-    }))
+  it.effect.prop(
+    "opens what it sealed (any unicode text, any aad)",
+    [fc.string({ unit: "binary" }), fc.string()],
+    ([text, aad]) =>
+      Effect.gen(function*() {
+        const sealed = yield* shared.seal(text, aad)
+        expect(Redacted.value(yield* shared.open(sealed, aad))).toBe(text)
+      })
+  )
 
   it.effect("uses the v1.<iv>.<ct>.<tag> encoding with a 12-byte IV and a 16-byte tag", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const box = yield* SecretBox
         const sealed = yield* box.seal(Redacted.make("JBSWY3DPEHPK3PXP"), "user-1")
         const [version, iv, ct, tag, ...rest] = sealed.split(".")
@@ -48,7 +52,7 @@ describe("SecretBox", () => {
 
   it.effect("seals the same plaintext differently each time", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const box = yield* SecretBox
         const a = yield* box.seal("secret", "user-1")
         const b = yield* box.seal("secret", "user-1")
@@ -59,7 +63,7 @@ describe("SecretBox", () => {
 
   it.effect("detects a flipped byte in the iv, the ciphertext or the tag", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const box = yield* SecretBox
         const sealed = yield* box.seal("a TOTP secret", "user-1")
         for (const [part, index] of [[1, 0], [1, 11], [2, 0], [2, 12], [3, 0], [3, 15]] as const) {
@@ -72,7 +76,7 @@ describe("SecretBox", () => {
 
   it.effect("refuses a ciphertext moved to another row (wrong aad)", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const box = yield* SecretBox
         const sealed = yield* box.seal("secret", "user-1")
         expect((yield* openError(sealed, "user-2"))._tag).toBe("SecretBoxError")
@@ -81,21 +85,24 @@ describe("SecretBox", () => {
     ))
 
   it.effect("refuses a value sealed under another master key", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const sealed = yield* Effect.provide(Effect.flatMap(SecretBox, (box) => box.seal("secret", "user-1")), boxLayer())
       expect((yield* run(openError(sealed, "user-1")))._tag).toBe("SecretBoxError")
     }))
 
   it.effect("opens under a second instance with the same master key", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const sealed = yield* run(Effect.flatMap(SecretBox, (box) => box.seal("secret", "user-1")))
-      const opened = yield* Effect.provide(Effect.flatMap(SecretBox, (box) => box.open(sealed, "user-1")), boxLayer(masterBytes))
+      const opened = yield* Effect.provide(
+        Effect.flatMap(SecretBox, (box) => box.open(sealed, "user-1")),
+        boxLayer(masterBytes)
+      )
       expect(Redacted.value(opened)).toBe("secret")
     }))
 
   it.effect("refuses malformed input with SecretBoxError, never a defect", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const box = yield* SecretBox
         const sealed = yield* box.seal("secret", "user-1")
         const [, iv, ct, tag] = sealed.split(".")
@@ -118,7 +125,7 @@ describe("SecretBox", () => {
 
   it.effect("seals the empty string", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const box = yield* SecretBox
         const sealed = yield* box.seal("", "row")
         expect(Redacted.value(yield* box.open(sealed, "row"))).toBe("")

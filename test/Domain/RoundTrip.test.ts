@@ -44,7 +44,12 @@ describe("Schema round trips", () => {
 
   it("SmsMethodRequest stores what libphonenumber accepts for the country, and round-trips", () => {
     const decode = Schema.decodeUnknownSync(SmsMethodRequest)
-    for (const [phone, country] of [["612345678", "ES"], ["+34 612 34 56 78", "ES"], ["62889", "AC"], ["(201) 555-0123", "US"]] as const) {
+    for (
+      const [phone, country] of [["612345678", "ES"], ["+34 612 34 56 78", "ES"], ["62889", "AC"], [
+        "(201) 555-0123",
+        "US"
+      ]] as const
+    ) {
       const body = decode({ phone, country })
       expect(decode(Schema.encodeSync(SmsMethodRequest)(body))).toEqual(body)
     }
@@ -61,18 +66,46 @@ describe("Schema refusals name the field", () => {
     }
   }
 
-  it.each([
-    [SmsMethodRequest, { phone: "+34612345678", country: "FR" }, "phone belongs to ES, not to country FR"],
-    [SmsMethodRequest, { phone: "612345678", country: "XX" }, "country"],
-    [LoginRequest, { email: "not-an-email", password: "x" }, "email"],
-    [LoginRequest, { email: "a@b.co", password: "" }, "password"],
-    [CreateAccountRequest, { email: "a@b.co", password: "short" }, "password"],
-    [PartnerLoginRequest, { email: "a@b.co", password: "x", client_id: 1, client_secret: "s", security_code: "12345" }, "security_code"],
-    [PartnerLoginRequest, { email: "a@b.co", password: "x", client_id: 1, client_secret: "s", security_code: "123456", expires_in: 3601 }, "expires_in"],
-    [PartnerLoginRequest, { email: "a@b.co", password: "x", client_id: 1, client_secret: "s", security_code: "123456", expires_in: 0 }, "expires_in"],
-    [PartnerLoginRequest, { email: "a@b.co", password: "x", client_id: "1", client_secret: "s", security_code: "123456" }, "client_id"],
-    [VerifyOtpRequest, { channel: "PIGEON" }, "channel"]
-  ] as const)("%# refuses a bad field with a message naming it", (schema, input, expected) => {
+  it.each(
+    [
+      [SmsMethodRequest, { phone: "+34612345678", country: "FR" }, "phone belongs to ES, not to country FR"],
+      [SmsMethodRequest, { phone: "612345678", country: "XX" }, "country"],
+      [LoginRequest, { email: "not-an-email", password: "x" }, "email"],
+      [LoginRequest, { email: "a@b.co", password: "" }, "password"],
+      [CreateAccountRequest, { email: "a@b.co", password: "short" }, "password"],
+      [PartnerLoginRequest, {
+        email: "a@b.co",
+        password: "x",
+        client_id: 1,
+        client_secret: "s",
+        security_code: "12345"
+      }, "security_code"],
+      [PartnerLoginRequest, {
+        email: "a@b.co",
+        password: "x",
+        client_id: 1,
+        client_secret: "s",
+        security_code: "123456",
+        expires_in: 3601
+      }, "expires_in"],
+      [PartnerLoginRequest, {
+        email: "a@b.co",
+        password: "x",
+        client_id: 1,
+        client_secret: "s",
+        security_code: "123456",
+        expires_in: 0
+      }, "expires_in"],
+      [PartnerLoginRequest, {
+        email: "a@b.co",
+        password: "x",
+        client_id: "1",
+        client_secret: "s",
+        security_code: "123456"
+      }, "client_id"],
+      [VerifyOtpRequest, { channel: "PIGEON" }, "channel"]
+    ] as const
+  )("%# refuses a bad field with a message naming it", (schema, input, expected) => {
     expect(message(schema as Schema.Schema<unknown, unknown>, input)).toContain(expected)
   })
 })

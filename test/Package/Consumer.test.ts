@@ -10,8 +10,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { runProcess } from "../support/Cli.js"
-import { startServerProcess } from "../support/ServerProcess.js"
 import { freePort } from "../support/Ports.js"
+import { startServerProcess } from "../support/ServerProcess.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const fixtures = join(root, "test/fixtures/consumer")
@@ -46,25 +46,40 @@ beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), "rampart-consumer-"))
   // dist/ is fresh (the suite's global set-up builds it); --ignore-scripts keeps prepack from
   // rebuilding it under the feet of the other test files.
-  const packed = await runProcess("npm", ["pack", root, "--ignore-scripts", "--pack-destination", project, "--silent"], { cwd: project })
+  const packed = await runProcess(
+    "npm",
+    ["pack", root, "--ignore-scripts", "--pack-destination", project, "--silent"],
+    { cwd: project }
+  )
   expect(packed.status, packed.stderr).toBe(0)
   const tarball = packed.stdout.trim().split("\n").at(-1)!
   const dev = repoPackage.devDependencies
   writeFileSync(
     join(project, "package.json"),
-    JSON.stringify({
-      name: "rampart-consumer",
-      private: true,
-      type: "module",
-      dependencies: { rampart: `file:./${tarball}`, ...Object.fromEntries(peers.map((name) => [name, dev[name]!])) },
-      devDependencies: { typescript: dev["typescript"], "@types/node": dev["@types/node"] }
-    }, null, 2)
+    JSON.stringify(
+      {
+        name: "rampart-consumer",
+        private: true,
+        type: "module",
+        dependencies: { rampart: `file:./${tarball}`, ...Object.fromEntries(peers.map((name) => [name, dev[name]!])) },
+        devDependencies: { typescript: dev["typescript"], "@types/node": dev["@types/node"] }
+      },
+      null,
+      2
+    )
   )
-  for (const file of ["app.ts", "client-only.ts", "record-loads.mjs", "tsconfig.json"]) copyFileSync(join(fixtures, file), join(project, file))
+  for (const file of ["app.ts", "client-only.ts", "record-loads.mjs", "tsconfig.json"]) {
+    copyFileSync(join(fixtures, file), join(project, file))
+  }
   writeFileSync(join(project, "embed.ts"), readmeSnippet("embed.ts"))
   writeFileSync(join(project, "client.ts"), readmeSnippet("client.ts"))
   // better-sqlite3 compiles from source here; node-gyp may use both cores.
-  const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { JOBS: "max" }, 600_000)
+  const installed = await run(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund"],
+    { JOBS: "max" },
+    600_000
+  )
   expect(installed.status, installed.stderr).toBe(0)
 }, 660_000)
 
@@ -76,19 +91,27 @@ describe("the packed package", () => {
   it("holds no test, bench, CI or fixture file, and a LICENSE", async () => {
     const files = readdirSync(join(project, "node_modules/rampart"))
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist", "bin"]))
-    for (const absent of ["test", "bench", ".ci", "scripts", "vitest.config.ts", "tsconfig.json"]) expect(files).not.toContain(absent)
+    for (const absent of ["test", "bench", ".ci", "scripts", "vitest.config.ts", "tsconfig.json"]) {
+      expect(files).not.toContain(absent)
+    }
     expect(existsSync(join(project, "node_modules/rampart/dist/server.d.ts"))).toBe(true)
   })
 
   it("shares the consumer's one copy of effect and @effect/platform", () => {
     for (const name of ["effect", "@effect/platform"]) {
       expect(existsSync(join(project, "node_modules/rampart/node_modules", name)), name).toBe(false)
-      expect(JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8")).version).toBe(repoPackage.devDependencies[name])
+      expect(JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8")).version).toBe(
+        repoPackage.devDependencies[name]
+      )
     }
   })
 
   it("type-checks the consumer programs with strict NodeNext settings against the shipped .d.ts", async () => {
-    const compiled = await run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"])
+    const compiled = await run(process.execPath, [
+      join(project, "node_modules/typescript/bin/tsc"),
+      "-p",
+      "tsconfig.json"
+    ])
     expect(compiled.stdout + compiled.stderr).toBe("")
     expect(compiled.status).toBe(0)
   })
@@ -150,13 +173,18 @@ describe("the installed rampart binary", () => {
   })
 
   it("serve answers /health, the README's client snippet logs in against it, and SIGTERM exits 0", async () => {
-    const server = await startServerProcess({}, [], { command: (port) => [bin(), "serve", "--port", String(port)], cwd: project })
+    const server = await startServerProcess({}, [], {
+      command: (port) => [bin(), "serve", "--port", String(port)],
+      cwd: project
+    })
     const output = () => `${server.stdout()}\n${server.stderr()}`
     let stopped: Promise<number | null> | undefined
     try {
       const health = await fetch(`${server.url}/health`)
       expect(await health.json()).toEqual({ status: "ok", store: "sqlite" })
-      const demo = JSON.parse(readFileSync(join(server.state, "demo.json"), "utf8")) as { user: { email: string; password: string } }
+      const demo = JSON.parse(readFileSync(join(server.state, "demo.json"), "utf8")) as {
+        user: { email: string; password: string }
+      }
       const client = await run(process.execPath, ["out/client.js"], {
         RAMPART_URL: server.url,
         APP_EMAIL: demo.user.email,
@@ -192,7 +220,13 @@ describe("the installed rampart binary", () => {
   })
 
   it("a postgres:// URL without the optional driver is one line naming @effect/sql-pg", async () => {
-    const ran = await run(bin(), ["serve", "--port", String(await freePort()), "--database-url", "postgres://rampart@127.0.0.1:9/none"])
+    const ran = await run(bin(), [
+      "serve",
+      "--port",
+      String(await freePort()),
+      "--database-url",
+      "postgres://rampart@127.0.0.1:9/none"
+    ])
     expect(ran.status).toBe(1)
     expect(ran.stderr.trim().split("\n")).toHaveLength(1)
     expect(ran.stderr).toContain("npm install @effect/sql-pg")

@@ -18,7 +18,10 @@ describe("bounded error answers", () => {
     server = await startServer(freshSqliteUrl())
     const password = "bounded password 1"
     const idToken = await newUserToken(server.url, "bounded@example.com", password)
-    requests = worstRequests({ idToken, accessToken: await newPartnerToken(server.url, "bounded-partner@example.com", password) })
+    requests = worstRequests({
+      idToken,
+      accessToken: await newPartnerToken(server.url, "bounded-partner@example.com", password)
+    })
   })
   afterAll(() => server.close())
 
@@ -50,29 +53,47 @@ describe("bounded error answers", () => {
       issues: [{ _tag: "Refinement", path: ["country"], message: "must be an ISO 3166 region code such as ES" }],
       message: "`country`: must be an ISO 3166 region code such as ES"
     })
-    const empty = await call(server.url, "POST", "/auth/login", { body: "", headers: { "content-type": "application/json" } })
+    const empty = await call(server.url, "POST", "/auth/login", {
+      body: "",
+      headers: { "content-type": "application/json" }
+    })
     expect(empty.status).toBe(400)
     expect(empty.body.message).toBe("the body must be a JSON object with `email` and `password`")
     const expires = await call(server.url, "POST", "/api/v1/partners/auth/login", {
-      body: { email: "a@example.com", password: "x", client_id: 1, client_secret: "s", security_code: "123456", expires_in: 0 }
+      body: {
+        email: "a@example.com",
+        password: "x",
+        client_id: 1,
+        client_secret: "s",
+        security_code: "123456",
+        expires_in: 0
+      }
     })
-    expect(expires.body.issues).toEqual([{ _tag: "Refinement", path: ["expires_in"], message: "must be a whole number of seconds from 1 to 3600" }])
+    expect(expires.body.issues).toEqual([{
+      _tag: "Refinement",
+      path: ["expires_in"],
+      message: "must be a whole number of seconds from 1 to 3600"
+    }])
     const channel = await call(server.url, "POST", "/auth/otp/code", {
       token: await newUserToken(server.url, "bounded-code@example.com", "bounded password 1"),
       headers: { "x-otp": "123456" },
       body: { channel: "PIGEON" }
     })
-    expect(channel.body.message).toBe('`channel`: must be one of EMAIL, SMS, TOTP, not "PIGEON"')
+    expect(channel.body.message).toBe("`channel`: must be one of EMAIL, SMS, TOTP, not \"PIGEON\"")
   })
 
   it("unknown fields are refused, naming the field (the OpenAPI document says additionalProperties: false)", async () => {
-    const answer = await call(server.url, "POST", "/auth/login", { body: { email: "a@example.com", password: "x", remember_me: true } })
+    const answer = await call(server.url, "POST", "/auth/login", {
+      body: { email: "a@example.com", password: "x", remember_me: true }
+    })
     expect(answer.status).toBe(400)
     expect(answer.body.message).toBe("`remember_me`: is not a field of this request")
   })
 
   it("never quotes a secret back", async () => {
-    const answer = await call(server.url, "POST", "/sandbox/users", { body: { email: "short@example.com", password: "hunter2" } })
+    const answer = await call(server.url, "POST", "/sandbox/users", {
+      body: { email: "short@example.com", password: "hunter2" }
+    })
     expect(answer.status).toBe(400)
     expect(JSON.stringify(answer.body)).not.toContain("hunter2")
     expect(answer.body.message).toBe("`password`: must be a password of 8 to 256 characters")

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { request as httpRequest } from "node:http"
 import { RampartApi } from "../../src/Api/RampartApi.js"
-import { call, newPartnerToken, newUserToken } from "../support/Http.js"
 import {
   classify,
   contractEndpoints,
@@ -23,6 +22,7 @@ import {
   send,
   type WireRequest
 } from "../support/HostileRequests.js"
+import { call, newPartnerToken, newUserToken } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { snapshotTables } from "../support/Snapshot.js"
 import { freshSqliteUrl, storeKinds } from "../support/Stores.js"
@@ -63,7 +63,7 @@ describe("the hostile-input generator", () => {
     expect(classify(login, json({ email: "a@b.co", password: "x" }), credentials)).toBe("legit")
     expect(classify(login, json({ email: "a@b.co", password: "x", extra: 1 }), credentials)).toBe("hostile") // unknown fields are refused (docs/decisions.md)
     expect(classify(login, json({ email: "a@b.co", password: 1 }), credentials)).toBe("hostile")
-    expect(classify(login, { ...json({}), body: '{"email":' }, credentials)).toBe("hostile")
+    expect(classify(login, { ...json({}), body: "{\"email\":" }, credentials)).toBe("hostile")
     const verify = byKey("POST /auth/otp/code")
     const withOtp = (otp: string, token = "Bearer h.p.s") => ({
       ...json({ channel: "EMAIL" }, { "x-otp": otp, authorization: token }),
@@ -73,11 +73,18 @@ describe("the hostile-input generator", () => {
     expect(classify(verify, withOtp("1234567"), credentials)).toBe("hostile")
     expect(classify(verify, withOtp("123456", "Bearer nope"), credentials)).toBe("hostile")
     const totp = byKey("POST /auth/otp/methods/totp")
-    expect(classify(totp, { ...json(42, { authorization: "Bearer h.p.s" }), url: "/auth/otp/methods/totp" }, credentials)).toBe(
+    expect(
+      classify(totp, { ...json(42, { authorization: "Bearer h.p.s" }), url: "/auth/otp/methods/totp" }, credentials)
+    ).toBe(
       "hostile"
     )
     const requestCode = byKey("GET /auth/otp/code")
-    const get = (url: string): WireRequest => ({ method: "GET", url, headers: { authorization: "Bearer h.p.s" }, label: "t" })
+    const get = (url: string): WireRequest => ({
+      method: "GET",
+      url,
+      headers: { authorization: "Bearer h.p.s" },
+      label: "t"
+    })
     expect(classify(requestCode, get("/auth/otp/code?method=EMAIL"), credentials)).toBe("legit")
     expect(classify(requestCode, get("/auth/otp/code?method=EMAIL&method=EMAIL"), credentials)).toBe("hostile")
     expect(classify(byKey("GET /health"), get("/health?x=1"), credentials)).toBe("inert")
@@ -94,30 +101,42 @@ describe.each(storeKinds)("hostile input on %s", (_kind, fresh) => {
 
   beforeAll(async () => {
     server = await startServer(await fresh())
-    const http = (method: string, path: string, options?: Parameters<typeof call>[3]) => call(server.url, method, path, options)
+    const http = (method: string, path: string, options?: Parameters<typeof call>[3]) =>
+      call(server.url, method, path, options)
     // State for hostile requests to disturb: a user with a login, a TOTP secret, a pending EMAIL
     // code and a phone; a partner with a live session.
     const email = "victim@example.com"
     const password = "victim password 1"
     const idToken = await newUserToken(server.url, email, password)
     expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: idToken })).status).toBe(201)
-    expect((await http("POST", "/auth/otp/methods/sms", { body: { phone: "612345678", country: "ES" }, token: idToken })).status).toBe(200)
-    credentials = { idToken: idToken, accessToken: await newPartnerToken(server.url, "partner@example.com", password) }
+    expect(
+      (await http("POST", "/auth/otp/methods/sms", { body: { phone: "612345678", country: "ES" }, token: idToken }))
+        .status
+    ).toBe(200)
+    credentials = { idToken, accessToken: await newPartnerToken(server.url, "partner@example.com", password) }
     // The TOTP secret last, so the user has one during the barrage (an unvalidated one).
     expect((await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).status).toBe(200)
     before = await snapshot()
-    expect(Object.keys(before)).toEqual(expect.arrayContaining(["users", "otp_codes", "outbox", "partner_sessions", "refresh_tokens"]))
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining(["users", "otp_codes", "outbox", "partner_sessions", "refresh_tokens"])
+    )
     expect(before["partner_sessions"]).toHaveLength(1)
   })
   afterAll(() => server.close())
 
   /** Sends `request` and checks the answer and that no table changed. */
-  const expectHarmless = async (endpoint: EndpointInfo, request: WireRequest, reference: Record<string, ReadonlyArray<string>>) => {
+  const expectHarmless = async (
+    endpoint: EndpointInfo,
+    request: WireRequest,
+    reference: Record<string, ReadonlyArray<string>>
+  ) => {
     const verdict = classify(endpoint, request, credentials)
     const answer = await send(server.url, request)
     sent[endpoint.key] = (sent[endpoint.key] ?? 0) + 1
     statuses[answer.status] = (statuses[answer.status] ?? 0) + 1
-    const context = `${request.method} ${request.url.slice(0, 80)} [${request.label}] → ${answer.status} ${answer.text.slice(0, 200)}`
+    const context = `${request.method} ${request.url.slice(0, 80)} [${request.label}] → ${answer.status} ${
+      answer.text.slice(0, 200)
+    }`
     expect(answer.status, context).toBeLessThan(500)
     if (verdict === "hostile") {
       expect(answer.status, context).toBeGreaterThanOrEqual(400)
@@ -132,7 +151,10 @@ describe.each(storeKinds)("hostile input on %s", (_kind, fresh) => {
   for (const endpoint of endpoints) {
     it(`${endpoint.key}: ${CASES_PER_ENDPOINT} hostile requests, no 5xx, no state change`, async () => {
       await fc.assert(
-        fc.asyncProperty(hostileRequests(endpoint, credentials), (request) => expectHarmless(endpoint, request, before)),
+        fc.asyncProperty(
+          hostileRequests(endpoint, credentials),
+          (request) => expectHarmless(endpoint, request, before)
+        ),
         { numRuns: CASES_PER_ENDPOINT, endOnFailure: false }
       )
       expect(sent[endpoint.key]).toBeGreaterThanOrEqual(CASES_PER_ENDPOINT)
@@ -191,7 +213,11 @@ describe.each(storeKinds)("hostile input on %s", (_kind, fresh) => {
     expect(statuses["500"]).toBeUndefined()
     expect(await snapshot()).toEqual(before)
     // the same snapshot notices a legitimate change (so its equality above means something)
-    expect((await call(server.url, "POST", "/auth/login", { body: { email: "victim@example.com", password: "victim password 1" } })).status).toBe(200)
+    expect(
+      (await call(server.url, "POST", "/auth/login", {
+        body: { email: "victim@example.com", password: "victim password 1" }
+      })).status
+    ).toBe(200)
     expect(await snapshot()).not.toEqual(before)
   })
 })
@@ -209,7 +235,9 @@ describe("hostile input: known bugs", () => {
   beforeAll(async () => {
     server = await startServer(freshSqliteUrl())
     await call(server.url, "POST", "/sandbox/users", { body: { email: "bug@example.com", password: "bug password 1" } })
-    idToken = (await call(server.url, "POST", "/auth/login", { body: { email: "bug@example.com", password: "bug password 1" } })).body
+    idToken = (await call(server.url, "POST", "/auth/login", {
+      body: { email: "bug@example.com", password: "bug password 1" }
+    })).body
       .idToken
     before = await snapshot()
   })
@@ -238,7 +266,7 @@ describe("hostile input: known bugs", () => {
   })
 
   it("POST /auth/otp/methods/totp refuses 42, \"x\" and [1] as its {} body and changes nothing", async () => {
-    for (const body of ["42", '"x"', "[1]"]) {
+    for (const body of ["42", "\"x\"", "[1]"]) {
       const answer = await send(server.url, {
         method: "POST",
         url: "/auth/otp/methods/totp",

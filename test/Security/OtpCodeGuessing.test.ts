@@ -14,7 +14,8 @@ let counter = 0
 
 describe.each(storeKinds)("concurrent wrong guesses against one EMAIL code on %s", (_kind, fresh) => {
   let server: RunningServer
-  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) => call(server.url, method, path, options)
+  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) =>
+    call(server.url, method, path, options)
 
   beforeAll(async () => {
     server = await startServer(await fresh())
@@ -31,11 +32,11 @@ describe.each(storeKinds)("concurrent wrong guesses against one EMAIL code on %s
   }
   const verify = (idToken: string, code: string) =>
     http("POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: idToken, headers: { "x-otp": code } })
-  const codeRow = async (email: string) =>
-    (await query<{ attempts: unknown; consumed_at: unknown }>(
-      server,
-      (sql) => sql`SELECT c.attempts, c.consumed_at FROM otp_codes c JOIN users u ON u.id = c.user_id WHERE u.email = ${email}`
-    ))
+  const codeRow = async (email: string) => (await query<{ attempts: unknown; consumed_at: unknown }>(
+    server,
+    (sql) =>
+      sql`SELECT c.attempts, c.consumed_at FROM otp_codes c JOIN users u ON u.id = c.user_id WHERE u.email = ${email}`
+  ))
   const userRow = async (email: string) =>
     (await query<{ otp_failures: unknown; otp_locked_until: unknown; email_verified_at: unknown }>(
       server,
@@ -45,7 +46,9 @@ describe.each(storeKinds)("concurrent wrong guesses against one EMAIL code on %s
   it("30 concurrent wrong guesses: none succeeds, 5 count against the code, 10 lock the account, the right code is refused", async () => {
     const user = await withEmailCode()
     const before = Date.now()
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => verify(user.idToken, otherCode(user.code, 1 + i))))
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => verify(user.idToken, otherCode(user.code, 1 + i)))
+    )
     const counts = tally(answers)
     expect(counts["200"], JSON.stringify(counts)).toBeUndefined()
     // One verification at a time per user: the first ten fail and count, the tenth starts the lock.
@@ -65,7 +68,9 @@ describe.each(storeKinds)("concurrent wrong guesses against one EMAIL code on %s
 
   it("9 concurrent wrong guesses (below the account lock): the code is dead after 5, the right code is refused as invalid", async () => {
     const user = await withEmailCode()
-    const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => verify(user.idToken, otherCode(user.code, 7 + i))))
+    const answers = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => verify(user.idToken, otherCode(user.code, 7 + i)))
+    )
     expect(tally(answers)).toEqual({ "401 InvalidOtp": 9 })
     expect(Number((await codeRow(user.email))[0]!.attempts)).toBe(5)
     expect(await verify(user.idToken, user.code)).toMatchObject({ status: 401, body: { _tag: "InvalidOtp" } })
@@ -81,7 +86,9 @@ describe.each(storeKinds)("concurrent wrong guesses against one EMAIL code on %s
       verify(user.idToken, user.code)
     ])
     expect(answers[4]!.status).toBe(200)
-    expect(answers.slice(0, 4).every((a) => a.status === 401 || (a.status === 400 && a.body._tag === "AlreadyConfigured"))).toBe(
+    expect(
+      answers.slice(0, 4).every((a) => a.status === 401 || (a.status === 400 && a.body._tag === "AlreadyConfigured"))
+    ).toBe(
       true
     )
     expect((await codeRow(user.email))[0]!.consumed_at).not.toBeNull()

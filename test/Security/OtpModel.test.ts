@@ -8,14 +8,14 @@
  * success or the error's `_tag` and exact `retryAfterSeconds`; after every step the stored counters
  * must match the model too.
  */
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Either, FastCheck as fc, Runtime, TestClock } from "effect"
 import type { UserId } from "../../src/Domain/Identity.js"
+import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
-import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
-import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
-import { SqlClient } from "@effect/sql"
+import type { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { totpAt } from "../../src/Totp.js"
 import { lastCode, newUser, onFreshStore, startClock, userIdOf } from "../support/Services.js"
 import { freshSqliteUrl } from "../support/Stores.js"
@@ -76,7 +76,13 @@ const sendWait = (m: Model): number | undefined => {
   // With 5 sends inside the hour, the oldest of the last five must first leave the window.
   if (recent.length >= SENDS_PER_HOUR) candidates.push(recent[recent.length - SENDS_PER_HOUR]! + HOUR)
   const until = Math.max(m.now, ...candidates)
-  if (until > m.now) seen.add(recent.length >= SENDS_PER_HOUR && until === recent[recent.length - SENDS_PER_HOUR]! + HOUR ? "hourly window" : "60 s spacing")
+  if (until > m.now) {
+    seen.add(
+      recent.length >= SENDS_PER_HOUR && until === recent[recent.length - SENDS_PER_HOUR]! + HOUR
+        ? "hourly window"
+        : "60 s spacing"
+    )
+  }
   return until > m.now ? ceilSeconds(until - m.now) : undefined
 }
 
@@ -118,15 +124,19 @@ const attempt = async <A>(r: Real, effect: Effect.Effect<A, { readonly _tag: str
   const result = await r.run(Effect.either(effect))
   if (Either.isRight(result)) return { outcome: ok, value: result.right as A | undefined }
   const error = result.left as { readonly _tag: string; readonly retryAfterSeconds?: number }
-  const outcome: Outcome =
-    error._tag === "AttemptsExhausted" ? { _tag: error._tag, retryAfterSeconds: error.retryAfterSeconds! } : { _tag: error._tag }
+  const outcome: Outcome = error._tag === "AttemptsExhausted"
+    ? { _tag: error._tag, retryAfterSeconds: error.retryAfterSeconds! }
+    : { _tag: error._tag }
   return { outcome, value: undefined }
 }
 
 /** After every command: the stored counters are the model's. */
 const checkStore = async (m: Model, r: Real) => {
   const row = await r.run(
-    Effect.flatMap(UsersRepo, (users) => Effect.map(Effect.orDie(users.findById(r.userId)), (o) => o._tag === "Some" ? o.value : undefined))
+    Effect.flatMap(
+      UsersRepo,
+      (users) => Effect.map(Effect.orDie(users.findById(r.userId)), (o) => o._tag === "Some" ? o.value : undefined)
+    )
   )
   expect(row).toBeDefined()
   expect(row!.otp_failures).toBe(m.failures)
@@ -138,8 +148,10 @@ const checkStore = async (m: Model, r: Real) => {
   const last = m.codes.at(-1)
   if (last !== undefined) {
     const rows = await r.run(
-      Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        sql<{ attempts: unknown; consumed_at: unknown }>`SELECT attempts, consumed_at FROM otp_codes
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) =>
+          sql<{ attempts: unknown; consumed_at: unknown }>`SELECT attempts, consumed_at FROM otp_codes
           WHERE user_id = ${r.userId} AND channel = 'EMAIL' ORDER BY created_at DESC LIMIT 1`
       )
     )
@@ -179,29 +191,39 @@ const requestEmail = () =>
 const verifyEmail = (kind: "latest" | "wrong" | "older", salt: number) =>
   command(`verifyEmail(${kind})`, async (m, r) => {
     const latest = m.codes.at(-1)
-    const code =
-      kind === "latest"
-        ? latest?.value ?? "123456"
-        : kind === "older"
-          ? m.codes.at(-2)?.value ?? "654321"
-          : String((Number(latest?.value ?? "0") + 1 + salt) % 1_000_000).padStart(6, "0")
+    const code = kind === "latest"
+      ? latest?.value ?? "123456"
+      : kind === "older"
+      ? m.codes.at(-2)?.value ?? "654321"
+      : String((Number(latest?.value ?? "0") + 1 + salt) % 1_000_000).padStart(6, "0")
     const expected: Outcome = m.emailVerified
       ? { _tag: "AlreadyConfigured" }
       : budgeted(m, () => {
-          if (latest === undefined || latest.consumed || m.now >= latest.sentAt + CODE_TTL || latest.attempts >= CODE_TRIES) {
-            if (latest !== undefined && code === latest.value) {
-              seen.add(latest.consumed ? "code reused" : latest.attempts >= CODE_TRIES ? "code dead after 5 tries" : "code expired")
-            }
-            return false
+        if (
+          latest === undefined || latest.consumed || m.now >= latest.sentAt + CODE_TTL || latest.attempts >= CODE_TRIES
+        ) {
+          if (latest !== undefined && code === latest.value) {
+            seen.add(
+              latest.consumed
+                ? "code reused"
+                : latest.attempts >= CODE_TRIES
+                ? "code dead after 5 tries"
+                : "code expired"
+            )
           }
-          if (code === latest.value) {
-            latest.consumed = true
-            return true
-          }
-          latest.attempts++
           return false
-        })
-    const { outcome, value } = await attempt(r, Effect.flatMap(OtpChallenges, (otp) => otp.verify(r.userId, "EMAIL", code)))
+        }
+        if (code === latest.value) {
+          latest.consumed = true
+          return true
+        }
+        latest.attempts++
+        return false
+      })
+    const { outcome, value } = await attempt(
+      r,
+      Effect.flatMap(OtpChallenges, (otp) => otp.verify(r.userId, "EMAIL", code))
+    )
     expect(outcome).toEqual(expected)
     if (value !== undefined) {
       m.emailVerified = true
@@ -237,12 +259,11 @@ const totpPresented = (m: Model, which: number | "replay") => {
 const verifyTotp = (which: number | "replay") =>
   command(`verifyTotp(${which})`, async (m, r) => {
     const { code, step } = totpPresented(m, which)
-    const expected: Outcome =
-      m.totp === null
-        ? { _tag: "NotConfigured" }
-        : m.totp.verified
-          ? { _tag: "AlreadyConfigured" }
-          : budgeted(m, totpChecks(m, code, step))
+    const expected: Outcome = m.totp === null
+      ? { _tag: "NotConfigured" }
+      : m.totp.verified
+      ? { _tag: "AlreadyConfigured" }
+      : budgeted(m, totpChecks(m, code, step))
     const { outcome } = await attempt(r, Effect.flatMap(OtpChallenges, (otp) => otp.verify(r.userId, "TOTP", code)))
     expect(outcome).toEqual(expected)
     if (outcome._tag === "ok") m.totp!.verified = true
@@ -292,7 +313,7 @@ commands.push(commands[6]!, commands[7]!)
 describe("the OTP state machine against a model", () => {
   it.effect("15 runs of up to 30 commands on SQLite under TestClock", (ctx) =>
     onFreshStore(async () => freshSqliteUrl())(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const runtime = yield* Effect.runtime<Services>()
         const run = <A, E>(effect: Effect.Effect<A, E, Services>) => Runtime.runPromise(runtime)(effect)
@@ -323,10 +344,11 @@ describe("the OTP state machine against a model", () => {
             { numRuns: 15 }
           )
         )
-        yield* Effect.promise(() => ctx.annotate(`${runs} runs, ${steps} commands; seen: ${[...seen].sort().join("; ")}`))
+        yield* Effect.promise(() =>
+          ctx.annotate(`${runs} runs, ${steps} commands; seen: ${[...seen].sort().join("; ")}`)
+        )
         expect(runs).toBeGreaterThanOrEqual(15)
         expect(steps).toBeGreaterThan(15)
       })
-    )
-  )
+    ))
 })

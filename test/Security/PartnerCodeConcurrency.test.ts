@@ -20,7 +20,8 @@ let counter = 0
 
 describe.each(storeKinds)("one security_code, ten concurrent partner logins over HTTP on %s", (_kind, fresh) => {
   let server: RunningServer
-  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) => call(server.url, method, path, options)
+  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) =>
+    call(server.url, method, path, options)
 
   beforeAll(async () => {
     server = await startServer(await fresh())
@@ -57,7 +58,7 @@ describe.each(storeKinds)("one security_code, ten concurrent partner logins at s
 
   it.effect("exactly one session", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const partners = yield* Partners
         const creds = yield* (yield* Sandbox).createPartner("race@example.com", Redacted.make(password))
@@ -73,6 +74,5 @@ describe.each(storeKinds)("one security_code, ten concurrent partner logins at s
         const rows = yield* sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM partner_sessions`
         expect(Number(rows[0]!.n)).toBe(1)
       })
-    )
-  )
+    ))
 })

@@ -53,7 +53,8 @@ const serverFor = (fresh: () => Promise<string>) => {
   })
   afterAll(() => server?.close())
   const current = () => server!
-  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) => call(current().url, method, path, options)
+  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) =>
+    call(current().url, method, path, options)
 
   /** A new user signed up and logged in: its email and idToken. */
   const signedUp = async (prefix: string) => {
@@ -63,7 +64,8 @@ const serverFor = (fresh: () => Promise<string>) => {
   /** A logged-in user with a new (unvalidated) TOTP secret. */
   const enrolled = async () => {
     const { email, idToken } = await signedUp("peer")
-    const secret = (await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).body.totp.secret as string
+    const secret = (await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).body.totp
+      .secret as string
     return { email, idToken, secret }
   }
   /** `POST /auth/otp/code` on `channel` with `code` in x-otp. */
@@ -86,7 +88,16 @@ const serverFor = (fresh: () => Promise<string>) => {
   }
   /** The security columns of the user with `email`. */
   const userRow = async (email: string) =>
-    (await query<{ totp_secret: unknown; totp_verified_at: unknown; otp_failures: unknown; otp_locked_until: unknown; email_verified_at: unknown; phone_verified_at: unknown }>(
+    (await query<
+      {
+        totp_secret: unknown
+        totp_verified_at: unknown
+        otp_failures: unknown
+        otp_locked_until: unknown
+        email_verified_at: unknown
+        phone_verified_at: unknown
+      }
+    >(
       current(),
       (sql) =>
         sql`SELECT totp_secret, totp_verified_at, otp_failures, otp_locked_until, email_verified_at, phone_verified_at
@@ -132,14 +143,17 @@ describe("better-auth #10387: a TOTP code accepted twice", () => {
 describe("better-auth #11162: a resend that resets the per-code or account counter", () => {
   eachStoreAtT0("services under TestClock on %s", (atT0) => {
     it.effect("wrong tries spread over two resends still lock at the 10th (5 + 4 + 1); the right third code is refused", () =>
-      atT0(function* () {
+      atT0(function*() {
         const otp = yield* OtpChallenges
         const { email, userId, code: first } = yield* userWithEmailCode // t = 0
         for (let i = 0; i < 5; i++) {
           expect((yield* Effect.flip(otp.verify(userId, "EMAIL", otherCode(first, 1 + i))))._tag).toBe("InvalidOtp")
         }
         // a fresh code is not available at once after a batch of wrong tries
-        expect(yield* Effect.flip(otp.request(userId, "EMAIL"))).toMatchObject({ _tag: "AttemptsExhausted", retryAfterSeconds: 60 })
+        expect(yield* Effect.flip(otp.request(userId, "EMAIL"))).toMatchObject({
+          _tag: "AttemptsExhausted",
+          retryAfterSeconds: 60
+        })
         yield* seconds(60)
         yield* otp.request(userId, "EMAIL") // t = 60: the first resend
         const second = yield* lastCode(email)
@@ -155,11 +169,10 @@ describe("better-auth #11162: a resend that resets the per-code or account count
           _tag: "AttemptsExhausted",
           retryAfterSeconds: 15 * 60
         })
-      })
-    )
+      }))
 
     it.effect("a resend does not give a dead code new tries: the first code, dead after 5 wrong tries, stays refused", () =>
-      atT0(function* () {
+      atT0(function*() {
         const otp = yield* OtpChallenges
         const sql = yield* SqlClient.SqlClient
         const { email, userId, code: first } = yield* userWithEmailCode
@@ -176,8 +189,7 @@ describe("better-auth #11162: a resend that resets the per-code or account count
         expect(Number(rows[0]!.attempts)).toBe(5)
         // 7 failures so far (< 10): the resent code, and only it, verifies
         expect((yield* otp.verify(userId, "EMAIL", second)).hasValidatedEmail).toBe(true)
-      })
-    )
+      }))
   })
 })
 
@@ -189,7 +201,8 @@ describe("supabase/auth #2819: no cap of tries per code", () => {
         (
           await query<{ attempts: unknown }>(
             current(),
-            (sql) => sql`SELECT c.attempts FROM otp_codes c JOIN users u ON u.id = c.user_id
+            (sql) =>
+              sql`SELECT c.attempts FROM otp_codes c JOIN users u ON u.id = c.user_id
                 WHERE u.email = ${email} AND c.channel = ${channel}`
           )
         )[0]!.attempts
@@ -230,7 +243,7 @@ describe("supabase/auth #2819: no cap of tries per code", () => {
 describe("Keycloak #26177: guessing that resumes after a lockout ends", () => {
   eachStoreAtT0("services under TestClock on %s", (atT0) => {
     it.effect("the EMAIL code under attack when the lock starts is dead when the lock ends: the right code is refused after 15 minutes", () =>
-      atT0(function* () {
+      atT0(function*() {
         const otp = yield* OtpChallenges
         const { email, userId, secret } = yield* userWithTotp
         // nine failures on TOTP, then one on a fresh EMAIL code (which keeps 4 of its 5 tries)
@@ -238,20 +251,25 @@ describe("Keycloak #26177: guessing that resumes after a lockout ends", () => {
         yield* otp.request(userId, "EMAIL")
         const code = yield* lastCode(email)
         expect((yield* Effect.flip(otp.verify(userId, "EMAIL", otherCode(code))))._tag).toBe("InvalidOtp")
-        expect(yield* Effect.flip(otp.verify(userId, "EMAIL", code))).toMatchObject({ _tag: "AttemptsExhausted", retryAfterSeconds: 900 })
+        expect(yield* Effect.flip(otp.verify(userId, "EMAIL", code))).toMatchObject({
+          _tag: "AttemptsExhausted",
+          retryAfterSeconds: 900
+        })
         yield* minutes(15)
         // the lock is over, and so is the code (5-minute life): guessing cannot pick it up again
         expect((yield* Effect.flip(otp.verify(userId, "EMAIL", code)))._tag).toBe("InvalidOtp")
         yield* otp.request(userId, "EMAIL")
         expect((yield* otp.verify(userId, "EMAIL", yield* lastCode(email))).hasValidatedEmail).toBe(true)
-      })
-    )
+      }))
 
     it.effect("after the lock ends guessing has the same budget: tries during the lock do not count, the 10th failure after it locks again", () =>
-      atT0(function* () {
+      atT0(function*() {
         const otp = yield* OtpChallenges
         const { userId, secret } = yield* userWithTotp
-        const guess = Effect.flatMap(totpNow(secret), (code) => Effect.flip(otp.verify(userId, "TOTP", otherCode(code))))
+        const guess = Effect.flatMap(
+          totpNow(secret),
+          (code) => Effect.flip(otp.verify(userId, "TOTP", otherCode(code)))
+        )
         for (let i = 0; i < 10; i++) expect((yield* guess)._tag).toBe("InvalidOtp")
         for (let i = 0; i < 5; i++) expect((yield* guess)._tag).toBe("AttemptsExhausted")
         expect((yield* Effect.flip(otp.verify(userId, "TOTP", yield* totpNow(secret))))._tag).toBe("AttemptsExhausted")
@@ -263,31 +281,35 @@ describe("Keycloak #26177: guessing that resumes after a lockout ends", () => {
         })
         yield* minutes(15)
         expect((yield* otp.verify(userId, "TOTP", yield* totpNow(secret))).hasValidatedSecret).toBe(true)
-      })
-    )
+      }))
 
     it.effect("a partner client: every try carries the full credentials, and after its lock ends 10 more failures lock it again", () =>
-      atT0(function* () {
+      atT0(function*() {
         const partners = yield* Partners
         const email = "keycloak@example.com"
         const creds = yield* (yield* Sandbox).createPartner(email, Redacted.make(password))
-        const guess = Effect.flatMap(totpNow(creds.totp_secret), (code) =>
-          Effect.flip(partners.login(partnerRequest(email, creds, otherCode(code))))
+        const guess = Effect.flatMap(
+          totpNow(creds.totp_secret),
+          (code) => Effect.flip(partners.login(partnerRequest(email, creds, otherCode(code))))
         )
-        const right = Effect.flatMap(totpNow(creds.totp_secret), (code) => partners.login(partnerRequest(email, creds, code)))
+        const right = Effect.flatMap(
+          totpNow(creds.totp_secret),
+          (code) => partners.login(partnerRequest(email, creds, code))
+        )
         for (let i = 0; i < 10; i++) expect((yield* guess)._tag).toBe("InvalidOtp")
         expect(yield* Effect.flip(right)).toMatchObject({ _tag: "AttemptsExhausted", retryAfterSeconds: 900 })
         yield* minutes(15)
         // no session outlives the lock: without the client secret, the right code is a plain 403
         // (and one more failure for the client, so 9 wrong codes lock it again below)
         const code = yield* totpNow(creds.totp_secret)
-        expect((yield* Effect.flip(partners.login(partnerRequest(email, creds, code, "x".repeat(43)))))._tag).toBe("AuthError")
+        expect((yield* Effect.flip(partners.login(partnerRequest(email, creds, code, "x".repeat(43)))))._tag).toBe(
+          "AuthError"
+        )
         for (let i = 0; i < 9; i++) expect((yield* guess)._tag).toBe("InvalidOtp")
         expect(yield* Effect.flip(right)).toMatchObject({ _tag: "AttemptsExhausted", retryAfterSeconds: 900 })
         yield* minutes(15)
         expect((yield* right).expires_in).toBe(3600)
-      })
-    )
+      }))
   })
 })
 
@@ -298,7 +320,10 @@ describe("hanko #2723: the code used to validate the TOTP secret accepted again 
     it("the code that validated the secret (POST /auth/otp/code, TOTP) is refused by DELETE /auth/otp/methods/totp right after", async () => {
       const user = await enrolled()
       const code = totpWall(user.secret)
-      expect(await verify(user.idToken, "TOTP", code)).toMatchObject({ status: 200, body: { hasValidatedSecret: true } })
+      expect(await verify(user.idToken, "TOTP", code)).toMatchObject({
+        status: 200,
+        body: { hasValidatedSecret: true }
+      })
       expect(await removeTotp(user.idToken, code)).toMatchObject(invalidOtp)
       const row = await userRow(user.email)
       expect(row.totp_secret).not.toBeNull()
@@ -346,7 +371,9 @@ describe("a last-used-step check that races: two concurrent uses of one TOTP cod
       for (let round = 0; round < rounds; round++) {
         const user = await enrolled()
         const code = totpWall(user.secret)
-        const counts = tally(await Promise.all([verify(user.idToken, "TOTP", code), verify(user.idToken, "TOTP", code)]))
+        const counts = tally(
+          await Promise.all([verify(user.idToken, "TOTP", code), verify(user.idToken, "TOTP", code)])
+        )
         expect(counts["200"], `round ${round}: ${JSON.stringify(counts)}`).toBe(1)
         const loser = Object.keys(counts).find((key) => key !== "200")
         expect(["400 AlreadyConfigured", "401 InvalidOtp"]).toContain(loser)
@@ -359,7 +386,7 @@ describe("a last-used-step check that races: two concurrent uses of one TOTP cod
       Effect.all([Effect.either(attempt), Effect.either(attempt)], { concurrency: "unbounded" })
 
     it.effect(`two concurrent partner logins with one security_code: exactly one session (${rounds} rounds)`, () =>
-      atT0(function* () {
+      atT0(function*() {
         const partners = yield* Partners
         const sandbox = yield* Sandbox
         for (let round = 0; round < rounds; round++) {
@@ -369,19 +396,19 @@ describe("a last-used-step check that races: two concurrent uses of one TOTP cod
           expect(results.filter(Either.isRight), `round ${round}`).toHaveLength(1)
           expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(["InvalidOtp"])
         }
-      })
-    )
+      }))
 
     it.effect(`two concurrent validations with one TOTP code: exactly one success (${rounds} rounds)`, () =>
-      atT0(function* () {
+      atT0(function*() {
         const otp = yield* OtpChallenges
         for (let round = 0; round < rounds; round++) {
           const { userId, secret } = yield* userWithTotp
           const results = yield* both(otp.verify(userId, "TOTP", yield* totpNow(secret)))
           expect(results.filter(Either.isRight), `round ${round}`).toHaveLength(1)
-          for (const r of results) if (Either.isLeft(r)) expect(["AlreadyConfigured", "InvalidOtp"]).toContain(r.left._tag)
+          for (const r of results) {
+            if (Either.isLeft(r)) expect(["AlreadyConfigured", "InvalidOtp"]).toContain(r.left._tag)
+          }
         }
-      })
-    )
+      }))
   })
 })

@@ -7,8 +7,8 @@
  * column of any table holds a delivered or presented code, and nothing the server logged (every
  * level, errors inspected in full) or printed to the console holds any of them either.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
@@ -38,14 +38,18 @@ const databaseFiles = (path: string) => [path, `${path}-wal`, `${path}-shm`].fil
 const expectNoLongSecrets = (secrets: Secrets, bytes: Buffer, where: string) => {
   for (const secret of secrets.long) {
     expect(bytes.includes(Buffer.from(secret.text, "utf8")), `${secret.what} in ${where}`).toBe(false)
-    if (secret.raw !== undefined) expect(bytes.includes(Buffer.from(secret.raw)), `raw ${secret.what} in ${where}`).toBe(false)
+    if (secret.raw !== undefined) {
+      expect(bytes.includes(Buffer.from(secret.raw)), `raw ${secret.what} in ${where}`).toBe(false)
+    }
   }
 }
 
 /** Asserts that no secret at all (codes included) appears in `text`. */
 const expectNoSecretsInText = (secrets: Secrets, text: string, where: string) => {
   for (const secret of secrets.long) expect(text.includes(secret.text), `${secret.what} in ${where}`).toBe(false)
-  for (const { code, what } of secrets.codes) expect(codePattern(code).test(text), `${what} ${code} in ${where}`).toBe(false)
+  for (const { code, what } of secrets.codes) {
+    expect(codePattern(code).test(text), `${what} ${code} in ${where}`).toBe(false)
+  }
 }
 
 describe("no plaintext secret in the store or the logs", () => {
@@ -96,7 +100,8 @@ describe("no plaintext secret in the store or the logs", () => {
     const long = (what: string, text: string, raw?: Uint8Array) =>
       secrets.long.push(raw === undefined ? { what, text } : { what, text, raw })
     const code = (what: string, value: string) => secrets.codes.push({ what, code: value })
-    const http = (method: string, path: string, options?: Parameters<typeof call>[3]) => call(server.url, method, path, options)
+    const http = (method: string, path: string, options?: Parameters<typeof call>[3]) =>
+      call(server.url, method, path, options)
     let closed = false
     try {
       // users, login, refresh
@@ -104,7 +109,10 @@ describe("no plaintext secret in the store or the logs", () => {
       const password = `pw-${randomBytes(12).toString("base64url")}`
       long("user password", password)
       expect((await http("POST", "/sandbox/users", { body: { email, password } })).status).toBe(201)
-      const login = await http("POST", "/auth/login", { body: { email, password }, headers: { "user-agent": "secrets-test" } })
+      const login = await http("POST", "/auth/login", {
+        body: { email, password },
+        headers: { "user-agent": "secrets-test" }
+      })
       expect(login.status).toBe(200)
       const { idToken, refreshToken } = login.body as { idToken: string; refreshToken: string }
       long("idToken", idToken)
@@ -127,8 +135,20 @@ describe("no plaintext secret in the store or the logs", () => {
       const wrongTotp = otherCode(totpCode)
       code("presented wrong TOTP code", wrongTotp)
       code("user TOTP code", totpCode)
-      expect((await http("POST", "/auth/otp/code", { body: { channel: "TOTP" }, token: idToken, headers: { "x-otp": wrongTotp } })).status).toBe(401)
-      expect((await http("POST", "/auth/otp/code", { body: { channel: "TOTP" }, token: idToken, headers: { "x-otp": totpCode } })).status).toBe(200)
+      expect(
+        (await http("POST", "/auth/otp/code", {
+          body: { channel: "TOTP" },
+          token: idToken,
+          headers: { "x-otp": wrongTotp }
+        })).status
+      ).toBe(401)
+      expect(
+        (await http("POST", "/auth/otp/code", {
+          body: { channel: "TOTP" },
+          token: idToken,
+          headers: { "x-otp": totpCode }
+        })).status
+      ).toBe(200)
 
       // EMAIL code (a wrong try, then the right one)
       expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: idToken })).status).toBe(201)
@@ -136,25 +156,53 @@ describe("no plaintext secret in the store or the logs", () => {
       code("EMAIL code", emailCode)
       const wrongEmail = otherCode(emailCode, 123_457)
       code("presented wrong EMAIL code", wrongEmail)
-      expect((await http("POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: idToken, headers: { "x-otp": wrongEmail } })).status).toBe(401)
-      expect((await http("POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: idToken, headers: { "x-otp": emailCode } })).status).toBe(200)
+      expect(
+        (await http("POST", "/auth/otp/code", {
+          body: { channel: "EMAIL" },
+          token: idToken,
+          headers: { "x-otp": wrongEmail }
+        })).status
+      ).toBe(401)
+      expect(
+        (await http("POST", "/auth/otp/code", {
+          body: { channel: "EMAIL" },
+          token: idToken,
+          headers: { "x-otp": emailCode }
+        })).status
+      ).toBe(200)
 
       // SMS code
-      expect((await http("POST", "/auth/otp/methods/sms", { body: { phone: "612 345 678", country: "ES" }, token: idToken })).status).toBe(200)
+      expect(
+        (await http("POST", "/auth/otp/methods/sms", { body: { phone: "612 345 678", country: "ES" }, token: idToken }))
+          .status
+      ).toBe(200)
       const smsCode = (await http("GET", "/sandbox/outbox?to=%2B34612345678")).body[0].code as string
       code("SMS code", smsCode)
-      expect((await http("POST", "/auth/otp/code", { body: { channel: "SMS" }, token: idToken, headers: { "x-otp": smsCode } })).status).toBe(200)
+      expect(
+        (await http("POST", "/auth/otp/code", {
+          body: { channel: "SMS" },
+          token: idToken,
+          headers: { "x-otp": smsCode }
+        })).status
+      ).toBe(200)
 
       // partner: create, a refused login, a login, a second login and its logout
       const partnerEmail = `partner-${email}`
       const partnerPassword = `ppw-${randomBytes(12).toString("base64url")}`
       long("partner password", partnerPassword)
-      const creds = (await http("POST", "/sandbox/partners", { body: { email: partnerEmail, password: partnerPassword } })).body
+      const creds =
+        (await http("POST", "/sandbox/partners", { body: { email: partnerEmail, password: partnerPassword } })).body
       long("client secret", creds.client_secret, Buffer.from(creds.client_secret, "base64url"))
       long("partner TOTP secret", creds.totp_secret, base32.decode(creds.totp_secret))
       const partnerLogin = (security_code: string, client_secret = creds.client_secret as string) =>
         http("POST", "/api/v1/partners/auth/login", {
-          body: { email: partnerEmail, password: partnerPassword, client_id: creds.client_id, client_secret, security_code }
+          body: {
+            email: partnerEmail,
+            password: partnerPassword,
+            client_id: creds.client_id,
+            client_secret,
+            security_code
+          }
         })
       const securityCode = totpWall(creds.totp_secret)
       code("partner security code", securityCode)
@@ -174,10 +222,13 @@ describe("no plaintext secret in the store or the logs", () => {
       const otherPassword = `opw-${randomBytes(12).toString("base64url")}`
       long("second user password", otherPassword)
       await http("POST", "/sandbox/users", { body: { email: other, password: otherPassword } })
-      const otherToken = (await http("POST", "/auth/login", { body: { email: other, password: otherPassword } })).body.idToken
+      const otherToken =
+        (await http("POST", "/auth/login", { body: { email: other, password: otherPassword } })).body.idToken
       long("second user idToken", otherToken)
       const rename = (from: string, to: string) =>
-        server.runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE ${sql(from)} RENAME TO ${sql(to)}`))
+        server.runtime.runPromise(
+          Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE ${sql(from)} RENAME TO ${sql(to)}`)
+        )
       await rename("outbox", "outbox_gone")
       try {
         expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: otherToken })).status).toBe(500)
@@ -254,7 +305,11 @@ describe("no plaintext secret in the store or the logs", () => {
     expect(logs).toContain("webhook delivery failed")
     expectNoSecretsInText(secrets, logs, "server logs")
     for (const { table, column, value } of values) expectNoSecretsInText(secrets, value, `${table}.${column}`)
-    expectNoLongSecrets(secrets, Buffer.concat(databaseFiles(databasePath).map((file) => readFileSync(file))), "database files")
+    expectNoLongSecrets(
+      secrets,
+      Buffer.concat(databaseFiles(databasePath).map((file) => readFileSync(file))),
+      "database files"
+    )
   })
 
   // Regression: the DeliveryError once kept the HttpClient error (and its request body: the code).

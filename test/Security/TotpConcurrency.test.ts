@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, TestClock } from "effect"
 import type { UserId } from "../../src/Domain/Identity.js"
+import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
-import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { otherCode, query, tally, totpWall } from "../support/Concurrency.js"
 import { type Answer, call, newUserToken } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
@@ -25,7 +25,8 @@ let counter = 0
 
 describe.each(storeKinds)("ten concurrent uses of one TOTP code over HTTP on %s", (_kind, fresh) => {
   let server: RunningServer
-  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) => call(server.url, method, path, options)
+  const http = (method: string, path: string, options?: Parameters<typeof call>[3]) =>
+    call(server.url, method, path, options)
 
   beforeAll(async () => {
     server = await startServer(await fresh())
@@ -36,7 +37,8 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code over HTTP on %s"
   const enrolled = async () => {
     const email = `race${counter++}-${Date.now().toString(36)}@example.com`
     const idToken = await newUserToken(server.url, email, password)
-    const secret = (await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).body.totp.secret as string
+    const secret = (await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).body.totp
+      .secret as string
     return { email, idToken, secret }
   }
   const verify = (idToken: string, code: string) =>
@@ -44,9 +46,12 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code over HTTP on %s"
   const remove = (idToken: string, code: string) =>
     http("DELETE", "/auth/otp/methods/totp", { token: idToken, headers: { "x-otp": code } })
   const userRow = async (email: string) =>
-    (await query<{ totp_secret: unknown; totp_verified_at: unknown; totp_last_step: unknown; otp_locked_until: unknown }>(
+    (await query<
+      { totp_secret: unknown; totp_verified_at: unknown; totp_last_step: unknown; otp_locked_until: unknown }
+    >(
       server,
-      (sql) => sql`SELECT totp_secret, totp_verified_at, totp_last_step, otp_locked_until FROM users WHERE email = ${email}`
+      (sql) =>
+        sql`SELECT totp_secret, totp_verified_at, totp_last_step, otp_locked_until FROM users WHERE email = ${email}`
     ))[0]!
   const onlyAllowed = (answers: ReadonlyArray<Answer>, allowed: ReadonlyArray<string>) => {
     const counts = tally(answers)
@@ -82,8 +87,9 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code over HTTP on %s"
       // A bodiless DELETE is served faster than a POST: give the validations a 2 ms head start so
       // both orders happen (the requests still overlap).
       const answers = await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          i % 2 === 0 ? verify(user.idToken, code) : delay(2).then(() => remove(user.idToken, code))
+        Array.from(
+          { length: 10 },
+          (_, i) => i % 2 === 0 ? verify(user.idToken, code) : delay(2).then(() => remove(user.idToken, code))
         )
       )
       onlyAllowed(answers, ["400 AlreadyConfigured", "400 NotConfigured", "401 InvalidOtp"])
@@ -119,7 +125,7 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code at service level
   const run = onFreshStore(fresh)
 
   /** A user with a new (unvalidated) TOTP secret. */
-  const enrolled = Effect.gen(function* () {
+  const enrolled = Effect.gen(function*() {
     const { email } = yield* newUser()
     const userId = yield* userIdOf(email)
     const secret = (yield* (yield* OtpMethods).createTotp(userId)).totp.secret
@@ -130,28 +136,30 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code at service level
   const tags = (results: ReadonlyArray<Either.Either<unknown, { readonly _tag: string }>>) =>
     results.map((r) => (Either.isRight(r) ? "ok" : r.left._tag))
   const lastStep = (userId: UserId) =>
-    Effect.map(Effect.flatMap(UsersRepo, (users) => users.findById(userId)), (row) =>
-      row._tag === "Some" ? row.value.totp_last_step : undefined
+    Effect.map(
+      Effect.flatMap(UsersRepo, (users) => users.findById(userId)),
+      (row) => row._tag === "Some" ? row.value.totp_last_step : undefined
     )
 
   it.effect("verify ×10 with one code: exactly one success", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const { userId, secret } = yield* enrolled
         const code = yield* totpNow(secret)
         const results = tags(yield* race(Array.from({ length: 10 }, () => otp.verify(userId, "TOTP", code))))
         expect(results.filter((t) => t === "ok")).toHaveLength(1)
-        expect(results.filter((t) => t !== "ok").every((t) => t === "AlreadyConfigured" || t === "InvalidOtp")).toBe(true)
+        expect(results.filter((t) => t !== "ok").every((t) => t === "AlreadyConfigured" || t === "InvalidOtp")).toBe(
+          true
+        )
         expect(yield* lastStep(userId)).toBe(Math.floor(Date.UTC(2026, 0, 1) / 30_000))
       })
-    )
-  )
+    ))
 
   it.effect("deleteTotp ×10 with one code: exactly one success", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const methods = yield* OtpMethods
@@ -163,12 +171,11 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code at service level
         expect(results.filter((t) => t === "ok")).toHaveLength(1)
         expect(results.filter((t) => t !== "ok").every((t) => t === "NotConfigured" || t === "InvalidOtp")).toBe(true)
       })
-    )
-  )
+    ))
 
   it.effect("5 verify + 5 deleteTotp with one code: exactly one success; after a validation every delete is a replay", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const methods = yield* OtpMethods
@@ -178,8 +185,9 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code at service level
           const code = yield* totpNow(secret)
           const results = tags(
             yield* race(
-              Array.from({ length: 10 }, (_, i) =>
-                i % 2 === 0 ? otp.verify(userId, "TOTP", code) : methods.deleteTotp(userId, code)
+              Array.from(
+                { length: 10 },
+                (_, i) => i % 2 === 0 ? otp.verify(userId, "TOTP", code) : methods.deleteTotp(userId, code)
               )
             )
           )
@@ -193,6 +201,5 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code at service level
         }
         expect(replaysSeen).toBeGreaterThan(0)
       })
-    )
-  )
+    ))
 })

@@ -60,7 +60,9 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
   }
 
   it("both instances share the keys: same JWKS, an idToken of one works on the other", async () => {
-    expect((await http(a, "GET", "/.well-known/jwks.json")).body).toEqual((await http(b, "GET", "/.well-known/jwks.json")).body)
+    expect((await http(a, "GET", "/.well-known/jwks.json")).body).toEqual(
+      (await http(b, "GET", "/.well-known/jwks.json")).body
+    )
     const { idToken } = await user()
     expect((await http(a, "GET", "/auth/otp/code?method=EMAIL", { token: idToken })).status).toBe(201)
   })
@@ -94,7 +96,10 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
   it("the password budget: 10 concurrent wrong passwords split A/B lock password login on both", async () => {
     const { email } = await user()
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => http(on(i), "POST", "/auth/login", { body: { email, password: `wrong ${i} password` } }))
+      Array.from(
+        { length: 10 },
+        (_, i) => http(on(i), "POST", "/auth/login", { body: { email, password: `wrong ${i} password` } })
+      )
     )
     expect(tally(answers)).toEqual({ "403 AuthError": 10 })
     for (const server of [a, b]) {
@@ -112,8 +117,7 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
           body: { channel: "EMAIL" },
           token: idToken,
           headers: { "x-otp": otherCode(code, 1 + i) }
-        })
-      )
+        }))
     )
     expect(tally(answers)).toEqual({ "401 InvalidOtp": 10, "401 AttemptsExhausted": 20 })
     const rows = await query<{ attempts: unknown }>(
@@ -122,7 +126,11 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
     )
     expect(Number(rows[0]!.attempts)).toBe(5)
     for (const server of [a, b]) {
-      const right = await http(server, "POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: idToken, headers: { "x-otp": code } })
+      const right = await http(server, "POST", "/auth/otp/code", {
+        body: { channel: "EMAIL" },
+        token: idToken,
+        headers: { "x-otp": code }
+      })
       expect(right.status).toBe(401)
     }
   })
@@ -164,7 +172,10 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
       const { idToken } = await user()
       const code = totpWall(await enrol(a, idToken))
       const answers = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? verifyTotp(a, idToken, code) : deleteTotp(b, idToken, code)))
+        Array.from(
+          { length: 10 },
+          (_, i) => (i % 2 === 0 ? verifyTotp(a, idToken, code) : deleteTotp(b, idToken, code))
+        )
       )
       expect(tally(answers)["200"]).toBe(1)
       if (answers.some((x, i) => i % 2 === 0 && x.status === 200)) {
@@ -197,12 +208,14 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
             client_secret: "wrong secret wrong secret wrong secret",
             security_code: "000000"
           }
-        })
-      )
+        }))
     )
     expect(tally(answers)).toEqual({ "403 AuthError": 10 })
     for (const server of [a, b]) {
-      expect(await login(server, totpWall(creds.totp_secret))).toMatchObject({ status: 401, body: { _tag: "AttemptsExhausted" } })
+      expect(await login(server, totpWall(creds.totp_secret))).toMatchObject({
+        status: 401,
+        body: { _tag: "AttemptsExhausted" }
+      })
     }
   })
 })

@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process"
 import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningServer, productionSettings, startServer } from "../support/Server.js"
+import { productionSettings, type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
 /** An answer read off the wire: status, lower-cased headers, body text. */
@@ -114,7 +114,8 @@ const oversizeClient = (base: string, kind: "declared" | "chunked", count: numbe
       process.execPath,
       ["--input-type=module", "-e", OVERSIZE_CLIENT, base, kind, String(count)],
       { timeout: 120_000, maxBuffer: 1024 * 1024 },
-      (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))))
+      (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout)))
+    )
   })
 
 const json = (text: string): unknown => JSON.parse(text)
@@ -137,9 +138,17 @@ describe.each(["fast", "platform"] as const)("HTTP edges on the %s transport", (
     ] as const
     for (const [method, path, allow] of cases) {
       const answer = await tryFetch(server.url + path, { method })
-      expect({ method, path, status: answer.status, allow: answer.headers.get("allow") }).toEqual({ method, path, status: 405, allow })
+      expect({ method, path, status: answer.status, allow: answer.headers.get("allow") }).toEqual({
+        method,
+        path,
+        status: 405,
+        allow
+      })
       expect(answer.headers.get("content-type")).toMatch(/^application\/json/)
-      expect(json(answer.text)).toEqual({ _tag: "HttpMethodNotAllowed", message: `${method} is not allowed on ${path}; allowed: ${allow}` })
+      expect(json(answer.text)).toEqual({
+        _tag: "HttpMethodNotAllowed",
+        message: `${method} is not allowed on ${path}; allowed: ${allow}`
+      })
     }
     // HEAD on a GET route is still answered by the route, as the router does.
     expect((await tryFetch(server.url + "/health", { method: "HEAD" })).status).toBe(200)
@@ -164,7 +173,12 @@ describe.each(["fast", "platform"] as const)("HTTP edges on the %s transport", (
       "16 KB query string": `GET /health?q=${"a".repeat(16 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`,
       "20 KB header": `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(20 * 1024)}\r\n\r\n`
     }
-    const expected = { "NUL byte in a header": 400, "unknown method": 400, "16 KB query string": 431, "20 KB header": 431 }
+    const expected = {
+      "NUL byte in a header": 400,
+      "unknown method": 400,
+      "16 KB query string": 431,
+      "20 KB header": 431
+    }
     for (const [name, payload] of Object.entries(requests)) {
       const answer = await rawRequest(server.url, payload)
       expect({ name, status: answer?.status }).toEqual({ name, status: expected[name as keyof typeof expected] })
@@ -184,7 +198,11 @@ describe.each(["fast", "platform"] as const)("HTTP edges on the %s transport", (
     const before = process.memoryUsage().rss
     const { outcomes, bodies } = await oversizeClient(server.url, "declared", 20)
     const growth = process.memoryUsage().rss - before
-    console.log(`${http}: 20 × 20 MB declared → ${JSON.stringify(outcomes)}, server rss ${growth >= 0 ? "+" : ""}${Math.round(growth / 2 ** 20)} MB`)
+    console.log(
+      `${http}: 20 × 20 MB declared → ${JSON.stringify(outcomes)}, server rss ${growth >= 0 ? "+" : ""}${
+        Math.round(growth / 2 ** 20)
+      } MB`
+    )
     expect(outcomes).toEqual({ 413: 20 })
     expect(bodies.map(json)).toEqual([{ _tag: "PayloadTooLarge", message: "Request body exceeds 65536 bytes" }])
     // The client runs in a child process, so this is the server's (and the test runner's) memory. A
@@ -211,7 +229,9 @@ describe.each(["fast", "platform"] as const)("HTTP edges on the %s transport", (
     socket.on("error", () => undefined)
     const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now())))
     const chunk = `${(16 * 1024).toString(16)}\r\n${" ".repeat(16 * 1024)}\r\n`
-    socket.write("POST /auth/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+    socket.write(
+      "POST /auth/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    )
     for (let i = 0; i < 6; i++) socket.write(chunk)
     const started = Date.now()
     // Keeps sending, slowly, as a client that ignores the answer would.
@@ -250,7 +270,11 @@ describe.each(["fast", "platform"] as const)("production mode on the %s transpor
   it("any method on a /sandbox/* route is a JSON 404, never a 405 that would reveal it", async () => {
     for (const method of ["GET", "POST", "DELETE"]) {
       const answer = await tryFetch(server.url + "/sandbox/outbox?to=a@b.co", { method })
-      expect({ method, status: answer.status, allow: answer.headers.get("allow") }).toEqual({ method, status: 404, allow: null })
+      expect({ method, status: answer.status, allow: answer.headers.get("allow") }).toEqual({
+        method,
+        status: 404,
+        allow: null
+      })
       expect(json(answer.text)).toMatchObject({ _tag: "NotFound", message: expect.any(String) })
     }
     // The rest of the contract still answers 405 on a wrong method.

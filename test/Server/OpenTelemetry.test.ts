@@ -20,12 +20,17 @@ const moduleHook = ["--import", "./test/support/ModuleLog.mjs"]
 const moduleLogFile = () => join(mkdtempSync(join(tmpdir(), "rampart-modules-")), "modules.txt")
 
 /** Whether the process that wrote `file` loaded any module of @effect/opentelemetry. */
-const loadedOpenTelemetry = (file: string) => readFileSync(file, "utf8").includes("/node_modules/@effect/opentelemetry/")
+const loadedOpenTelemetry = (file: string) =>
+  readFileSync(file, "utf8").includes("/node_modules/@effect/opentelemetry/")
 
 /** The ancestors of `span` among `spans`, nearest first. */
 const ancestors = (spans: ReadonlyArray<ReceivedSpan>, span: ReceivedSpan): Array<ReceivedSpan> => {
   const out: Array<ReceivedSpan> = []
-  for (let parent = spans.find((s) => s.spanId === span.parentSpanId); parent !== undefined; parent = spans.find((s) => s.spanId === parent!.parentSpanId)) {
+  for (
+    let parent = spans.find((s) => s.spanId === span.parentSpanId);
+    parent !== undefined;
+    parent = spans.find((s) => s.spanId === parent!.parentSpanId)
+  ) {
     out.push(parent)
   }
   return out
@@ -42,34 +47,54 @@ const tracedSession = async (receiver: OtlpReceiver, env: Record<string, string>
   expect((await call(server.url, "POST", "/sandbox/users", { body: { email, password } })).status).toBe(201)
   const login = await call(server.url, "POST", "/auth/login", { body: { email, password } })
   expect(login.status).toBe(200)
-  const refreshed = await call(server.url, "POST", "/auth/login/refresh", { body: { refreshToken: login.body.refreshToken } })
+  const refreshed = await call(server.url, "POST", "/auth/login/refresh", {
+    body: { refreshToken: login.body.refreshToken }
+  })
   expect(refreshed.status).toBe(200)
   expect((await call(server.url, "GET", "/auth/otp/code?method=EMAIL", { token: login.body.idToken })).status).toBe(201)
   const code = (await call(server.url, "GET", `/sandbox/outbox?to=${encodeURIComponent(email)}`)).body[0].code as string
-  const verified = await call(server.url, "POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: login.body.idToken, headers: { "x-otp": code } })
+  const verified = await call(server.url, "POST", "/auth/otp/code", {
+    body: { channel: "EMAIL" },
+    token: login.body.idToken,
+    headers: { "x-otp": code }
+  })
   expect(verified.status).toBe(200)
   // The spans are exported every 5 s; those of the last seconds are flushed on SIGTERM.
   expect(await server.stop()).toBe(0)
-  const secrets = [password, login.body.idToken, login.body.refreshToken, refreshed.body.idToken, refreshed.body.refreshToken, code]
+  const secrets = [
+    password,
+    login.body.idToken,
+    login.body.refreshToken,
+    refreshed.body.idToken,
+    refreshed.body.refreshToken,
+    code
+  ]
   return { spans: [...receiver.spans], bodies: [...receiver.bodies], secrets, loaded: loadedOpenTelemetry(modules) }
 }
 
-describe.each([
-  ["fast", "http/protobuf"],
-  ["platform", "http/json"]
-] as const)("OTLP export on the %s transport, %s", (transport, protocol) => {
+describe.each(
+  [
+    ["fast", "http/protobuf"],
+    ["platform", "http/json"]
+  ] as const
+)("OTLP export on the %s transport, %s", (transport, protocol) => {
   let receiver: OtlpReceiver
   let session: Awaited<ReturnType<typeof tracedSession>>
   beforeAll(async () => {
     receiver = await startOtlpReceiver()
-    session = await tracedSession(receiver, { RAMPART_HTTP: transport, ...(protocol === "http/json" ? { OTEL_EXPORTER_OTLP_PROTOCOL: protocol } : {}) })
+    session = await tracedSession(receiver, {
+      RAMPART_HTTP: transport,
+      ...(protocol === "http/json" ? { OTEL_EXPORTER_OTLP_PROTOCOL: protocol } : {})
+    })
   }, 60_000)
   afterAll(() => receiver.close())
 
   it("sends the spans of service rampart in the protocol asked, having loaded the exporter", () => {
     expect(session.loaded).toBe(true)
     expect(session.bodies.length).toBeGreaterThan(0)
-    for (const body of session.bodies) expect(body.contentType).toBe(protocol === "http/json" ? "application/json" : "application/x-protobuf")
+    for (const body of session.bodies) {
+      expect(body.contentType).toBe(protocol === "http/json" ? "application/json" : "application/x-protobuf")
+    }
     expect(new Set(session.spans.map((span) => span.serviceName))).toEqual(new Set(["rampart"]))
   })
 
@@ -99,7 +124,10 @@ describe.each([
   it("records the other requests with their routes and statuses, the query left out", () => {
     const byName = (name: string) => session.spans.find((span) => span.name === name)
     expect(byName("POST /auth/login/refresh")?.attributes["http.response.status_code"]).toBe(200)
-    expect(byName("GET /auth/otp/code")?.attributes).toMatchObject({ "http.response.status_code": 201, "url.path": "/auth/otp/code" })
+    expect(byName("GET /auth/otp/code")?.attributes).toMatchObject({
+      "http.response.status_code": 201,
+      "url.path": "/auth/otp/code"
+    })
     expect(byName("POST /auth/otp/code")?.attributes["http.response.status_code"]).toBe(200)
     expect(byName("GET /sandbox/outbox")?.attributes["url.path"]).toBe("/sandbox/outbox")
   })

@@ -5,19 +5,32 @@
  * same; no line holds a password, a token, a code or a query string.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { startServerProcess, type ServerProcess } from "../support/ServerProcess.js"
+import { type ServerProcess, startServerProcess } from "../support/ServerProcess.js"
 
 const password = "request-log password 5ecret"
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 /** An answer's status, its `x-request-id` and its JSON body. */
-const send = async (base: string, method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) => {
+const send = async (
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}
+) => {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`
   if (options.body !== undefined) headers["content-type"] = "application/json"
-  const response = await fetch(base + path, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) })
+  const response = await fetch(base + path, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) })
+  })
   const text = await response.text()
-  return { status: response.status, requestId: response.headers.get("x-request-id"), body: text === "" ? undefined : JSON.parse(text) }
+  return {
+    status: response.status,
+    requestId: response.headers.get("x-request-id"),
+    body: text === "" ? undefined : JSON.parse(text)
+  }
 }
 
 /** Waits until `count` lines of stdout satisfy `isLine` (the last line may still be on its way). */
@@ -39,15 +52,41 @@ const session = async (url: string) => {
   const requested = await send(url, "GET", "/auth/otp/code?method=EMAIL", { token: login.body.idToken })
   const outbox = await send(url, "GET", `/sandbox/outbox?to=${encodeURIComponent(email)}`)
   const code = outbox.body[0].code as string
-  const verified = await send(url, "POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: login.body.idToken, headers: { "x-otp": code } })
+  const verified = await send(url, "POST", "/auth/otp/code", {
+    body: { channel: "EMAIL" },
+    token: login.body.idToken,
+    headers: { "x-otp": code }
+  })
   const notFound = await send(url, "GET", "/no/such/route?apiKey=query-value-5ecret")
   const own = await send(url, "GET", "/health", { headers: { "x-request-id": "client-id_1.2-3" } })
   const hostile = await send(url, "GET", "/health", { headers: { "x-request-id": `bad id" \\ {}${"x".repeat(200)}` } })
   const tooLong = await send(url, "GET", "/health", { headers: { "x-request-id": "a".repeat(129) } })
   const notAllowed = await send(url, "GET", "/auth/login")
   const undecodable = await send(url, "POST", "/auth/login", { body: { email: 1, password } })
-  const answers = { created, login, refresh, requested, outbox, verified, notFound, own, hostile, tooLong, notAllowed, undecodable }
-  const secrets = [password, login.body.idToken, login.body.refreshToken, refresh.body.idToken, refresh.body.refreshToken, code, "query-value-5ecret", email]
+  const answers = {
+    created,
+    login,
+    refresh,
+    requested,
+    outbox,
+    verified,
+    notFound,
+    own,
+    hostile,
+    tooLong,
+    notAllowed,
+    undecodable
+  }
+  const secrets = [
+    password,
+    login.body.idToken,
+    login.body.refreshToken,
+    refresh.body.idToken,
+    refresh.body.refreshToken,
+    code,
+    "query-value-5ecret",
+    email
+  ]
   return { answers, secrets }
 }
 
@@ -58,7 +97,7 @@ describe.each(["fast", "platform"] as const)("RAMPART_LOG_FORMAT=json on the %s 
   beforeAll(async () => {
     server = await startServerProcess({ RAMPART_LOG_FORMAT: "json", RAMPART_HTTP: transport })
     run = await session(server.url)
-    const isLog = (line: string) => line.startsWith("{") && line.includes('"requestId"')
+    const isLog = (line: string) => line.startsWith("{") && line.includes("\"requestId\"")
     const count = Object.keys(run.answers).length
     // The readiness probes (GET /health before the session) are logged too.
     lines = (await linesOf(server, isLog, count)).map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -125,7 +164,9 @@ describe("the default text format", () => {
       const { answers, secrets } = await session(server.url)
       const lines = await linesOf(server, (line) => / id=\S+ ip=/.test(line), Object.keys(answers).length)
       const login = lines.find((line) => line.includes(`id=${answers.login.requestId} `))
-      expect(login).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z POST \/auth\/login 200 \d+(\.\d+)?ms id=[0-9a-f-]{36} ip=127\.0\.0\.1$/)
+      expect(login).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z POST \/auth\/login 200 \d+(\.\d+)?ms id=[0-9a-f-]{36} ip=127\.0\.0\.1$/
+      )
       expect(lines.find((line) => line.includes("id=client-id_1.2-3 "))).toMatch(/ GET \/health 200 /)
       for (const secret of secrets) expect(server.stdout()).not.toContain(secret)
     } finally {

@@ -7,13 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
+import { Effect, Either } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { describeStartFailure } from "../../src/Server/StartFailure.js"
 import { readSeedFile } from "../../src/Server/Sandbox/SeedFile.js"
-import { Effect, Either } from "effect"
+import { describeStartFailure } from "../../src/Server/StartFailure.js"
 import { countRows } from "../support/Concurrency.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startServer, startupFailure } from "../support/Server.js"
@@ -46,7 +46,15 @@ const SEED = {
   ]
 }
 
-const DATA_TABLES = ["users", "refresh_tokens", "otp_codes", "partner_clients", "partner_sessions", "outbox", "security_events"]
+const DATA_TABLES = [
+  "users",
+  "refresh_tokens",
+  "otp_codes",
+  "partner_clients",
+  "partner_sessions",
+  "outbox",
+  "security_events"
+]
 
 describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
   let server: RunningServer
@@ -80,7 +88,9 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
     const partner = accounts.users.find((u: { email: string }) => u.email === "seeded.partner@example.com")
     expect(partner.clientIds).toEqual([4242])
 
-    const login = await call(base, "POST", "/auth/login", { body: { email: "seeded.user@example.com", password: PASSWORD } })
+    const login = await call(base, "POST", "/auth/login", {
+      body: { email: "seeded.user@example.com", password: PASSWORD }
+    })
     expect(login.status).toBe(200)
     const profile = await call(base, "POST", "/auth/otp/methods/sms", {
       token: login.body.idToken,
@@ -100,7 +110,10 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
     await call(base, "POST", "/sandbox/clock", { body: { advanceSeconds: 3600 } })
     const session = await partnerLogin()
     expect(session.status).toBe(200)
-    expect((await call(base, "POST", "/sandbox/faults", { body: { method: "GET", path: "/health", status: 500, count: 5 } })).status).toBe(201)
+    expect(
+      (await call(base, "POST", "/sandbox/faults", { body: { method: "GET", path: "/health", status: 500, count: 5 } }))
+        .status
+    ).toBe(201)
     // Reading the events waits until every queued event is stored.
     expect((await call(base, "GET", "/sandbox/events")).body.length).toBeGreaterThan(0)
     for (const table of DATA_TABLES) expect(await countRows(server, table), table).toBeGreaterThan(0)
@@ -111,13 +124,20 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
     expect((await call(base, "GET", "/sandbox/clock")).body.offsetSeconds).toBe(0)
     expect((await call(base, "GET", "/health")).status).toBe(200)
     expect((await call(base, "GET", `/sandbox/outbox?to=${email}`)).body).toEqual([])
-    for (const table of ["refresh_tokens", "otp_codes", "partner_sessions", "outbox"]) expect(await countRows(server, table), table).toBe(0)
+    for (const table of ["refresh_tokens", "otp_codes", "partner_sessions", "outbox"]) {
+      expect(await countRows(server, table), table).toBe(0)
+    }
     expect(await countRows(server, "users")).toBe(3)
     expect((await call(base, "POST", "/auth/login", { body: { email, password: PASSWORD } })).status).toBe(403)
-    expect((await call(base, "POST", "/auth/login/refresh", { body: { refreshToken: login.body.refreshToken } })).status).toBe(403)
-    expect((await call(base, "POST", "/api/v1/partners/auth/logout", { token: session.body.access_token })).status).toBe(403)
+    expect(
+      (await call(base, "POST", "/auth/login/refresh", { body: { refreshToken: login.body.refreshToken } })).status
+    ).toBe(403)
+    expect((await call(base, "POST", "/api/v1/partners/auth/logout", { token: session.body.access_token })).status)
+      .toBe(403)
     // The seed is back, with the same credentials and secrets.
-    expect((await call(base, "POST", "/auth/login", { body: { email: "plain@example.com", password: PASSWORD } })).status).toBe(200)
+    expect(
+      (await call(base, "POST", "/auth/login", { body: { email: "plain@example.com", password: PASSWORD } })).status
+    ).toBe(200)
     expect((await partnerLogin()).status).toBe(200)
     // A body, if any, must be empty.
     const withField = await call(base, "POST", "/sandbox/reset", { body: { everything: true } })
@@ -126,7 +146,9 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
   })
 
   it("a fault answers the next `count` matching requests with its status and SandboxFault body, then the route works again", async () => {
-    const armed = await call(base, "POST", "/sandbox/faults", { body: { method: "POST", path: "/auth/login", status: 503, count: 2 } })
+    const armed = await call(base, "POST", "/sandbox/faults", {
+      body: { method: "POST", path: "/auth/login", status: 503, count: 2 }
+    })
     expect(armed.status).toBe(201)
     expect(typeof armed.body.id).toBe("string")
     const login = () => call(base, "POST", "/auth/login", { body: { email: "plain@example.com", password: PASSWORD } })
@@ -149,7 +171,9 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
     let started = Date.now()
     expect((await call(base, "GET", "/health")).status).toBe(200)
     expect(Date.now() - started).toBeGreaterThanOrEqual(390)
-    await call(base, "POST", "/sandbox/faults", { body: { method: "GET", path: "/health", delayMs: 300, status: 502, count: 1 } })
+    await call(base, "POST", "/sandbox/faults", {
+      body: { method: "GET", path: "/health", delayMs: 300, status: 502, count: 1 }
+    })
     started = Date.now()
     expect((await call(base, "GET", "/health")).status).toBe(502)
     expect(Date.now() - started).toBeGreaterThanOrEqual(290)
@@ -160,7 +184,9 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
 
   it("count holds under concurrency: 20 concurrent requests against count 7 give exactly 7 faults", async () => {
     await call(base, "POST", "/sandbox/faults", { body: { method: "GET", path: "/health", status: 599, count: 7 } })
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => call(base, "GET", "/health").then((a) => a.status)))
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => call(base, "GET", "/health").then((a) => a.status))
+    )
     expect(statuses.filter((s) => s === 599)).toHaveLength(7)
     expect(statuses.filter((s) => s === 200)).toHaveLength(13)
   })
@@ -169,7 +195,9 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
     await call(base, "POST", "/sandbox/faults", { body: { method: "GET", path: "/health", status: 500, count: 1000 } })
     expect((await fetch(`${base}/sandbox/faults`, { method: "DELETE" })).status).toBe(204)
     expect((await call(base, "GET", "/health")).status).toBe(200)
-    const onSandbox = await call(base, "POST", "/sandbox/faults", { body: { method: "GET", path: "/sandbox/clock", status: 500, count: 1 } })
+    const onSandbox = await call(base, "POST", "/sandbox/faults", {
+      body: { method: "GET", path: "/sandbox/clock", status: 500, count: 1 }
+    })
     expect(onSandbox.status).toBe(400)
     expect(onSandbox.body.message).toContain("`path`")
     expect((await call(base, "GET", "/sandbox/clock")).status).toBe(200)
@@ -208,7 +236,9 @@ describe("seed files at start", () => {
   it("a bad seed file stops the start with one line naming the file, the entry and the field", async () => {
     const badSecret = { partners: [{ ...SEED.partners[0], client_secret: "short" }] }
     const { message, path } = await failure(badSecret)
-    expect(message).toContain(`RAMPART_SEED file ${path}: partners[0].client_secret: must be a client secret of 32 to 256 characters`)
+    expect(message).toContain(
+      `RAMPART_SEED file ${path}: partners[0].client_secret: must be a client secret of 32 to 256 characters`
+    )
 
     const cases: ReadonlyArray<readonly [unknown, string]> = [
       ["{ not json", "is not JSON"],
@@ -234,7 +264,9 @@ describe("seed files at start", () => {
     const error = Either.getLeft(await Effect.runPromise(Effect.either(readSeedFile(path))))
     expect(Option.isSome(error)).toBe(true)
     const line = describeStartFailure(Option.getOrThrow(error))
-    expect(line).toBe(`RAMPART_SEED file ${path}: partners[0].client_secret: must be a client secret of 32 to 256 characters`)
+    expect(line).toBe(
+      `RAMPART_SEED file ${path}: partners[0].client_secret: must be a client secret of 32 to 256 characters`
+    )
     expect(line).not.toContain("\n")
   })
 
@@ -243,7 +275,9 @@ describe("seed files at start", () => {
     for (let i = 0; i < 2; i++) {
       const server = await startServer(freshSqliteUrl(), { seedFile: Option.some(path) })
       try {
-        const login = await call(server.url, "POST", "/auth/login", { body: { email: "plain@example.com", password: PASSWORD } })
+        const login = await call(server.url, "POST", "/auth/login", {
+          body: { email: "plain@example.com", password: PASSWORD }
+        })
         expect(login.status).toBe(200)
         const accounts = (await call(server.url, "GET", "/sandbox/accounts")).body
         const partner = accounts.users.find((u: { email: string }) => u.email === "seeded.partner@example.com")

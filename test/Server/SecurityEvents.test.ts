@@ -87,7 +87,12 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
     const login = await http("POST", "/auth/login", { body: { email, password } })
     expect(login.status).toBe(200)
     secrets.add(login.body.idToken).add(login.body.refreshToken)
-    return { email, userId: subOf(login.body.idToken), idToken: login.body.idToken as string, refreshToken: login.body.refreshToken as string }
+    return {
+      email,
+      userId: subOf(login.body.idToken),
+      idToken: login.body.idToken as string,
+      refreshToken: login.body.refreshToken as string
+    }
   }
 
   /** A new sandbox partner: its email, client credentials and TOTP secret. */
@@ -121,7 +126,8 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
 
   const loginAndRefresh = async () => {
     const user = await loggedIn()
-    expect((await http("POST", "/auth/login", { body: { email: user.email, password: "not the password" } })).status).toBe(403)
+    expect((await http("POST", "/auth/login", { body: { email: user.email, password: "not the password" } })).status)
+      .toBe(403)
     expect((await http("POST", "/auth/login", { body: { email: newEmail(), password } })).status).toBe(403)
     const refreshed = await http("POST", "/auth/login/refresh", { body: { refreshToken: user.refreshToken } })
     expect(refreshed.status).toBe(200)
@@ -192,9 +198,14 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
     const secret = created.body.totp.secret as string
     secrets.add(secret)
     const code = totp(secret)
-    const validated = await http("POST", "/auth/otp/code", { body: { channel: "TOTP" }, token: user.idToken, headers: { "x-otp": code } })
+    const validated = await http("POST", "/auth/otp/code", {
+      body: { channel: "TOTP" },
+      token: user.idToken,
+      headers: { "x-otp": code }
+    })
     expect(validated.status).toBe(200)
-    const remove = (otp: string) => http("DELETE", "/auth/otp/methods/totp", { token: user.idToken, headers: { "x-otp": otp } })
+    const remove = (otp: string) =>
+      http("DELETE", "/auth/otp/methods/totp", { token: user.idToken, headers: { "x-otp": otp } })
     expect((await remove(code)).body._tag).toBe("InvalidOtp") // the step just used: a replay
     expect((await remove(otherCode(code))).body._tag).toBe("InvalidOtp") // simply wrong
     expect((await remove(totp(secret, 1))).status).toBe(200)
@@ -223,7 +234,14 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
     const partner = await newPartner()
     const login = (overrides: Record<string, unknown> = {}, code = totp(partner.totp_secret)) =>
       http("POST", "/api/v1/partners/auth/login", {
-        body: { email: partner.email, password, client_id: partner.client_id, client_secret: partner.client_secret, security_code: code, ...overrides }
+        body: {
+          email: partner.email,
+          password,
+          client_id: partner.client_id,
+          client_secret: partner.client_secret,
+          security_code: code,
+          ...overrides
+        }
       })
     const code = totp(partner.totp_secret)
     const session = await login({}, code)
@@ -260,7 +278,9 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
   const passwordLock = async () => {
     const user = await loggedIn()
     for (let i = 0; i < 10; i++) {
-      expect((await http("POST", "/auth/login", { body: { email: user.email, password: `wrong ${i}` } })).status).toBe(403)
+      expect((await http("POST", "/auth/login", { body: { email: user.email, password: `wrong ${i}` } })).status).toBe(
+        403
+      )
     }
     expect((await http("POST", "/auth/login", { body: { email: user.email, password } })).status).toBe(403)
     return user
@@ -282,7 +302,12 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
 
   const otpLock = async () => {
     const user = await loggedIn()
-    const verify = () => http("POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: user.idToken, headers: { "x-otp": "000000" } })
+    const verify = () =>
+      http("POST", "/auth/otp/code", {
+        body: { channel: "EMAIL" },
+        token: user.idToken,
+        headers: { "x-otp": "000000" }
+      })
     for (let i = 0; i < 10; i++) expect((await verify()).body._tag).toBe("InvalidOtp")
     expect((await verify()).body._tag).toBe("AttemptsExhausted")
     return user
@@ -348,7 +373,17 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
       }
     }
     for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual(["at", "channel", "client_id", "device", "id", "ip", "reason", "type", "user_id"])
+      expect(Object.keys(row).sort()).toEqual([
+        "at",
+        "channel",
+        "client_id",
+        "device",
+        "id",
+        "ip",
+        "reason",
+        "type",
+        "user_id"
+      ])
       expect(Number.isSafeInteger(Number(row["at"])) && Number.isSafeInteger(Number(row["id"]))).toBe(true)
     }
   })
@@ -357,7 +392,7 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
 describe.each(storeKinds)("security events for embedders on %s", (_kind, fresh) => {
   it.effect("a subscriber receives the typed events of a login without HTTP, with the origin it provides", () =>
     onFreshStore(fresh)(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const events = yield* SecurityEvents
         const received = yield* events.subscribe
         const { email, password: secret } = yield* newUser()
@@ -368,15 +403,23 @@ describe.each(storeKinds)("security events for embedders on %s", (_kind, fresh) 
         yield* Effect.flip(accounts.login(email, Redacted.make("wrong password"), null))
         const userId = yield* userIdOf(email)
         yield* (yield* OtpChallenges).request(userId, "EMAIL")
-        const [succeeded, refused, sent] = [yield* Queue.take(received), yield* Queue.take(received), yield* Queue.take(received)]
+        const [succeeded, refused, sent] = [
+          yield* Queue.take(received),
+          yield* Queue.take(received),
+          yield* Queue.take(received)
+        ]
         expect(succeeded).toBeInstanceOf(SecurityEvent)
-        expect(succeeded).toMatchObject({ type: "login.succeeded", userId, ip: "10.1.2.3", device: "billing-service/1.0" })
+        expect(succeeded).toMatchObject({
+          type: "login.succeeded",
+          userId,
+          ip: "10.1.2.3",
+          device: "billing-service/1.0"
+        })
         expect(refused).toMatchObject({ type: "login.refused", userId, reason: "AuthError" })
         expect(refused!.ip).toBeUndefined()
         expect(sent).toMatchObject({ type: "otp.sent", userId, channel: "EMAIL" })
         expect(sent!.id).toBeGreaterThan(refused!.id)
         expect(yield* events.after(0, 10)).toEqual([succeeded, refused, sent])
       }).pipe(Effect.scoped)
-    )
-  )
+    ))
 })

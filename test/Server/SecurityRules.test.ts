@@ -10,7 +10,6 @@ import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Partners } from "../../src/Server/Partners/Partners.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
-import { storeKinds } from "../support/Stores.js"
 import {
   lastCode,
   newUser,
@@ -22,6 +21,7 @@ import {
   userWithEmailCode,
   userWithTotp
 } from "../support/Services.js"
+import { storeKinds } from "../support/Stores.js"
 
 const seconds = (n: number) => TestClock.adjust(`${n} seconds`)
 const minutes = (n: number) => TestClock.adjust(`${n} minutes`)
@@ -33,7 +33,7 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
 
   it.effect("an EMAIL code is valid at 4:59 and dead at 5:01", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const a = yield* userWithEmailCode
@@ -48,12 +48,11 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         const late = yield* Effect.flip(otp.verify(b.userId, "EMAIL", b.code))
         expect(late._tag).toBe("InvalidOtp")
       })
-    )
-  )
+    ))
 
   it.effect("a code is single use and dies after 5 wrong tries", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const a = yield* userWithEmailCode
@@ -67,12 +66,11 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         // verified once; the channel is now validated, the code cannot serve again
         expect((yield* Effect.flip(otp.verify(b.userId, "EMAIL", b.code)))._tag).toBe("AlreadyConfigured")
       })
-    )
-  )
+    ))
 
   it.effect("10 consecutive failures lock verification for 15 minutes; new codes do not reset it", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const a = yield* userWithEmailCode
@@ -97,12 +95,11 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         const ok = yield* otp.verify(a.userId, "EMAIL", third)
         expect(ok.hasValidatedEmail).toBe(true)
       })
-    )
-  )
+    ))
 
   it.effect("a success resets the consecutive-failure count", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const methods = yield* OtpMethods
@@ -112,17 +109,18 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         yield* seconds(30)
         // nine more failures after the success do not lock (the count restarted)
         for (let i = 0; i < 9; i++) {
-          expect((yield* Effect.flip(methods.deleteTotp(userId, wrong(yield* totpNow(secret)))))._tag).toBe("InvalidOtp")
+          expect((yield* Effect.flip(methods.deleteTotp(userId, wrong(yield* totpNow(secret)))))._tag).toBe(
+            "InvalidOtp"
+          )
         }
         const deleted = yield* methods.deleteTotp(userId, yield* totpNow(secret))
         expect(deleted.hasValidatedSecret).toBe(false)
       })
-    )
-  )
+    ))
 
   it.effect("resend: 60 s spacing and 5 sends per rolling hour, retryAfterSeconds exact", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const { email } = yield* newUser()
@@ -148,12 +146,11 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         const status = yield* otp.request(userId, "EMAIL")
         expect(status.channel).toBe("EMAIL")
       })
-    )
-  )
+    ))
 
   it.effect("password login locks after 10 failures with the wrong-password body, opens after 15 minutes", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const accounts = yield* Accounts
         const { email, password } = yield* newUser()
@@ -172,12 +169,11 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         expect(profile.lastLoggedDevice).toBe("vitest")
         expect(profile.lastLoggedDate?.getTime()).toBe(Date.UTC(2026, 0, 1) + 15 * 60_000 + 10 * 0)
       })
-    )
-  )
+    ))
 
   it.effect("TOTP codes are single use: the same step and any earlier step are refused", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const otp = yield* OtpChallenges
         const methods = yield* OtpMethods
@@ -192,12 +188,11 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         yield* seconds(30)
         expect((yield* methods.deleteTotp(userId, yield* totpNow(secret))).hasValidatedSecret).toBe(false)
       })
-    )
-  )
+    ))
 
   it.effect("partner login: credentials first (no TOTP oracle), then a single-use security code", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const partners = yield* Partners
         const sandbox = yield* Sandbox
@@ -215,10 +210,13 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
             ...overrides
           })
         // wrong secret with the right code: 403, and the code is not consumed
-        expect((yield* Effect.flip(partners.login(request({ client_secret: Redacted.make("x".repeat(43)) }))))._tag).toBe(
+        expect((yield* Effect.flip(partners.login(request({ client_secret: Redacted.make("x".repeat(43)) }))))._tag)
+          .toBe(
+            "AuthError"
+          )
+        expect((yield* Effect.flip(partners.login(request({ password: Redacted.make("nope nope") }))))._tag).toBe(
           "AuthError"
         )
-        expect((yield* Effect.flip(partners.login(request({ password: Redacted.make("nope nope") }))))._tag).toBe("AuthError")
         const session = yield* partners.login(request({ expires_in: 300 }))
         expect(session.expires_in).toBe(300)
         expect((yield* Effect.flip(partners.login(request())))._tag).toBe("InvalidOtp")
@@ -232,25 +230,25 @@ describe.each(storeKinds)("security rules on %s", (_kind, fresh) => {
         yield* partners.logout(live.sessionId)
         expect(Either.isLeft(yield* Effect.either(partners.authenticate(Redacted.make(next.access_token))))).toBe(true)
       })
-    )
-  )
+    ))
 
   it.effect("partner failures of any field lock the client after 10 for 15 minutes", () =>
     run(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* startClock
         const partners = yield* Partners
         const creds = yield* (yield* Sandbox).createPartner("q@example.com", Redacted.make("partner password 2"))
         const request = (security_code: string, secret?: string) =>
           partnerLoginRequest("q@example.com", "partner password 2", creds, security_code, secret)
         for (let i = 0; i < 5; i++) yield* Effect.flip(partners.login(request("000000", "wrong secret")))
-        for (let i = 0; i < 5; i++) yield* Effect.flip(partners.login(request(wrong(yield* totpNow(creds.totp_secret)))))
+        for (let i = 0; i < 5; i++) {
+          yield* Effect.flip(partners.login(request(wrong(yield* totpNow(creds.totp_secret)))))
+        }
         const locked = yield* Effect.flip(partners.login(request(yield* totpNow(creds.totp_secret))))
         expect(locked).toMatchObject({ _tag: "AttemptsExhausted", retryAfterSeconds: 900 })
         yield* minutes(15)
         const ok = yield* partners.login(request(yield* totpNow(creds.totp_secret)))
         expect(ok.expires_in).toBe(3600)
       })
-    )
-  )
+    ))
 })

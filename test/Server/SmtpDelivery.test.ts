@@ -9,16 +9,16 @@ import { ConfigProvider, Duration, Effect, Either, Option, Redacted } from "effe
 import { createServer, type Server } from "node:http"
 import { generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.js"
 import { generateSigningJwk } from "../../src/Crypto/SigningKey.js"
-import { Accounts } from "../../src/Server/Accounts/Accounts.js"
-import { SecurityEvents } from "../../src/Server/Events/SecurityEvents.js"
-import { serverSettings } from "../../src/Server/Config.js"
-import { codeMail, durationInWords, escapeHtml } from "../../src/Server/Otp/CodeMail.js"
 import { describeConfigError } from "../../src/internal/OneLine.js"
+import { Accounts } from "../../src/Server/Accounts/Accounts.js"
+import { serverSettings } from "../../src/Server/Config.js"
+import { SecurityEvents } from "../../src/Server/Events/SecurityEvents.js"
+import { codeMail, durationInWords, escapeHtml } from "../../src/Server/Otp/CodeMail.js"
 import { call } from "../support/Http.js"
 import { startLoggedServer } from "../support/LoggedServer.js"
 import { freePort } from "../support/Ports.js"
-import { startServer, startupFailure, type RunningServer } from "../support/Server.js"
-import { startSilentServer, startSmtpReceiver, type SmtpReceiver } from "../support/SmtpReceiver.js"
+import { type RunningServer, startServer, startupFailure } from "../support/Server.js"
+import { type SmtpReceiver, startSilentServer, startSmtpReceiver } from "../support/SmtpReceiver.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
 const password = "smtp delivery password"
@@ -44,7 +44,9 @@ const codeIn = (text: string): string => {
 
 /** Logs `email` in (creating the account through the domain service first, as production has no /sandbox routes). */
 const productionUser = async (server: RunningServer, email: string) => {
-  await server.runtime.runPromise(Effect.flatMap(Accounts, (accounts) => accounts.createUser(email, Redacted.make(password))))
+  await server.runtime.runPromise(
+    Effect.flatMap(Accounts, (accounts) => accounts.createUser(email, Redacted.make(password)))
+  )
   const login = await call(server.url, "POST", "/auth/login", { body: { email, password } })
   expect(login.status).toBe(200)
   return login.body.idToken as string
@@ -61,12 +63,18 @@ const deliveryFailures = (server: RunningServer) =>
   server.runtime.runPromise(
     Effect.map(
       Effect.flatMap(SecurityEvents, (events) => events.after(0, 1000)),
-      (all) => all.filter((e) => e.type === "otp.delivery_failed").map(({ channel, reason, userId }) => ({ userId, channel, reason }))
+      (all) =>
+        all.filter((e) => e.type === "otp.delivery_failed").map(({ channel, reason, userId }) => ({
+          userId,
+          channel,
+          reason
+        }))
     )
   )
 
 /** The user id behind an idToken (its `sub`). */
-const subjectOf = (idToken: string): string => JSON.parse(Buffer.from(idToken.split(".")[1]!, "base64url").toString("utf8")).sub
+const subjectOf = (idToken: string): string =>
+  JSON.parse(Buffer.from(idToken.split(".")[1]!, "base64url").toString("utf8")).sub
 
 const verifyEmail = (server: RunningServer, idToken: string, code: string) =>
   call(server.url, "POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: idToken, headers: { "x-otp": code } })
@@ -82,13 +90,19 @@ describe("the code email", () => {
     expect(mail.html).not.toContain("<x>")
     expect(mail.html).toContain("valid for 5 minutes")
     expect(escapeHtml(`<a href="x">&'`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&#39;")
-    expect([durationInWords(60_000), durationInWords(300_000), durationInWords(90_000)]).toEqual(["1 minute", "5 minutes", "90 seconds"])
+    expect([durationInWords(60_000), durationInWords(300_000), durationInWords(90_000)]).toEqual([
+      "1 minute",
+      "5 minutes",
+      "90 seconds"
+    ])
   })
 })
 
 describe("RAMPART_SMTP_URL and RAMPART_MAIL_FROM", () => {
   const read = (env: Record<string, string>) =>
-    Effect.runSync(Effect.either(Effect.withConfigProvider(serverSettings, ConfigProvider.fromMap(new Map(Object.entries(env))))))
+    Effect.runSync(
+      Effect.either(Effect.withConfigProvider(serverSettings, ConfigProvider.fromMap(new Map(Object.entries(env)))))
+    )
 
   it("take smtp:// and smtps:// URLs (kept redacted) and default the sender", () => {
     const settings = Either.getOrThrow(read({ RAMPART_SMTP_URL: "smtps://u:secret-pw@mail.example.com:465" }))
@@ -149,7 +163,11 @@ describe("delivery by SMTP", () => {
   it("production: EMAIL codes by SMTP (logged in, purpose and lifetime said), SMS codes by the webhook", async () => {
     const smtp = later(await startSmtpReceiver({ credentials: smtpCredentials }))
     const server = later(
-      await startLoggedServer(freshSqliteUrl(), { ...productionKeys(), otpWebhookUrl: Option.some(webhookUrl), ...smtpTo(smtp.url) })
+      await startLoggedServer(freshSqliteUrl(), {
+        ...productionKeys(),
+        otpWebhookUrl: Option.some(webhookUrl),
+        ...smtpTo(smtp.url)
+      })
     )
     const email = "o'brien@example.com"
     const idToken = await productionUser(server, email)
@@ -178,10 +196,19 @@ describe("delivery by SMTP", () => {
     expect(verified.body.hasValidatedEmail).toBe(true)
 
     // adding a phone sends its SMS code to the webhook, not by mail
-    expect((await call(server.url, "POST", "/auth/otp/methods/sms", { body: { phone: "612345678", country: "ES" }, token: idToken })).status).toBe(200)
+    expect(
+      (await call(server.url, "POST", "/auth/otp/methods/sms", {
+        body: { phone: "612345678", country: "ES" },
+        token: idToken
+      })).status
+    ).toBe(200)
     expect(hooked).toEqual([{ channel: "SMS", to: "+34612345678", code: expect.stringMatching(/^[0-9]{6}$/) }])
     expect(smtp.mails).toHaveLength(1)
-    const sms = await call(server.url, "POST", "/auth/otp/code", { body: { channel: "SMS" }, token: idToken, headers: { "x-otp": hooked[0]!.code } })
+    const sms = await call(server.url, "POST", "/auth/otp/code", {
+      body: { channel: "SMS" },
+      token: idToken,
+      headers: { "x-otp": hooked[0]!.code }
+    })
     expect(sms.body.hasValidatedPhone).toBe(true)
 
     const logs = server.logs.join("\n") + server.errors.join("\n")
@@ -214,7 +241,11 @@ describe("delivery by SMTP", () => {
   it("a refused message: 500 InternalError, the code was not stored (unusable, no resend wait), nothing secret logged", async () => {
     const smtp = later(await startSmtpReceiver({ credentials: smtpCredentials }))
     const server = later(
-      await startLoggedServer(freshSqliteUrl(), { ...productionKeys(), otpWebhookUrl: Option.some(webhookUrl), ...smtpTo(smtp.url) })
+      await startLoggedServer(freshSqliteUrl(), {
+        ...productionKeys(),
+        otpWebhookUrl: Option.some(webhookUrl),
+        ...smtpTo(smtp.url)
+      })
     )
     const idToken = await productionUser(server, "refused@example.com")
     smtp.refuseWith = 550
@@ -260,7 +291,12 @@ describe("delivery by SMTP", () => {
 
   it("a server that is down: 500 InternalError at once, and the sandbox outbox keeps nothing", async () => {
     const port = await freePort()
-    const server = later(await startLoggedServer(freshSqliteUrl(), smtpTo(`smtp://${smtpCredentials.user}:${smtpCredentials.pass}@127.0.0.1:${port}`)))
+    const server = later(
+      await startLoggedServer(
+        freshSqliteUrl(),
+        smtpTo(`smtp://${smtpCredentials.user}:${smtpCredentials.pass}@127.0.0.1:${port}`)
+      )
+    )
     const email = "down@example.com"
     const idToken = await sandboxUser(server, email)
     const started = Date.now()
@@ -268,14 +304,21 @@ describe("delivery by SMTP", () => {
     expect(Date.now() - started).toBeLessThan(5_000)
     expect((await call(server.url, "GET", `/sandbox/outbox?to=${email}`)).body).toEqual([])
     expect(server.logs.join("\n")).toContain("SMTP delivery failed: ESOCKET")
-    expect(await deliveryFailures(server)).toEqual([{ userId: subjectOf(idToken), channel: "EMAIL", reason: "SMTP delivery failed: ESOCKET" }])
+    expect(await deliveryFailures(server)).toEqual([{
+      userId: subjectOf(idToken),
+      channel: "EMAIL",
+      reason: "SMTP delivery failed: ESOCKET"
+    }])
     expect(server.logs.join("\n") + server.errors.join("\n")).not.toContain(smtpCredentials.pass)
   })
 
   it("a server that accepts the connection and never answers: 500 InternalError within the delivery timeout", async () => {
     const silent = later(await startSilentServer())
     const server = later(
-      await startServer(freshSqliteUrl(), { ...smtpTo(`smtp://127.0.0.1:${silent.port}`), deliveryTimeout: Duration.millis(500) })
+      await startServer(freshSqliteUrl(), {
+        ...smtpTo(`smtp://127.0.0.1:${silent.port}`),
+        deliveryTimeout: Duration.millis(500)
+      })
     )
     const idToken = await sandboxUser(server, "hang@example.com")
     const started = Date.now()

@@ -4,9 +4,9 @@
  * another fiber while a transaction is open never runs inside it (it would be committed or rolled
  * back with it), that transactions still exclude each other, and that store failures stay typed.
  */
-import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
+import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -19,34 +19,42 @@ import { layer } from "../../src/Server/Store/SqliteStore.js"
 
 /** A client over a fresh SQLite file with one table `t (name TEXT)`; the file is removed afterwards. */
 const layerFreshStore = Layer.unwrapScoped(
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const directory = yield* Effect.acquireRelease(
       Effect.sync(() => mkdtempSync(join(tmpdir(), "rampart-sqlite-store-"))),
       (path) => Effect.sync(() => rmSync(path, { recursive: true, force: true }))
     )
-    return Layer.tap(layer(join(directory, "store.db")), (context) =>
-      Effect.orDie(SqlClient.SqlClient.pipe(Effect.flatMap((sql) => sql`CREATE TABLE t (name TEXT NOT NULL)`), Effect.provide(context)))
+    return Layer.tap(
+      layer(join(directory, "store.db")),
+      (context) =>
+        Effect.orDie(SqlClient.SqlClient.pipe(
+          Effect.flatMap((sql) => sql`CREATE TABLE t (name TEXT NOT NULL)`),
+          Effect.provide(context)
+        ))
     )
   })
 )
 
-const names = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  Effect.map(sql<{ readonly name: string }>`SELECT name FROM t ORDER BY rowid`, (rows) => rows.map((row) => row.name))
+const names = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    Effect.map(sql<{ readonly name: string }>`SELECT name FROM t ORDER BY rowid`, (rows) => rows.map((row) => row.name))
 )
-const insert = (name: string) => Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO t (name) VALUES (${name})`)
+const insert = (name: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO t (name) VALUES (${name})`)
 
 /**
  * Forks a transaction that inserts `first`, then holds the connection until `release` is called,
  * then runs `rest` (whose failure rolls it back); resolves once the transaction is open.
  */
 const holdTransaction = <E>(first: string, rest: Effect.Effect<unknown, E, SqlClient.SqlClient>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const inside = yield* Deferred.make<void>()
     const released = yield* Deferred.make<void>()
     const transaction = yield* Effect.fork(
       sql.withTransaction(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           yield* insert(first)
           yield* Deferred.succeed(inside, undefined)
           yield* Deferred.await(released)
@@ -60,7 +68,7 @@ const holdTransaction = <E>(first: string, rest: Effect.Effect<unknown, E, SqlCl
 
 describe("SqliteStore", () => {
   it.live("a statement of another fiber waits while a transaction is open, so a rollback does not take it along", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const { release, transaction } = yield* holdTransaction("rolled back", Effect.fail("abort" as const))
       const outside = yield* Effect.fork(insert("kept"))
       // The plain insert is parked behind the transaction, not run inside it.
@@ -70,11 +78,10 @@ describe("SqliteStore", () => {
       expect(Exit.isFailure(yield* Fiber.await(transaction))).toBe(true)
       yield* Fiber.join(outside)
       expect(yield* names).toEqual(["kept"])
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
-  )
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
 
   it.live("a statement of another fiber during a committed transaction lands after it, outside it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const { release, transaction } = yield* holdTransaction("first", insert("second"))
       const outside = yield* Effect.fork(insert("after"))
       yield* Effect.sleep("20 millis")
@@ -82,14 +89,13 @@ describe("SqliteStore", () => {
       yield* Fiber.join(transaction)
       yield* Fiber.join(outside)
       expect(yield* names).toEqual(["first", "second", "after"])
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
-  )
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
 
   it.live("transactions of concurrent fibers do not interleave", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const writer = (tag: string) =>
-        sql.withTransaction(Effect.gen(function* () {
+        sql.withTransaction(Effect.gen(function*() {
           for (let i = 0; i < 3; i++) {
             yield* insert(`${tag}${i}`)
             yield* Effect.yieldNow()
@@ -100,11 +106,10 @@ describe("SqliteStore", () => {
       expect(rows).toHaveLength(9)
       // Each transaction's three rows are contiguous.
       for (let i = 0; i < 9; i += 3) expect(new Set(rows.slice(i, i + 3).map((name) => name[0])).size).toBe(1)
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
-  )
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
 
   it.live("a failing statement is a typed SqlError and the connection goes on", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const failed = yield* Effect.flip(sql`INSERT INTO missing_table (x) VALUES (1)`)
       expect(failed).toBeInstanceOf(SqlError)
@@ -114,6 +119,5 @@ describe("SqliteStore", () => {
       for (let i = 0; i < 600; i++) yield* sql.unsafe(`SELECT ${i} AS n`)
       yield* insert("ok")
       expect(yield* names).toEqual(["ok"])
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie)
-  )
+    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
 })

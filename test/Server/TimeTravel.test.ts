@@ -8,8 +8,8 @@
  * PostgreSQL when `RAMPART_TEST_DATABASE_URL` is set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { execFileSync } from "node:child_process"
 import { Effect, Redacted } from "effect"
+import { execFileSync } from "node:child_process"
 import { Accounts } from "../../src/Server/Accounts/Accounts.js"
 import { SandboxClock } from "../../src/Server/Sandbox/SandboxClock.js"
 import { call } from "../support/Http.js"
@@ -51,14 +51,19 @@ describe.each(storeKinds)("sandbox time travel on %s", (_kind, fresh) => {
   }
   const newUser = async (tag: string) => {
     const address = email(tag)
-    expect((await call(base, "POST", "/sandbox/users", { body: { email: address, password: PASSWORD } })).status).toBe(201)
+    expect((await call(base, "POST", "/sandbox/users", { body: { email: address, password: PASSWORD } })).status).toBe(
+      201
+    )
     const login = await call(base, "POST", "/auth/login", { body: { email: address, password: PASSWORD } })
     expect(login.status).toBe(200)
     return { email: address, idToken: login.body.idToken as string, refreshToken: login.body.refreshToken as string }
   }
   /** A bearer check without side effects: 403 when the idToken is refused, else NotConfigured (no TOTP). */
   const tokenAccepted = async (idToken: string) => {
-    const answer = await call(base, "DELETE", "/auth/otp/methods/totp", { token: idToken, headers: { "x-otp": "000000" } })
+    const answer = await call(base, "DELETE", "/auth/otp/methods/totp", {
+      token: idToken,
+      headers: { "x-otp": "000000" }
+    })
     return answer.status !== 403
   }
 
@@ -69,7 +74,17 @@ describe.each(storeKinds)("sandbox time travel on %s", (_kind, fresh) => {
     const moved = await advance(90)
     expect(moved.offsetSeconds).toBe(start + 90)
     expect(Math.abs(Date.parse(moved.now) - (Date.now() + (start + 90) * 1000))).toBeLessThan(2_000)
-    for (const body of [{ advanceSeconds: 0 }, { advanceSeconds: -5 }, { advanceSeconds: 1.5 }, { advanceSeconds: 31_536_001 }, { advanceSeconds: "60" }, {}, { advanceSeconds: 5, extra: 1 }]) {
+    for (
+      const body of [
+        { advanceSeconds: 0 },
+        { advanceSeconds: -5 },
+        { advanceSeconds: 1.5 },
+        { advanceSeconds: 31_536_001 },
+        { advanceSeconds: "60" },
+        {},
+        { advanceSeconds: 5, extra: 1 }
+      ]
+    ) {
       const refused = await call(base, "POST", "/sandbox/clock", { body })
       expect(refused.status, JSON.stringify(body)).toBe(400)
       expect(refused.body.message, JSON.stringify(body)).toMatch(/advanceSeconds|extra/)
@@ -104,18 +119,28 @@ describe.each(storeKinds)("sandbox time travel on %s", (_kind, fresh) => {
     expect(sent.status).toBe(201)
     const now = await sandboxNow()
     expect(Math.abs(Date.parse(sent.body.validUntil) - (now + 300_000))).toBeLessThan(5_000)
-    const code = (await call(base, "GET", `/sandbox/outbox?to=${encodeURIComponent(user.email)}`)).body[0].code as string
+    const code = (await call(base, "GET", `/sandbox/outbox?to=${encodeURIComponent(user.email)}`)).body[0]
+      .code as string
     await advance(301)
-    const late = await call(base, "POST", "/auth/otp/code", { token: (await refreshedToken(user)), body: { channel: "EMAIL" }, headers: { "x-otp": code } })
+    const late = await call(base, "POST", "/auth/otp/code", {
+      token: (await refreshedToken(user)),
+      body: { channel: "EMAIL" },
+      headers: { "x-otp": code }
+    })
     expect(late.status).toBe(401)
     expect(late.body._tag).toBe("InvalidOtp")
 
     await advance(60)
     const again = await call(base, "GET", "/auth/otp/code?method=EMAIL", { token: await refreshedToken(user) })
     expect(again.status).toBe(201)
-    const fresh = (await call(base, "GET", `/sandbox/outbox?to=${encodeURIComponent(user.email)}`)).body[0].code as string
+    const fresh = (await call(base, "GET", `/sandbox/outbox?to=${encodeURIComponent(user.email)}`)).body[0]
+      .code as string
     await advance(290)
-    const inTime = await call(base, "POST", "/auth/otp/code", { token: await refreshedToken(user), body: { channel: "EMAIL" }, headers: { "x-otp": fresh } })
+    const inTime = await call(base, "POST", "/auth/otp/code", {
+      token: await refreshedToken(user),
+      body: { channel: "EMAIL" },
+      headers: { "x-otp": fresh }
+    })
     expect(inTime.status).toBe(200)
   })
 
@@ -152,13 +177,21 @@ describe.each(storeKinds)("sandbox time travel on %s", (_kind, fresh) => {
   it("the account lockout (10 failures, 15 minutes) ends at sandbox time", async () => {
     const user = await newUser("lock")
     for (let i = 0; i < 10; i++) {
-      expect((await call(base, "POST", "/auth/login", { body: { email: user.email, password: "wrong password!" } })).status).toBe(403)
+      expect(
+        (await call(base, "POST", "/auth/login", { body: { email: user.email, password: "wrong password!" } })).status
+      ).toBe(403)
     }
-    expect((await call(base, "POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(403)
+    expect((await call(base, "POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(
+      403
+    )
     await advance(14 * 60)
-    expect((await call(base, "POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(403)
+    expect((await call(base, "POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(
+      403
+    )
     await advance(61)
-    expect((await call(base, "POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(200)
+    expect((await call(base, "POST", "/auth/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(
+      200
+    )
   })
 
   /** A partner created with a known TOTP secret. */
@@ -173,7 +206,14 @@ describe.each(storeKinds)("sandbox time travel on %s", (_kind, fresh) => {
   type Partner = Awaited<ReturnType<typeof newPartner>>
   const partnerLogin = (partner: Partner, code: string, extra: Record<string, unknown> = {}) =>
     call(base, "POST", "/api/v1/partners/auth/login", {
-      body: { email: partner.email, password: PASSWORD, client_id: partner.client_id, client_secret: partner.client_secret, security_code: code, ...extra }
+      body: {
+        email: partner.email,
+        password: PASSWORD,
+        client_id: partner.client_id,
+        client_secret: partner.client_secret,
+        security_code: code,
+        ...extra
+      }
     })
   /** The partner's code at sandbox time, from oathtool, away from a step boundary. */
   const sandboxCode = async (partner: Partner) => {
@@ -210,7 +250,13 @@ describe.each(storeKinds)("sandbox time travel on %s", (_kind, fresh) => {
 
     for (let i = 0; i < 10; i++) {
       const wrong = await call(base, "POST", "/api/v1/partners/auth/login", {
-        body: { email: partner.email, password: PASSWORD, client_id: partner.client_id, client_secret: "x".repeat(43), security_code: "000000" }
+        body: {
+          email: partner.email,
+          password: PASSWORD,
+          client_id: partner.client_id,
+          client_secret: "x".repeat(43),
+          security_code: "000000"
+        }
       })
       expect(wrong.status).toBe(403)
     }
@@ -226,7 +272,9 @@ describe.each(storeKinds)("sandbox time travel on %s", (_kind, fresh) => {
     expect(given.totp_secret).toBe("JBSWY3DPEHPK3PXP")
     expect((await partnerLogin(given, await sandboxCode(given))).status).toBe(200)
     for (const totp_secret of ["JBSWY3DPEHPK3PX", "JBSWY3DPEHPK3PX1", "", "A".repeat(300)]) {
-      const refused = await call(base, "POST", "/sandbox/partners", { body: { email: email("bad"), password: PASSWORD, totp_secret } })
+      const refused = await call(base, "POST", "/sandbox/partners", {
+        body: { email: email("bad"), password: PASSWORD, totp_secret }
+      })
       expect(refused.status, totp_secret).toBe(400)
       expect(refused.body.message, totp_secret).toContain("totp_secret")
       expect(JSON.stringify(refused.body).length).toBeLessThan(1024)
@@ -301,7 +349,9 @@ describe("production mode has no sandbox control plane", () => {
     // Even an offset in the store (written by a sandbox on the same store) is not read in production.
     await server.runtime.runPromise(Effect.flatMap(SandboxClock, (clock) => clock.advance(86_400)))
     const address = `prod-${Date.now()}@example.com`
-    await server.runtime.runPromise(Effect.flatMap(Accounts, (accounts) => accounts.createUser(address, Redacted.make(PASSWORD))))
+    await server.runtime.runPromise(
+      Effect.flatMap(Accounts, (accounts) => accounts.createUser(address, Redacted.make(PASSWORD)))
+    )
     const login = await call(server.url, "POST", "/auth/login", { body: { email: address, password: PASSWORD } })
     expect(login.status).toBe(200)
     expect(Math.abs(claims(login.body.idToken).iat * 1000 - Date.now())).toBeLessThan(5_000)

@@ -7,8 +7,8 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { freshSqliteUrl } from "../support/Stores.js"
 import { type RunningServer, startServer } from "../support/Server.js"
+import { freshSqliteUrl } from "../support/Stores.js"
 
 /** A request as the parity check sends it. */
 interface Probe {
@@ -26,23 +26,69 @@ const probes: ReadonlyArray<Probe> = [
   { name: "jwks", method: "GET", path: "/.well-known/jwks.json" },
   { name: "unknown route", method: "GET", path: "/nope" },
   { name: "wrong method", method: "DELETE", path: "/auth/login" },
-  { name: "login refused", method: "POST", path: "/auth/login", body: JSON.stringify({ email: "x@example.com", password: "wrong" }), headers: json },
-  { name: "login payload invalid", method: "POST", path: "/auth/login", body: JSON.stringify({ email: 5 }), headers: json },
+  {
+    name: "login refused",
+    method: "POST",
+    path: "/auth/login",
+    body: JSON.stringify({ email: "x@example.com", password: "wrong" }),
+    headers: json
+  },
+  {
+    name: "login payload invalid",
+    method: "POST",
+    path: "/auth/login",
+    body: JSON.stringify({ email: 5 }),
+    headers: json
+  },
   { name: "empty JSON body", method: "POST", path: "/auth/login", body: "", headers: json },
   { name: "no body at all", method: "POST", path: "/auth/login" },
   { name: "malformed JSON", method: "POST", path: "/auth/login", body: "{", headers: json },
-  { name: "not JSON", method: "POST", path: "/auth/login", body: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } },
-  { name: "too large", method: "POST", path: "/auth/login", body: JSON.stringify({ email: "a".repeat(70_000) }), headers: json },
+  {
+    name: "not JSON",
+    method: "POST",
+    path: "/auth/login",
+    body: "a=b",
+    headers: { "content-type": "application/x-www-form-urlencoded" }
+  },
+  {
+    name: "too large",
+    method: "POST",
+    path: "/auth/login",
+    body: JSON.stringify({ email: "a".repeat(70_000) }),
+    headers: json
+  },
   { name: "too deep", method: "POST", path: "/auth/login", body: "[".repeat(40) + "]".repeat(40), headers: json },
-  { name: "refresh refused", method: "POST", path: "/auth/login/refresh", body: JSON.stringify({ refreshToken: "nope" }), headers: json },
+  {
+    name: "refresh refused",
+    method: "POST",
+    path: "/auth/login/refresh",
+    body: JSON.stringify({ refreshToken: "nope" }),
+    headers: json
+  },
   { name: "code request without token", method: "GET", path: "/auth/otp/code?channel=EMAIL" },
-  { name: "code request with a bad token", method: "GET", path: "/auth/otp/code?channel=EMAIL", headers: { authorization: "Bearer abc" } },
-  { name: "TOTP secret with a bad token", method: "POST", path: "/auth/otp/methods/totp", headers: { authorization: "Bearer abc" } },
+  {
+    name: "code request with a bad token",
+    method: "GET",
+    path: "/auth/otp/code?channel=EMAIL",
+    headers: { authorization: "Bearer abc" }
+  },
+  {
+    name: "TOTP secret with a bad token",
+    method: "POST",
+    path: "/auth/otp/methods/totp",
+    headers: { authorization: "Bearer abc" }
+  },
   {
     name: "partner login refused",
     method: "POST",
     path: "/api/v1/partners/auth/login",
-    body: JSON.stringify({ email: "p@example.com", password: "wrong", client_id: 1, client_secret: "x", security_code: "000000" }),
+    body: JSON.stringify({
+      email: "p@example.com",
+      password: "wrong",
+      client_id: 1,
+      client_secret: "x",
+      security_code: "000000"
+    }),
     headers: json
   },
   { name: "partner logout without token", method: "POST", path: "/api/v1/partners/auth/logout" },

@@ -48,7 +48,7 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
     const bad = await http("POST", "/auth/login", { body: { email: "not an email", password } })
     expect(bad.status).toBe(400)
     expect(bad.body.message).toContain("email")
-    const truncated = await http("POST", "/auth/login", { body: '{"email":' })
+    const truncated = await http("POST", "/auth/login", { body: "{\"email\":" })
     expect(truncated.status).toBe(400)
     expect(truncated.body.message).toContain("not valid JSON")
   })
@@ -110,7 +110,10 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
     const none = await http("DELETE", "/auth/otp/methods/totp", { token: user.idToken, headers: { "x-otp": "123456" } })
     expect(none).toMatchObject({ status: 400, body: { _tag: "NotConfigured" } })
     const secret = (await http("POST", "/auth/otp/methods/totp", { body: {}, token: user.idToken })).body.totp.secret
-    const malformed = await http("DELETE", "/auth/otp/methods/totp", { token: user.idToken, headers: { "x-otp": "12345" } })
+    const malformed = await http("DELETE", "/auth/otp/methods/totp", {
+      token: user.idToken,
+      headers: { "x-otp": "12345" }
+    })
     expect(malformed.status).toBe(400)
     expect(malformed.body.message).toContain("x-otp")
     const wrong = await http("DELETE", "/auth/otp/methods/totp", {
@@ -118,14 +121,21 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
       headers: { "x-otp": other(totp(secret)) }
     })
     expect(wrong).toMatchObject({ status: 401, body: { _tag: "InvalidOtp" } })
-    const deleted = await http("DELETE", "/auth/otp/methods/totp", { token: user.idToken, headers: { "x-otp": totp(secret) } })
+    const deleted = await http("DELETE", "/auth/otp/methods/totp", {
+      token: user.idToken,
+      headers: { "x-otp": totp(secret) }
+    })
     expect(deleted.status).toBe(200)
     expect(deleted.body.hasValidatedSecret).toBe(false)
 
     const locked = await loggedIn()
-    const lockedSecret = (await http("POST", "/auth/otp/methods/totp", { body: {}, token: locked.idToken })).body.totp.secret
+    const lockedSecret =
+      (await http("POST", "/auth/otp/methods/totp", { body: {}, token: locked.idToken })).body.totp.secret
     for (let i = 0; i < 10; i++) {
-      await http("DELETE", "/auth/otp/methods/totp", { token: locked.idToken, headers: { "x-otp": other(totp(lockedSecret)) } })
+      await http("DELETE", "/auth/otp/methods/totp", {
+        token: locked.idToken,
+        headers: { "x-otp": other(totp(lockedSecret)) }
+      })
     }
     const exhausted = await http("DELETE", "/auth/otp/methods/totp", {
       token: locked.idToken,
@@ -147,7 +157,9 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
     const again = await http("GET", "/auth/otp/code?method=EMAIL", { token: user.idToken })
     expect(again).toMatchObject({ status: 401, body: { _tag: "AttemptsExhausted" } })
     expect(again.body.retryAfterSeconds).toBeGreaterThanOrEqual(59)
-    expect((await http("GET", "/auth/otp/code?method=TOTP", { token: user.idToken })).body._tag).toBe("MethodNotAllowed")
+    expect((await http("GET", "/auth/otp/code?method=TOTP", { token: user.idToken })).body._tag).toBe(
+      "MethodNotAllowed"
+    )
     expect((await http("GET", "/auth/otp/code?method=SMS", { token: user.idToken })).status).toBe(400)
     const bad = await http("GET", "/auth/otp/code?method=PIGEON", { token: user.idToken })
     expect(bad.status).toBe(400)
@@ -170,10 +182,18 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
       headers: { "x-otp": other(code) }
     })
     expect(wrong).toMatchObject({ status: 401, body: { _tag: "InvalidOtp" } })
-    const ok = await http("POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: user.idToken, headers: { "x-otp": code } })
+    const ok = await http("POST", "/auth/otp/code", {
+      body: { channel: "EMAIL" },
+      token: user.idToken,
+      headers: { "x-otp": code }
+    })
     expect(ok.status).toBe(200)
     expect(ok.body.hasValidatedEmail).toBe(true)
-    const twice = await http("POST", "/auth/otp/code", { body: { channel: "EMAIL" }, token: user.idToken, headers: { "x-otp": code } })
+    const twice = await http("POST", "/auth/otp/code", {
+      body: { channel: "EMAIL" },
+      token: user.idToken,
+      headers: { "x-otp": code }
+    })
     expect(twice).toMatchObject({ status: 400, body: { _tag: "AlreadyConfigured" } })
 
     const phone = await http("POST", "/auth/otp/methods/sms", {
@@ -190,9 +210,15 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
       headers: { "x-otp": sms.code }
     })
     expect(verified.body.hasValidatedPhone).toBe(true)
-    const replace = await http("POST", "/auth/otp/methods/sms", { body: { phone: "612345679", country: "ES" }, token: user.idToken })
+    const replace = await http("POST", "/auth/otp/methods/sms", {
+      body: { phone: "612345679", country: "ES" },
+      token: user.idToken
+    })
     expect(replace).toMatchObject({ status: 400, body: { _tag: "AlreadyConfigured" } })
-    const badPhone = await http("POST", "/auth/otp/methods/sms", { body: { phone: "text", country: "AC" }, token: user.idToken })
+    const badPhone = await http("POST", "/auth/otp/methods/sms", {
+      body: { phone: "text", country: "AC" },
+      token: user.idToken
+    })
     expect(badPhone.status).toBe(400)
     expect(badPhone.body.message).toContain("phone")
   })
@@ -240,7 +266,13 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
     const creds = (await http("POST", "/sandbox/partners", { body: { email: address, password } })).body
     const attempt = (client_secret: string) =>
       http("POST", "/api/v1/partners/auth/login", {
-        body: { email: address, password, client_id: creds.client_id, client_secret, security_code: totp(creds.totp_secret) }
+        body: {
+          email: address,
+          password,
+          client_id: creds.client_id,
+          client_secret,
+          security_code: totp(creds.totp_secret)
+        }
       })
     for (let i = 0; i < 10; i++) expect((await attempt("wrong secret")).status).toBe(403)
     expect((await attempt(creds.client_secret)).body).toMatchObject({ _tag: "AttemptsExhausted" })
@@ -257,18 +289,24 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
     expect(docs.status).toBe(200)
     expect(html).not.toMatch(/<script[^>]+src=/) // the Scalar bundle is inline: no CDN
     expect(html.length).toBeGreaterThan(1_000_000)
-    const big = await http("POST", "/auth/login", { body: JSON.stringify({ email: "a@b.co", password: "x".repeat(70_000) }) })
+    const big = await http("POST", "/auth/login", {
+      body: JSON.stringify({ email: "a@b.co", password: "x".repeat(70_000) })
+    })
     expect(big.status).toBe(413)
   })
 
   it("a store failure mid-request is a 500 InternalError that leaks nothing", async () => {
     const user = await loggedIn()
-    await server.runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes RENAME TO otp_codes_gone`))
+    await server.runtime.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes RENAME TO otp_codes_gone`)
+    )
     try {
       const failed = await http("GET", "/auth/otp/code?method=EMAIL", { token: user.idToken })
       expect(failed).toEqual({ status: 500, body: { _tag: "InternalError", message: "Internal error" } })
     } finally {
-      await server.runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes_gone RENAME TO otp_codes`))
+      await server.runtime.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes_gone RENAME TO otp_codes`)
+      )
     }
     expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: user.idToken })).status).toBe(201)
   })

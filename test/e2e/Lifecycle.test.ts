@@ -4,7 +4,7 @@
  * new store.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Option, Redacted, Either } from "effect"
+import { Either, Option, Redacted } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
@@ -14,9 +14,9 @@ import { generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.js"
 import { generateSigningJwk } from "../../src/Crypto/SigningKey.js"
 import { totpAt } from "../../src/Totp.js"
 import { call } from "../support/Http.js"
+import { freePort } from "../support/Ports.js"
 import { startServer, startupFailure } from "../support/Server.js"
 import { freshSqliteUrl, storeKinds } from "../support/Stores.js"
-import { freePort } from "../support/Ports.js"
 
 const password = "lifecycle password"
 const totp = (secret: string) => Either.getOrThrow(totpAt(secret, Math.floor(Date.now() / 1000)))
@@ -34,8 +34,10 @@ describe.each(storeKinds)("restart on %s", (_kind, fresh) => {
     const email = "restart@example.com"
     await call(first.url, "POST", "/sandbox/users", { body: { email, password } })
     const login = (await call(first.url, "POST", "/auth/login", { body: { email, password } })).body
-    const secret = (await call(first.url, "POST", "/auth/otp/methods/totp", { body: {}, token: login.idToken })).body.totp.secret
-    const partner = (await call(first.url, "POST", "/sandbox/partners", { body: { email: "p-" + email, password } })).body
+    const secret =
+      (await call(first.url, "POST", "/auth/otp/methods/totp", { body: {}, token: login.idToken })).body.totp.secret
+    const partner =
+      (await call(first.url, "POST", "/sandbox/partners", { body: { email: "p-" + email, password } })).body
     const session = await call(first.url, "POST", "/api/v1/partners/auth/login", {
       body: {
         email: "p-" + email,
@@ -60,7 +62,9 @@ describe.each(storeKinds)("restart on %s", (_kind, fresh) => {
       })
       expect(verified.status).toBe(200)
       expect(verified.body.hasValidatedSecret).toBe(true)
-      const refreshed = await call(second.url, "POST", "/auth/login/refresh", { body: { refreshToken: login.refreshToken } })
+      const refreshed = await call(second.url, "POST", "/auth/login/refresh", {
+        body: { refreshToken: login.refreshToken }
+      })
       expect(refreshed.status).toBe(200)
       expect((await call(second.url, "POST", "/auth/login", { body: { email, password } })).status).toBe(200)
       expect(
@@ -89,8 +93,13 @@ describe("production mode", () => {
       otpWebhookUrl: Option.some("http://127.0.0.1:9/unused")
     })
     try {
-      expect(await call(server.url, "GET", "/sandbox/outbox?to=a@b.co")).toMatchObject({ status: 404, body: { _tag: "NotFound" } })
-      expect((await call(server.url, "POST", "/sandbox/users", { body: { email: "a@b.co", password } })).status).toBe(404)
+      expect(await call(server.url, "GET", "/sandbox/outbox?to=a@b.co")).toMatchObject({
+        status: 404,
+        body: { _tag: "NotFound" }
+      })
+      expect((await call(server.url, "POST", "/sandbox/users", { body: { email: "a@b.co", password } })).status).toBe(
+        404
+      )
       expect((await call(server.url, "GET", "/health")).status).toBe(200)
       expect((await call(server.url, "POST", "/auth/login", { body: { email: "a@b.co", password } })).status).toBe(403)
     } finally {
@@ -160,7 +169,12 @@ describe("npm start", () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     // What `npm start` runs once dist/ is fresh (the suite's global set-up builds it).
     const child = spawn(process.execPath, ["dist/Server/main.js"], {
-      env: { ...process.env, RAMPART_PORT: String(port), RAMPART_STATE_DIR: state, RAMPART_DATABASE_URL: `sqlite:${state}/r.db` },
+      env: {
+        ...process.env,
+        RAMPART_PORT: String(port),
+        RAMPART_STATE_DIR: state,
+        RAMPART_DATABASE_URL: `sqlite:${state}/r.db`
+      },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let output = ""
@@ -181,7 +195,12 @@ describe("demo.json on a new store", () => {
   const startMain = async (state: string, databaseFile: string) => {
     const port = await freePort()
     const child = spawn(process.execPath, ["dist/Server/main.js"], {
-      env: { ...process.env, RAMPART_PORT: String(port), RAMPART_STATE_DIR: state, RAMPART_DATABASE_URL: `sqlite:${databaseFile}` },
+      env: {
+        ...process.env,
+        RAMPART_PORT: String(port),
+        RAMPART_STATE_DIR: state,
+        RAMPART_DATABASE_URL: `sqlite:${databaseFile}`
+      },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let output = ""
@@ -232,7 +251,9 @@ describe("demo.json on a new store", () => {
       expect(session.status, JSON.stringify(session.body)).toBe(200)
       expect(session.body.access_token).toEqual(expect.any(String))
       // A partner created afterwards gets a client id of its own.
-      const next = await call(second.url, "POST", "/sandbox/partners", { body: { email: "next@example.com", password } })
+      const next = await call(second.url, "POST", "/sandbox/partners", {
+        body: { email: "next@example.com", password }
+      })
       expect(next.status).toBe(201)
       expect(next.body.client_id).not.toBe(demo.partner.client_id)
     } finally {
@@ -259,8 +280,12 @@ describe("demo.json on a new store", () => {
     try {
       expect(server.output).not.toContain(demo.user.password)
       expect(server.output).not.toContain(demo.partner.client_secret)
-      expect(server.output).toContain("demo user     not printed: demo@rampart.test exists in this store with other credentials")
-      expect(server.output).toContain("demo partner  not printed: partner@rampart.test exists in this store with other credentials")
+      expect(server.output).toContain(
+        "demo user     not printed: demo@rampart.test exists in this store with other credentials"
+      )
+      expect(server.output).toContain(
+        "demo partner  not printed: partner@rampart.test exists in this store with other credentials"
+      )
       expect((await call(server.url, "POST", "/auth/login", { body: demo.user })).status).toBe(403)
       // The accounts of the store are unchanged.
       const owner = readDemo(other)

@@ -49,7 +49,7 @@ const indentedBlocks = (markdown: string): Array<string> => {
   for (const line of markdown.split("\n")) {
     if (/^(```|~~~)/.test(line)) fenced = !fenced
     if (!fenced && line.startsWith("    ") && (current !== undefined || previousBlank)) {
-      if (current === undefined) blocks.push((current = []))
+      if (current === undefined) blocks.push(current = [])
       current.push(line.slice(4))
     } else {
       current = undefined
@@ -71,8 +71,8 @@ const jsonObjects = (text: string): Array<Record<string, unknown>> => {
     if (inString) {
       if (escaped) escaped = false
       else if (c === "\\") escaped = true
-      else if (c === '"') inString = false
-    } else if (c === '"' && depth > 0) {
+      else if (c === "\"") inString = false
+    } else if (c === "\"" && depth > 0) {
       inString = true
     } else if (c === "{") {
       if (depth++ === 0) start = i
@@ -167,10 +167,14 @@ describe("README: A five-minute tour", () => {
       expect(jumpLines, report).toContain("old idToken: 403")
       expect(jumpLines.at(-1), report).toMatch(/^[0-9]{6}$/)
       // On stderr at most that one line (and bin/rampart.mjs's notice when it rebuilds a stale dist/).
-      const notices = run.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("rampart: building dist/"))
+      const notices = run.stderr.split("\n").filter((line) =>
+        line !== "" && !line.startsWith("rampart: building dist/")
+      )
       expect(notices.length, report).toBeLessThanOrEqual(1)
       for (const line of notices) {
-        expect(line, report).toMatch(/^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s$/)
+        expect(line, report).toMatch(
+          /^rampart: security code refused \(this 30 s step was already used\?\); retrying with the next step in \d+ s$/
+        )
       }
     } finally {
       server.kill("SIGTERM")

@@ -2,12 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { runEmbedded } from "../../examples/embed-domain-layers.js"
-import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-testclock.js"
 import * as enrolTotp from "../../examples/enrol-totp.js"
 import * as keepFresh from "../../examples/keep-session-fresh.js"
 import * as partnerSession from "../../examples/partner-session.js"
 import * as securityAlerts from "../../examples/security-alerts.js"
 import * as stepUp from "../../examples/step-up-email.js"
+import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-testclock.js"
 import * as typedErrors from "../../examples/typed-errors.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
@@ -34,12 +34,11 @@ describe("recipe: alerting on security events", () => {
 
 describe("recipe: testing with TestClock", () => {
   it.effect("a code expires at 5:00 and resends wait 60 s", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const { expired, tooSoon } = yield* codeExpiryScenario
       expect(tooSoon).toMatchObject({ _tag: "AttemptsExhausted", retryAfterSeconds: 50 })
       expect(expired._tag).toBe("InvalidOtp")
-    }).pipe(Effect.provide(layerSandbox))
-  )
+    }).pipe(Effect.provide(layerSandbox)))
 })
 
 describe("client recipes against the in-process server", () => {

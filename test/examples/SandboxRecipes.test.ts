@@ -38,11 +38,12 @@ const recording = (exchanges: Array<Exchange>) => (client: HttpClient.HttpClient
         securityCode: json?.security_code,
         at: Date.now()
       })
-    })
-  )
+    }))
 
 /** The codes of `secret` for the TOTP step at `seconds` and the one before. */
-const codesAround = (seconds: number) => [Either.getOrThrow(totpAt(SECRET, seconds - 30)), Either.getOrThrow(totpAt(SECRET, seconds))]
+const codesAround = (
+  seconds: number
+) => [Either.getOrThrow(totpAt(SECRET, seconds - 30)), Either.getOrThrow(totpAt(SECRET, seconds))]
 
 describe.each(storeKinds)("sandbox recipes on %s", (_kind, fresh) => {
   let server: RunningServer

@@ -19,8 +19,7 @@ const recording = () => {
           },
           context: base.context
         })
-      )
-    )
+      ))
   )
   return { spans, layer }
 }
@@ -28,8 +27,11 @@ const recording = () => {
 describe("traced", () => {
   it.effect("records a span, with its attributes and parent, while the tracer is on", () => {
     const { layer, spans } = recording()
-    return Effect.gen(function* () {
-      const value = yield* Effect.succeed(42).pipe(traced("inner", { attributes: { channel: "EMAIL" } }), traced("outer"))
+    return Effect.gen(function*() {
+      const value = yield* Effect.succeed(42).pipe(
+        traced("inner", { attributes: { channel: "EMAIL" } }),
+        traced("outer")
+      )
       expect(value).toBe(42)
       expect(spans.map((s) => s.name).sort()).toEqual(["inner", "outer"])
       expect(spans.find((s) => s.name === "inner")).toMatchObject({ parent: "outer", attributes: { channel: "EMAIL" } })
@@ -38,7 +40,7 @@ describe("traced", () => {
 
   it.effect("records nothing and changes nothing while the tracer is off", () => {
     const { layer, spans } = recording()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const value = yield* Effect.succeed("v").pipe(traced("a"))
       const failed = yield* Effect.exit(Effect.fail("no").pipe(traced("b")))
       expect(value).toBe("v")

@@ -22,17 +22,20 @@ export const runInProcess = (args: ReadonlyArray<string>, env?: Record<string, s
   const line = (parts: ReadonlyArray<unknown>) => parts.map(String).join(" ")
   const run = rampartMain(["node", "rampart", ...args])
   return Effect.runPromise(
-    Effect.flatMap(Effect.console, (base) =>
-      (env === undefined ? run : Effect.withConfigProvider(run, ConfigProvider.fromMap(new Map(Object.entries(env))))).pipe(
-        Console.withConsole({
-          ...base,
-          log: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(line(parts))),
-          error: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(line(parts)))
-        }),
-        Effect.provide(NodeContext.layer),
-        Effect.exit,
-        Effect.map((exit) => ({ ok: Exit.isSuccess(exit), stdout, stderr }))
-      )
+    Effect.flatMap(
+      Effect.console,
+      (base) =>
+        (env === undefined ? run : Effect.withConfigProvider(run, ConfigProvider.fromMap(new Map(Object.entries(env)))))
+          .pipe(
+            Console.withConsole({
+              ...base,
+              log: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(line(parts))),
+              error: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(line(parts)))
+            }),
+            Effect.provide(NodeContext.layer),
+            Effect.exit,
+            Effect.map((exit) => ({ ok: Exit.isSuccess(exit), stdout, stderr }))
+          )
     )
   )
 }
@@ -52,7 +55,12 @@ export interface ProcessRun {
 export const runProcess = (
   file: string,
   args: ReadonlyArray<string>,
-  options: { readonly env?: NodeJS.ProcessEnv; readonly input?: string; readonly cwd?: string; readonly timeoutMs?: number } = {}
+  options: {
+    readonly env?: NodeJS.ProcessEnv
+    readonly input?: string
+    readonly cwd?: string
+    readonly timeoutMs?: number
+  } = {}
 ): Promise<ProcessRun> =>
   new Promise((resolve, reject) => {
     const input = options.input
@@ -84,5 +92,8 @@ export const runBinary = (
   options: { readonly env?: Record<string, string>; readonly input?: string } = {}
 ): Promise<ProcessRun> => {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_")))
-  return runProcess(rampartBin, args, { env: { ...base, ...options.env }, ...(options.input === undefined ? {} : { input: options.input }) })
+  return runProcess(rampartBin, args, {
+    env: { ...base, ...options.env },
+    ...(options.input === undefined ? {} : { input: options.input })
+  })
 }

@@ -19,7 +19,9 @@ export const otherCode = (code: string, by = 500_000) => String((Number(code) + 
 export const tally = (answers: ReadonlyArray<Answer>): Record<string, number> => {
   const counts: Record<string, number> = {}
   for (const answer of answers) {
-    const tag = typeof answer.body === "object" && answer.body !== null && "_tag" in answer.body ? ` ${answer.body._tag}` : ""
+    const tag = typeof answer.body === "object" && answer.body !== null && "_tag" in answer.body
+      ? ` ${answer.body._tag}`
+      : ""
     const key = answer.status < 300 ? String(answer.status) : `${answer.status}${tag}`
     counts[key] = (counts[key] ?? 0) + 1
   }
@@ -33,11 +35,14 @@ export const query = <A extends object = Record<string, unknown>>(
 ) => server.runtime.runPromise(Effect.flatMap(SqlClient.SqlClient, run))
 
 /** The number of rows of `table` (optionally where `column` = `value`). */
-export const countRows = async (server: RunningServer, table: string, where?: readonly [column: string, value: string | number]) => {
+export const countRows = async (
+  server: RunningServer,
+  table: string,
+  where?: readonly [column: string, value: string | number]
+) => {
   const rows = await query<{ n: unknown }>(server, (sql) =>
     where === undefined
       ? sql`SELECT COUNT(*) AS n FROM ${sql(table)}`
-      : sql`SELECT COUNT(*) AS n FROM ${sql(table)} WHERE ${sql(where[0])} = ${where[1]}`
-  )
+      : sql`SELECT COUNT(*) AS n FROM ${sql(table)} WHERE ${sql(where[0])} = ${where[1]}`)
   return Number(rows[0]!.n)
 }

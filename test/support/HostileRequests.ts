@@ -42,8 +42,8 @@ export const contractEndpoints = (): ReadonlyArray<EndpointInfo> => {
         auth: keys.includes("Rampart/UserAuthentication")
           ? "user"
           : keys.includes("Rampart/PartnerAuthentication")
-            ? "partner"
-            : "none"
+          ? "partner"
+          : "none"
       })
     }
   })
@@ -109,8 +109,11 @@ export const classify = (endpoint: EndpointInfo, request: WireRequest, credentia
     const contentType = headers["content-type"]
     // The server reads JSON only: any other declared type is a 415 before anything is read.
     if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) return "hostile"
-    const text =
-      request.body === undefined ? "" : typeof request.body === "string" ? request.body : Buffer.from(request.body).toString("utf8")
+    const text = request.body === undefined
+      ? ""
+      : typeof request.body === "string"
+      ? request.body
+      : Buffer.from(request.body).toString("utf8")
     if (text === "") payload = null
     else {
       try {
@@ -127,9 +130,12 @@ export const classify = (endpoint: EndpointInfo, request: WireRequest, credentia
     if (payload !== null && !isPlainObject(payload)) loose = true
   }
   if (Option.isSome(endpoint.headers) && !decodes(endpoint.headers.value, headers)) return "hostile"
-  if (Option.isSome(endpoint.urlParams) && !decodes(endpoint.urlParams.value, queryRecord(request.url))) return "hostile"
+  if (Option.isSome(endpoint.urlParams) && !decodes(endpoint.urlParams.value, queryRecord(request.url))) {
+    return "hostile"
+  }
   if (loose) return "tooLoose"
-  const takesInput = Option.isSome(endpoint.payload) || Option.isSome(endpoint.headers) || Option.isSome(endpoint.urlParams)
+  const takesInput = Option.isSome(endpoint.payload) || Option.isSome(endpoint.headers) ||
+    Option.isSome(endpoint.urlParams)
   return takesInput || endpoint.auth !== "none" ? "legit" : "inert"
 }
 
@@ -187,11 +193,16 @@ const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
 )
 
 /** Deep but bounded nesting (deeper nesting is a known bug, tested on its own). */
-const nested = fc.integer({ min: 2, max: 100 }).map((depth) => JSON.parse("[".repeat(depth) + "]".repeat(depth)) as unknown)
+const nested = fc.integer({ min: 2, max: 100 }).map((depth) =>
+  JSON.parse("[".repeat(depth) + "]".repeat(depth)) as unknown
+)
 
 /** Extra fields to add to a body. */
 const extraFields = fc.dictionary(
-  fc.oneof(fc.constantFrom("__proto__", "constructor", "prototype", "_tag", "admin", "status"), fc.string({ maxLength: 10 })),
+  fc.oneof(
+    fc.constantFrom("__proto__", "constructor", "prototype", "_tag", "admin", "status"),
+    fc.string({ maxLength: 10 })
+  ),
   fc.jsonValue({ maxDepth: 2 }),
   { minKeys: 1, maxKeys: 4 }
 )
@@ -266,7 +277,11 @@ const corruptObject = (base: Record<string, unknown>): fc.Arbitrary<BodyPlan> =>
           "\u0000",
           "    "
         )
-        .map((body) => ({ body, contentType: "application/json", label: `malformed JSON ${JSON.stringify(body.slice(0, 20))}` }))
+        .map((body) => ({
+          body,
+          contentType: "application/json",
+          label: `malformed JSON ${JSON.stringify(body.slice(0, 20))}`
+        }))
     },
     {
       weight: 1,
@@ -290,7 +305,12 @@ const corruptObject = (base: Record<string, unknown>): fc.Arbitrary<BodyPlan> =>
       weight: 1,
       arbitrary: fc
         .tuple(
-          fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "application/xml"),
+          fc.constantFrom(
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/octet-stream",
+            "application/xml"
+          ),
           fc.constantFrom("a=%ZZ&b", "hello", "<x/>", "%%%", `${keys[0] ?? "a"}=1&${keys[0] ?? "a"}=2`, "\u0000")
         )
         .map(([contentType, body]) => ({ body, contentType, label: `${contentType} body ${JSON.stringify(body)}` }))
@@ -342,7 +362,9 @@ const badOtp: fc.Arbitrary<string | undefined> = fc.oneof(
     "000000000000000000000000000000",
     "12345\u00bd"
   ),
-  fc.constantFrom("١٢٣٤٥٦", "１２３４５６", "۱۲۳۴۵۶", "12345６", "𝟏𝟐𝟑𝟒𝟓𝟔").map((s) => Buffer.from(s, "utf8").toString("latin1")),
+  fc.constantFrom("١٢٣٤٥٦", "１２３４５６", "۱۲۳۴۵۶", "12345６", "𝟏𝟐𝟑𝟒𝟓𝟔").map((s) =>
+    Buffer.from(s, "utf8").toString("latin1")
+  ),
   fc.stringMatching(/^[0-9]{7,12}$/),
   fc.string({ maxLength: 12 }).filter((s) => !/^[ \t]*[0-9]{6}[ \t]*$/.test(s) && /^[\x20-\x7e]*$/.test(s))
 )
@@ -351,7 +373,9 @@ const badOtp: fc.Arbitrary<string | undefined> = fc.oneof(
 const authorization = (endpoint: EndpointInfo, credentials: Credentials): fc.Arbitrary<string | undefined> => {
   const [header, payload, signature] = credentials.idToken.split(".") as [string, string, string]
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url")
-  const tampered = `${header}.${b64({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), sub: "admin" })}.${signature}`
+  const tampered = `${header}.${
+    b64({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), sub: "admin" })
+  }.${signature}`
   const broken = fc.constantFrom(
     undefined,
     "",
@@ -370,10 +394,17 @@ const authorization = (endpoint: EndpointInfo, credentials: Credentials): fc.Arb
     `Bearer ${Buffer.from("токен", "utf8").toString("latin1")}`
   )
   if (endpoint.auth === "partner") {
-    return fc.oneof(broken, fc.constant(`Bearer ${credentials.idToken}`), fc.base64String({ minLength: 44, maxLength: 44 }).map((s) => `Bearer ${s}`))
+    return fc.oneof(
+      broken,
+      fc.constant(`Bearer ${credentials.idToken}`),
+      fc.base64String({ minLength: 44, maxLength: 44 }).map((s) => `Bearer ${s}`)
+    )
   }
   if (endpoint.auth === "user") {
-    return fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${credentials.idToken}`) }, { weight: 1, arbitrary: broken })
+    return fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${credentials.idToken}`) }, {
+      weight: 1,
+      arbitrary: broken
+    })
   }
   return fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: broken })
 }
@@ -399,7 +430,23 @@ const queries = (endpoint: EndpointInfo): fc.Arbitrary<string> => {
   if (Option.isNone(endpoint.urlParams)) return noise
   const name = endpoint.path === "/auth/otp/code" ? "method" : endpoint.path === "/sandbox/events" ? "after" : "to"
   const badValue = fc.oneof(
-    fc.constantFrom("", "email", "Email", "EMAIL ", " EMAIL", "EMAIL\u0000", "PIGEON", "TOTP2", "0", "-1", "1.5", "1e400", "null", "[]", "x".repeat(300)),
+    fc.constantFrom(
+      "",
+      "email",
+      "Email",
+      "EMAIL ",
+      " EMAIL",
+      "EMAIL\u0000",
+      "PIGEON",
+      "TOTP2",
+      "0",
+      "-1",
+      "1.5",
+      "1e400",
+      "null",
+      "[]",
+      "x".repeat(300)
+    ),
     hostileString.filter((s) => s.length < 3000),
     fc.string({ maxLength: 10 })
   )
@@ -430,7 +477,9 @@ export const hostileRequests = (endpoint: EndpointInfo, credentials: Credentials
         ? fc.oneof({ weight: 3, arbitrary: badOtp }, { weight: 1, arbitrary: fc.stringMatching(/^[0-9]{6}$/) })
         : fc.option(badOtp, { nil: undefined }),
       query: queries(endpoint),
-      userAgent: fc.option(fc.constantFrom("", "x".repeat(4000), Buffer.from("ユーザー", "utf8").toString("latin1")), { nil: undefined })
+      userAgent: fc.option(fc.constantFrom("", "x".repeat(4000), Buffer.from("ユーザー", "utf8").toString("latin1")), {
+        nil: undefined
+      })
     })
     .map(({ auth, body, otp, query, userAgent }): WireRequest => {
       const headers: Record<string, string> = {}
@@ -445,7 +494,11 @@ export const hostileRequests = (endpoint: EndpointInfo, credentials: Credentials
         body: body.body,
         label: [
           body.label,
-          auth === undefined ? "no authorization" : auth === `Bearer ${credentials.idToken}` ? "valid idToken" : `authorization ${JSON.stringify(auth.slice(0, 24))}`,
+          auth === undefined
+            ? "no authorization"
+            : auth === `Bearer ${credentials.idToken}`
+            ? "valid idToken"
+            : `authorization ${JSON.stringify(auth.slice(0, 24))}`,
           otp === undefined ? "" : `x-otp ${JSON.stringify(otp.slice(0, 16))}`,
           query === "" ? "" : `query ${JSON.stringify(query.slice(0, 40))}`
         ]
@@ -463,7 +516,9 @@ export const send = async (base: string, request: WireRequest) => {
   const response = await fetch(base + request.url, {
     method: request.method,
     headers: request.headers,
-    ...(request.body !== undefined ? { body: typeof request.body === "string" ? request.body : Buffer.from(request.body) } : {})
+    ...(request.body !== undefined
+      ? { body: typeof request.body === "string" ? request.body : Buffer.from(request.body) }
+      : {})
   })
   return { status: response.status, text: await response.text() }
 }

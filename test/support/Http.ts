@@ -41,7 +41,13 @@ export const newPartnerToken = async (base: string, email: string, password: str
   if (created.status !== 201) throw new Error(`POST /sandbox/partners answered ${created.status}, not 201`)
   const partner = created.body as { client_id: number; client_secret: string; totp_secret: string }
   const login = await call(base, "POST", "/api/v1/partners/auth/login", {
-    body: { email, password, client_id: partner.client_id, client_secret: partner.client_secret, security_code: totpWall(partner.totp_secret) }
+    body: {
+      email,
+      password,
+      client_id: partner.client_id,
+      client_secret: partner.client_secret,
+      security_code: totpWall(partner.totp_secret)
+    }
   })
   if (login.status !== 200) throw new Error(`POST /api/v1/partners/auth/login answered ${login.status}, not 200`)
   return login.body.access_token as string

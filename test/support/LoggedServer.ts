@@ -43,7 +43,9 @@ export const startLoggedServer = async (
     Logger.replace(Logger.defaultLogger, collectingLogger(logs, errors)),
     Logger.minimumLogLevel(LogLevel.All)
   )
-  const runtime = ManagedRuntime.make(layerInProcessServer(testSettings(databaseUrl, overrides)).pipe(Layer.provide(logging)))
+  const runtime = ManagedRuntime.make(
+    layerInProcessServer(testSettings(databaseUrl, overrides)).pipe(Layer.provide(logging))
+  )
   const url = await runtime.runPromise(ServerUrl)
   return { url, runtime, logs, errors, close: () => runtime.dispose() }
 }

@@ -75,7 +75,9 @@ const fields = (bytes: Uint8Array): Array<Field> => {
   return out
 }
 
-const bytesOf = (field: Field | undefined): Uint8Array => (field?.value instanceof Uint8Array ? field.value : new Uint8Array())
+const bytesOf = (
+  field: Field | undefined
+): Uint8Array => (field?.value instanceof Uint8Array ? field.value : new Uint8Array())
 const text = (field: Field | undefined): string => Buffer.from(bytesOf(field)).toString("utf8")
 const hex = (field: Field | undefined): string => Buffer.from(bytesOf(field)).toString("hex")
 const all = (message: Uint8Array, number: number) => fields(message).filter((f) => f.number === number)
@@ -104,7 +106,9 @@ const anyValue = (message: Uint8Array): unknown => {
 
 /** `repeated KeyValue` (key 1, value 2) at field `number` of `message`, as a record. */
 const keyValues = (message: Uint8Array, number: number): Record<string, unknown> =>
-  Object.fromEntries(all(message, number).map((kv) => [text(one(bytesOf(kv), 1)), anyValue(bytesOf(one(bytesOf(kv), 2)))]))
+  Object.fromEntries(
+    all(message, number).map((kv) => [text(one(bytesOf(kv), 1)), anyValue(bytesOf(one(bytesOf(kv), 2)))])
+  )
 
 /** An `ExportTraceServiceRequest` in protobuf: resource_spans 1 { resource 1 { attributes 1 }, scope_spans 2 { spans 2 } }. */
 const decodeProtobuf = (body: Uint8Array): Array<ReceivedSpan> =>
@@ -128,7 +132,8 @@ const decodeProtobuf = (body: Uint8Array): Array<ReceivedSpan> =>
 
 /** OTLP/JSON's `AnyValue`. */
 const jsonValue = (value: Record<string, unknown>): unknown =>
-  value["stringValue"] ?? value["boolValue"] ?? (value["intValue"] !== undefined ? Number(value["intValue"]) : value["doubleValue"])
+  value["stringValue"] ?? value["boolValue"] ??
+    (value["intValue"] !== undefined ? Number(value["intValue"]) : value["doubleValue"])
 
 const jsonAttributes = (list: ReadonlyArray<{ key: string; value: Record<string, unknown> }> | undefined) =>
   Object.fromEntries((list ?? []).map((kv) => [kv.key, jsonValue(kv.value)]))

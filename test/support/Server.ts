@@ -15,7 +15,10 @@ export interface RunningServer {
 }
 
 /** Starts a server over `databaseUrl` with test settings (overridable). */
-export const startServer = async (databaseUrl: string, overrides: Partial<ServerSettings> = {}): Promise<RunningServer> => {
+export const startServer = async (
+  databaseUrl: string,
+  overrides: Partial<ServerSettings> = {}
+): Promise<RunningServer> => {
   const runtime = ManagedRuntime.make(layerInProcessServer(testSettings(databaseUrl, overrides)))
   const url = await runtime.runPromise(ServerUrl)
   return { url, runtime, close: () => runtime.dispose() }
@@ -26,8 +29,7 @@ export const startupFailure = (databaseUrl: string, overrides: Partial<ServerSet
   Effect.runPromise(
     Effect.scoped(
       Effect.flatMap(Scope.Scope, (scope) =>
-        Effect.exit(Layer.buildWithScope(layerInProcessServer(testSettings(databaseUrl, overrides)), scope))
-      )
+        Effect.exit(Layer.buildWithScope(layerInProcessServer(testSettings(databaseUrl, overrides)), scope)))
     ).pipe(Effect.map((exit) => (Exit.isFailure(exit) ? String(exit.cause) : "started")))
   )
 

@@ -46,7 +46,13 @@ export const startServerProcess = async (
   const [file, ...args] = program?.command(port) ?? [process.execPath, ...nodeArgs, "dist/Server/main.js"]
   const child = spawn(file, args, {
     ...(program === undefined ? {} : { cwd: program.cwd }),
-    env: { ...inherited, RAMPART_PORT: String(port), RAMPART_STATE_DIR: state, RAMPART_DATABASE_URL: `sqlite:${join(state, "r.db")}`, ...env },
+    env: {
+      ...inherited,
+      RAMPART_PORT: String(port),
+      RAMPART_STATE_DIR: state,
+      RAMPART_DATABASE_URL: `sqlite:${join(state, "r.db")}`,
+      ...env
+    },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let stdout = ""
@@ -55,7 +61,7 @@ export const startServerProcess = async (
   child.stderr.on("data", (chunk) => (stderr += chunk))
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
   const url = `http://127.0.0.1:${port}`
-  for (let i = 0; ; i++) {
+  for (let i = 0;; i++) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${stdout}\n${stderr}`)
     const ready = await fetch(`${url}/health`).then((r) => r.status === 200, () => false)
     if (ready) break

@@ -7,15 +7,15 @@ import { Effect, Layer, Redacted, TestClock } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { UserId } from "../../src/Domain/Identity.js"
+import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
+import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { layerServerConfig, type ServerSettings } from "../../src/Server/Config.js"
 import { layerServices } from "../../src/Server/Layers.js"
 import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { Totp } from "../../src/Totp.js"
-import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
-import type { UserId } from "../../src/Domain/Identity.js"
-import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
 
 /** Argon2id parameters for tests only (production uses OWASP's m=19456, t=2, p=1). */
 export const testPasswordCost = { memoryCost: 1024, timeCost: 1 } as const
@@ -24,12 +24,17 @@ export const testPasswordCost = { memoryCost: 1024, timeCost: 1 } as const
 const testTransport = (): Partial<ServerSettings> => {
   const http = process.env["RAMPART_TEST_HTTP"]
   if (http === undefined) return {}
-  if (http !== "fast" && http !== "platform") throw new Error(`RAMPART_TEST_HTTP must be fast or platform, not "${http}"`)
+  if (http !== "fast" && http !== "platform") {
+    throw new Error(`RAMPART_TEST_HTTP must be fast or platform, not "${http}"`)
+  }
   return { http }
 }
 
 /** Settings for a test server on `databaseUrl`, with its own state directory. */
-export const testSettings = (databaseUrl: string, overrides: Partial<ServerSettings> = {}): Partial<ServerSettings> => ({
+export const testSettings = (
+  databaseUrl: string,
+  overrides: Partial<ServerSettings> = {}
+): Partial<ServerSettings> => ({
   databaseUrl,
   ...testTransport(),
   mode: "sandbox",
@@ -45,12 +50,11 @@ export const layerTestServices = (databaseUrl: string, overrides: Partial<Server
   layerServices.pipe(Layer.provideMerge(layerServerConfig(testSettings(databaseUrl, overrides))))
 
 /** Runs `program` with the services on a fresh store made by `fresh`. */
-export const onFreshStore =
-  (fresh: () => Promise<string>) =>
-  <A, E, R>(program: Effect.Effect<A, E, R>) =>
-    Effect.flatMap(Effect.promise(fresh), (url) =>
-      Effect.scoped(Effect.provide(program, layerTestServices(url)))
-    ) as Effect.Effect<A, E, Exclude<R, Layer.Layer.Success<ReturnType<typeof layerTestServices>>>>
+export const onFreshStore = (fresh: () => Promise<string>) => <A, E, R>(program: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(
+    Effect.promise(fresh),
+    (url) => Effect.scoped(Effect.provide(program, layerTestServices(url)))
+  ) as Effect.Effect<A, E, Exclude<R, Layer.Layer.Success<ReturnType<typeof layerTestServices>>>>
 
 /** 2026-01-01T00:00:00Z, a TOTP step boundary, where time-driven tests start. */
 export const T0 = Date.UTC(2026, 0, 1)
@@ -59,8 +63,11 @@ export const T0 = Date.UTC(2026, 0, 1)
 export const startClock = TestClock.setTime(T0)
 
 /** A fresh sandbox user; returns its id and email. */
-export const newUser = (email = `u${Math.random().toString(36).slice(2, 10)}@example.com`, password = "correct horse battery") =>
-  Effect.gen(function* () {
+export const newUser = (
+  email = `u${Math.random().toString(36).slice(2, 10)}@example.com`,
+  password = "correct horse battery"
+) =>
+  Effect.gen(function*() {
     const sandbox = yield* Sandbox
     yield* sandbox.createUser(email, Redacted.make(password))
     return { email, password }
@@ -75,12 +82,13 @@ export const totpNow = (secret: string) => Effect.flatMap(Totp, (totp) => Effect
 
 /** The id of the user with `email`. */
 export const userIdOf = (email: string) =>
-  Effect.flatMap(UsersRepo, (users) =>
-    Effect.map(Effect.orDie(Effect.flatten(users.findByEmail(email))), (row) => row.id as UserId)
+  Effect.flatMap(
+    UsersRepo,
+    (users) => Effect.map(Effect.orDie(Effect.flatten(users.findByEmail(email))), (row) => row.id as UserId)
   )
 
 /** A fresh sandbox user with an EMAIL code just requested; returns its email, id, the request's status and the code. */
-export const userWithEmailCode = Effect.gen(function* () {
+export const userWithEmailCode = Effect.gen(function*() {
   const { email } = yield* newUser()
   const userId = yield* userIdOf(email)
   const status = yield* (yield* OtpChallenges).request(userId, "EMAIL")
@@ -88,7 +96,7 @@ export const userWithEmailCode = Effect.gen(function* () {
 })
 
 /** A fresh sandbox user with a new (unvalidated) TOTP secret; returns its email, id and the secret. */
-export const userWithTotp = Effect.gen(function* () {
+export const userWithTotp = Effect.gen(function*() {
   const { email } = yield* newUser()
   const userId = yield* userIdOf(email)
   const secret = (yield* (yield* OtpMethods).createTotp(userId)).totp.secret

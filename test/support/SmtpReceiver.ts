@@ -37,13 +37,15 @@ const decodeWords = (value: string): string =>
   value.replace(/=\?[^?]+\?([QqBb])\?([^?]*)\?=\s*/g, (_, kind: string, text: string) =>
     kind.toUpperCase() === "B"
       ? Buffer.from(text, "base64").toString("utf8")
-      : decodeQuotedPrintable(text.replace(/_/g, " "))
-  )
+      : decodeQuotedPrintable(text.replace(/_/g, " ")))
 
 /** Quoted-printable (soft line breaks and `=XX` bytes) decoded as UTF-8. */
 const decodeQuotedPrintable = (text: string): string =>
   Buffer.from(
-    text.replace(/=\r?\n/g, "").replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    text.replace(/=\r?\n/g, "").replace(
+      /=([0-9A-Fa-f]{2})/g,
+      (_, hex: string) => String.fromCharCode(parseInt(hex, 16))
+    ),
     "latin1"
   ).toString("utf8")
 
@@ -58,8 +60,11 @@ const parseEntity = (raw: string): { readonly headers: Map<string, string>; read
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), decodeWords(line.slice(colon + 1).trim()))
   }
   const encoding = (headers.get("content-transfer-encoding") ?? "7bit").toLowerCase()
-  const decoded =
-    encoding === "quoted-printable" ? decodeQuotedPrintable(body) : encoding === "base64" ? Buffer.from(body, "base64").toString("utf8") : body
+  const decoded = encoding === "quoted-printable"
+    ? decodeQuotedPrintable(body)
+    : encoding === "base64"
+    ? Buffer.from(body, "base64").toString("utf8")
+    : body
   return { headers, body: decoded }
 }
 
@@ -106,7 +111,8 @@ export const startSmtpReceiver = async (
     onAuth(auth, _session, callback) {
       const login = { user: auth.username ?? "", pass: auth.password ?? "" }
       receiver.logins.push(login)
-      const ok = options.credentials !== undefined && login.user === options.credentials.user && login.pass === options.credentials.pass
+      const ok = options.credentials !== undefined && login.user === options.credentials.user &&
+        login.pass === options.credentials.pass
       callback(ok ? null : new Error("Invalid username or password"), ok ? { user: login.user } : undefined)
     },
     onData(stream, session, callback) {
@@ -114,7 +120,11 @@ export const startSmtpReceiver = async (
       stream.on("data", (chunk: Buffer) => chunks.push(chunk))
       stream.on("end", () => {
         const from = session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address
-        const mail = parseMail(Buffer.concat(chunks).toString("utf8"), from, session.envelope.rcptTo.map((r) => r.address))
+        const mail = parseMail(
+          Buffer.concat(chunks).toString("utf8"),
+          from,
+          session.envelope.rcptTo.map((r) => r.address)
+        )
         if (receiver.refuseWith !== undefined) {
           receiver.refused.push(mail)
           callback(Object.assign(new Error("Message refused by policy"), { responseCode: receiver.refuseWith }))
@@ -131,9 +141,13 @@ export const startSmtpReceiver = async (
   })
   const address = server.server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
-  const auth = options.credentials === undefined ? "" : `${encodeURIComponent(options.credentials.user)}:${encodeURIComponent(options.credentials.pass)}@`
+  const auth = options.credentials === undefined
+    ? ""
+    : `${encodeURIComponent(options.credentials.user)}:${encodeURIComponent(options.credentials.pass)}@`
   // The built-in certificate is self-signed: the client is told not to check it.
-  const url = options.secure === true ? `smtps://${auth}127.0.0.1:${port}/?tls.rejectUnauthorized=false` : `smtp://${auth}127.0.0.1:${port}`
+  const url = options.secure === true
+    ? `smtps://${auth}127.0.0.1:${port}/?tls.rejectUnauthorized=false`
+    : `smtp://${auth}127.0.0.1:${port}`
   return Object.assign(receiver, { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) })
 }
 

@@ -6,7 +6,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 
 /** Every table of the store, by name (SQLite: all of `sqlite_master`; PostgreSQL: the current schema). */
-export const tableNames = Effect.gen(function* () {
+export const tableNames = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const rows = yield* sql.onDialectOrElse({
     pg: () =>
@@ -34,7 +34,7 @@ const serialiseRow = (row: Record<string, unknown>): string =>
   )
 
 /** Every row of every table: `{ table: sorted serialised rows }`. */
-export const snapshotTables = Effect.gen(function* () {
+export const snapshotTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const snapshot: Record<string, ReadonlyArray<string>> = {}
   for (const table of yield* tableNames) {
@@ -45,7 +45,7 @@ export const snapshotTables = Effect.gen(function* () {
 })
 
 /** Every value of every column of every row, as strings (for "this secret is nowhere" checks). */
-export const allStoredValues = Effect.gen(function* () {
+export const allStoredValues = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const values: Array<{ readonly table: string; readonly column: string; readonly value: string }> = []
   for (const table of yield* tableNames) {
@@ -56,12 +56,11 @@ export const allStoredValues = Effect.gen(function* () {
         values.push({
           table,
           column,
-          value:
-            value instanceof Uint8Array
-              ? Buffer.from(value).toString("latin1")
-              : value instanceof Date
-                ? value.toISOString()
-                : String(value)
+          value: value instanceof Uint8Array
+            ? Buffer.from(value).toString("latin1")
+            : value instanceof Date
+            ? value.toISOString()
+            : String(value)
         })
       }
     }

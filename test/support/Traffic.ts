@@ -53,7 +53,10 @@ export const makeTraffic = (): Traffic => {
         send = Effect.sync(() =>
           HttpClientResponse.fromWeb(
             request,
-            new Response(JSON.stringify(fake.body), { status: fake.status, headers: { "content-type": "application/json" } })
+            new Response(JSON.stringify(fake.body), {
+              status: fake.status,
+              headers: { "content-type": "application/json" }
+            })
           )
         )
       }
@@ -66,7 +69,9 @@ export const makeTraffic = (): Traffic => {
         }
         return yield* send.pipe(
           Effect.tap((response) =>
-            Effect.sync(() => exchanges.push({ method: request.method, path, at, status: response.status, authorization }))
+            Effect.sync(() =>
+              exchanges.push({ method: request.method, path, at, status: response.status, authorization })
+            )
           ),
           Effect.tapError(() =>
             Effect.sync(() => exchanges.push({ method: request.method, path, at, status: 0, authorization }))

@@ -9,24 +9,24 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import { IdTokens } from "../../Crypto/IdTokens.js"
-import { Passwords } from "../../Crypto/Passwords.js"
 import { OpaqueTokens } from "../../Crypto/OpaqueTokens.js"
+import { Passwords } from "../../Crypto/Passwords.js"
 import { LoginResponse, RefreshResponse } from "../../Domain/Credentials.js"
 import { normaliseEmail } from "../../Domain/Email.js"
 import { AlreadyConfigured, AuthError } from "../../Domain/Errors.js"
 import { UserId } from "../../Domain/Identity.js"
 import { Limits, lockRemaining } from "../../Domain/Policy.js"
-import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { toProfile, UsersRepo } from "./UsersRepo.js"
-import { RefreshTokensRepo } from "./RefreshTokensRepo.js"
 import { traced } from "../../internal/Spans.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
+import { RefreshTokensRepo } from "./RefreshTokensRepo.js"
+import { toProfile, UsersRepo } from "./UsersRepo.js"
 
 /** The one refusal of a login, whatever went wrong (unknown email, wrong password, lock, blocked). */
 export const loginRefused = () => new AuthError({ message: "Invalid email or password" })
 
 /** Users, password logins and refresh tokens. */
 export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Accounts", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const users = yield* UsersRepo
     const refreshTokens = yield* RefreshTokensRepo
     const passwords = yield* Passwords
@@ -36,7 +36,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
 
     /** Creates an ACTIVE user; `AlreadyConfigured` when the email is taken. */
     const createUser = (email: string, password: Redacted.Redacted<string>) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const normalised = normaliseEmail(email)
         const passwordHash = yield* passwords.hash(password)
         const now = yield* Clock.currentTimeMillis
@@ -53,7 +53,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
      * The wrong password that starts a lock notes `login.locked`.
      */
     const authenticate = (email: string, password: Redacted.Redacted<string>) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const found = yield* users.findByEmail(normaliseEmail(email))
         const now = yield* Clock.currentTimeMillis
         const user = Option.getOrNull(found)
@@ -62,20 +62,29 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         const check = yield* passwords.verifyOrBurn(user === null || locked ? null : user.password_hash, password)
         if (user === null || locked) return yield* loginRefused()
         if (!check.valid) {
-          if (yield* users.recordFailure(user.id, "password", now)) yield* events.note({ type: "login.locked", userId: user.id })
+          if (yield* users.recordFailure(user.id, "password", now)) {
+            yield* events.note({ type: "login.locked", userId: user.id })
+          }
           return yield* loginRefused()
         }
-        if (user.status !== "ACTIVE") return yield* loginRefused()
+        if (user.status !== "ACTIVE") {
+          return yield* loginRefused()
+        }
         return { user, needsRehash: check.needsRehash }
       })
 
     /** Password login: an idToken and a refresh token; records the login date and device. */
     const login = (email: string, password: Redacted.Redacted<string>, device: string | null) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const { needsRehash, user } = yield* authenticate(email, password)
         const rehash = needsRehash ? yield* passwords.hash(password) : null
         const now = yield* Clock.currentTimeMillis
-        const recorded = yield* users.recordLogin(user.id, now, device?.slice(0, Limits.deviceMaxLength) ?? null, rehash)
+        const recorded = yield* users.recordLogin(
+          user.id,
+          now,
+          device?.slice(0, Limits.deviceMaxLength) ?? null,
+          rehash
+        )
         if (!recorded) return yield* loginRefused()
         const refreshToken = yield* opaqueTokens.issue("refresh-token")
         yield* refreshTokens.insert({
@@ -90,16 +99,21 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
 
     /** A new idToken for a live refresh token of an ACTIVE user; `AuthError` otherwise. */
     const refresh = (refreshToken: Redacted.Redacted<string>) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const row = Option.getOrUndefined(yield* refreshTokens.findLive(opaqueTokens.hashOf("refresh-token", refreshToken), now))
+        const row = Option.getOrUndefined(
+          yield* refreshTokens.findLive(opaqueTokens.hashOf("refresh-token", refreshToken), now)
+        )
         if (row !== undefined) yield* events.about({ userId: row.user_id })
         if (row === undefined || row.status !== "ACTIVE") {
           return yield* new AuthError({ message: "Invalid refresh token" })
         }
         const idToken = yield* idTokens.issue({ sub: row.user_id, email: row.email })
         return new RefreshResponse({ idToken: idToken.token })
-      }).pipe(events.reporting({ succeeded: "refresh.succeeded", refused: "refresh.refused" }), traced("Accounts.refresh"))
+      }).pipe(
+        events.reporting({ succeeded: "refresh.succeeded", refused: "refresh.refused" }),
+        traced("Accounts.refresh")
+      )
 
     /** The security profile of an ACTIVE user. */
     const profile = (userId: UserId) => Effect.map(users.requireActive(userId), toProfile)
@@ -108,4 +122,3 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
   }),
   dependencies: [UsersRepo.Default, RefreshTokensRepo.Default]
 }) {}
-

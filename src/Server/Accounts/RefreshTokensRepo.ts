@@ -6,18 +6,19 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { UserIdColumn, dieOnMismatch } from "../Store/Rows.js"
+import { dieOnMismatch, UserIdColumn } from "../Store/Rows.js"
 
 /** The `refresh_tokens` table. */
 export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Rampart/Server/RefreshTokensRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     // Built once: its request encoder and row decoder are compiled here, not per refresh.
     const findLive = dieOnMismatch(
       SqlSchema.findOne({
         Request: Schema.Struct({ tokenHash: Schema.String, now: Schema.Number }),
         Result: Schema.Struct({ user_id: UserIdColumn, email: Schema.String, status: Schema.String }),
-        execute: ({ now, tokenHash }) => sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r
+        execute: ({ now, tokenHash }) =>
+          sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r
             JOIN users u ON u.id = r.user_id
             WHERE r.token_hash = ${tokenHash} AND r.revoked_at IS NULL AND r.expires_at > ${now}`
       })
@@ -25,7 +26,9 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
 
     return {
       /** Stores a new refresh token of `userId`, created `now`. */
-      insert: (token: { readonly tokenHash: string; readonly userId: string; readonly now: number; readonly expiresAt: number }) =>
+      insert: (
+        token: { readonly tokenHash: string; readonly userId: string; readonly now: number; readonly expiresAt: number }
+      ) =>
         sql`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
             VALUES (${token.tokenHash}, ${token.userId}, ${token.now}, ${token.expiresAt})`.pipe(Effect.asVoid),
 

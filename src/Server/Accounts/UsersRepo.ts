@@ -12,7 +12,7 @@ import { AuthError } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import { SecurityProfile } from "../../Domain/Profile.js"
 import { failureCounter } from "../Store/Counters.js"
-import { Millis, UserIdColumn, dieOnMismatch, rowByKey } from "../Store/Rows.js"
+import { dieOnMismatch, Millis, rowByKey, UserIdColumn } from "../Store/Rows.js"
 
 const OptionalMillis = Schema.NullOr(Millis)
 
@@ -72,15 +72,24 @@ export type Counter = "password" | "otp"
 
 /** The `users` table. */
 export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/UsersRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const findById = rowByKey(sql, { table: "users", key: "id", Key: Schema.String, Row: UserRow })
     const findByEmail = dieOnMismatch(
-      SqlSchema.findOne({ Request: Schema.String, Result: UserRow, execute: (email) => sql`SELECT * FROM users WHERE email = ${email}` })
+      SqlSchema.findOne({
+        Request: Schema.String,
+        Result: UserRow,
+        execute: (email) => sql`SELECT * FROM users WHERE email = ${email}`
+      })
     )
 
     const counters = {
-      password: failureCounter(sql, { table: "users", key: "id", failures: "password_failures", lockedUntil: "password_locked_until" }),
+      password: failureCounter(sql, {
+        table: "users",
+        key: "id",
+        failures: "password_failures",
+        lockedUntil: "password_locked_until"
+      }),
       otp: failureCounter(sql, { table: "users", key: "id", failures: "otp_failures", lockedUntil: "otp_locked_until" })
     } satisfies Record<Counter, unknown>
 
@@ -89,8 +98,7 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
       Effect.flatMap(findById(id, forUpdate), (row) =>
         Option.isSome(row) && row.value.status === "ACTIVE"
           ? Effect.succeed(row.value)
-          : Effect.fail(new AuthError({ message: "Authentication error" }))
-      )
+          : Effect.fail(new AuthError({ message: "Authentication error" })))
 
     const newest = dieOnMismatch(
       SqlSchema.findAll({
@@ -175,8 +183,11 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
 
       /** Marks a channel validated now (idempotent per channel). */
       markVerified: (id: string, channel: "EMAIL" | "SMS" | "TOTP", now: number) => {
-        const column =
-          channel === "EMAIL" ? "email_verified_at" : channel === "SMS" ? "phone_verified_at" : "totp_verified_at"
+        const column = channel === "EMAIL"
+          ? "email_verified_at"
+          : channel === "SMS"
+          ? "phone_verified_at"
+          : "totp_verified_at"
         return sql`UPDATE users SET ${sql(column)} = ${now} WHERE id = ${id} AND ${sql(column)} IS NULL`.pipe(
           Effect.asVoid
         )

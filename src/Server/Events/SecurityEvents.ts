@@ -22,7 +22,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Limits } from "../../Domain/Policy.js"
 import type { SecurityEvent, SecurityEventInput } from "../../Domain/SecurityEvent.js"
-import { CurrentReport, type EventSubject, eventsOnExit, makeReport, type Outcome } from "./EventReport.js"
+import { CurrentReport, eventsOnExit, type EventSubject, makeReport, type Outcome } from "./EventReport.js"
 import { RequestOrigin } from "./RequestOrigin.js"
 import { SecurityEventsRepo, toEvent } from "./SecurityEventsRepo.js"
 
@@ -31,13 +31,13 @@ export const SUBSCRIBER_BUFFER = 4096
 
 /** Publishes, stores and streams security events. */
 export class SecurityEvents extends Effect.Service<SecurityEvents>()("Rampart/Server/SecurityEvents", {
-  scoped: Effect.gen(function* () {
+  scoped: Effect.gen(function*() {
     const repo = yield* SecurityEventsRepo
     const hub = yield* Effect.acquireRelease(PubSub.sliding<SecurityEvent>(SUBSCRIBER_BUFFER), PubSub.shutdown)
 
     /** Records `input` with the time, IP and device of the current request, then offers it to subscribers. */
     const publish = (input: SecurityEventInput): Effect.Effect<void> =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const origin = yield* RequestOrigin
         const at = yield* Clock.currentTimeMillis
         const row = {
@@ -51,7 +51,9 @@ export class SecurityEvents extends Effect.Service<SecurityEvents>()("Rampart/Se
           reason: input.reason ?? null
         }
         const id = yield* repo.insert(row).pipe(
-          Effect.catchAllCause((cause) => Effect.as(Effect.logWarning(`security event ${input.type} not stored`, cause), 0))
+          Effect.catchAllCause((cause) =>
+            Effect.as(Effect.logWarning(`security event ${input.type} not stored`, cause), 0)
+          )
         )
         yield* PubSub.publish(hub, toEvent({ id, ...row }))
       })

@@ -44,12 +44,14 @@ export type NewEventRow = Omit<EventRow, "id">
 
 /** The `security_events` table. */
 export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Rampart/Server/SecurityEventsRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     // One plain statement: a Schema round trip per event cost the refresh path more than the row itself.
     const insert = (row: NewEventRow) =>
       Effect.map(
-        sql<{ readonly id: number | string }>`INSERT INTO security_events (at, type, user_id, client_id, channel, ip, device, reason)
+        sql<
+          { readonly id: number | string }
+        >`INSERT INTO security_events (at, type, user_id, client_id, channel, ip, device, reason)
             VALUES (${row.at}, ${row.type}, ${row.user_id}, ${row.client_id}, ${row.channel}, ${row.ip}, ${row.device}, ${row.reason})
             RETURNING id`,
         (rows) => Number(rows[0]!.id)
@@ -65,7 +67,8 @@ export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Ra
       /** Stores an event; its id. */
       insert,
       /** Up to `limit` events with an id greater than `after`, oldest first. */
-      after: (afterId: number, limit: number) => Effect.map(after({ after: afterId, limit }), (rows) => rows.map(toEvent))
+      after: (afterId: number, limit: number) =>
+        Effect.map(after({ after: afterId, limit }), (rows) => rows.map(toEvent))
     }
   })
 }) {}

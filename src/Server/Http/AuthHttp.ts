@@ -6,12 +6,16 @@ import { Accounts } from "../Accounts/Accounts.js"
 import { boundary } from "./Boundary.js"
 
 /** `POST /auth/login`, `POST /auth/login/refresh`. */
-export const layerAuthHttp = HttpApiBuilder.group(RampartApi, "auth", (handlers) =>
-  Effect.map(Accounts, (accounts) =>
-    handlers
-      .handle("login", ({ payload, request }) =>
-        boundary(accounts.login(payload.email, payload.password, request.headers["user-agent"] ?? null))
-      )
-      .handle("refresh", ({ payload }) => boundary(accounts.refresh(payload.refreshToken)))
-  )
+export const layerAuthHttp = HttpApiBuilder.group(
+  RampartApi,
+  "auth",
+  (handlers) =>
+    Effect.map(Accounts, (accounts) =>
+      handlers
+        .handle(
+          "login",
+          ({ payload, request }) =>
+            boundary(accounts.login(payload.email, payload.password, request.headers["user-agent"] ?? null))
+        )
+        .handle("refresh", ({ payload }) => boundary(accounts.refresh(payload.refreshToken))))
 )

@@ -26,7 +26,6 @@ export const layerUserAuthentication = Layer.effect(
 export const layerPartnerAuthentication = Layer.effect(
   PartnerAuthentication,
   Effect.map(Partners, (partners) => ({
-    partnerToken: (token: Redacted.Redacted<string>) =>
-boundary(partners.authenticate(token))
+    partnerToken: (token: Redacted.Redacted<string>) => boundary(partners.authenticate(token))
   }))
 )

@@ -61,13 +61,17 @@ const checkJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
     onSuccess: (text) =>
       text === ""
         ? Effect.succeed(undefined)
-        : // Parsed through the request, which the fast transport remembers for the handler's own read.
-          Effect.match(request.json, {
-            onFailure: (error) =>
-              unreadableBody(`Request body is not valid JSON: ${error.cause instanceof Error ? error.cause.message : "unparseable"}`),
-            onSuccess: (value) =>
-              nestingDepth(value) > MAX_JSON_DEPTH ? unreadableBody(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`) : undefined
-          })
+        // Parsed through the request, which the fast transport remembers for the handler's own read.
+        : Effect.match(request.json, {
+          onFailure: (error) =>
+            unreadableBody(
+              `Request body is not valid JSON: ${error.cause instanceof Error ? error.cause.message : "unparseable"}`
+            ),
+          onSuccess: (value) =>
+            nestingDepth(value) > MAX_JSON_DEPTH
+              ? unreadableBody(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`)
+              : undefined
+        })
   })
 
 /** Refuses oversize bodies with 413 (declared ones before reading), non-JSON bodies with 415, malformed or too deep JSON with a clear 400. */

@@ -26,7 +26,10 @@ const MAX_ISSUES = 5
 const MAX_ISSUE_MESSAGE = 200
 
 /** `text` cut to `max` characters, `…` marking the cut. */
-export const truncate = (text: string, max: number = MAX_QUOTE): string => (text.length <= max ? text : `${text.slice(0, max)}…`)
+export const truncate = (
+  text: string,
+  max: number = MAX_QUOTE
+): string => (text.length <= max ? text : `${text.slice(0, max)}…`)
 
 /** One issue as Schema's ArrayFormatter writes it. */
 type Issue = typeof HttpApiError.Issue.Type
@@ -67,14 +70,25 @@ const fieldList = (names: ReadonlyArray<string>): string => {
 
 /** The message for a body that is missing or not a JSON object. */
 const bodyMessage = (shape: BodyShape | undefined): string => {
-  if (shape === undefined || (shape.required.length === 0 && shape.optional.length === 0)) return "the body must be a JSON object"
+  if (shape === undefined || (shape.required.length === 0 && shape.optional.length === 0)) {
+    return "the body must be a JSON object"
+  }
   const required = shape.required.length > 0 ? ` with ${fieldList(shape.required)}` : ""
-  const optional = shape.optional.length > 0 ? `${required === "" ? " with" : ","} optionally ${fieldList(shape.optional)}` : ""
+  const optional = shape.optional.length > 0
+    ? `${required === "" ? " with" : ","} optionally ${fieldList(shape.optional)}`
+    : ""
   return `the body must be a JSON object${required}${optional}`
 }
 
 /** Fields whose value is a secret: their rule is said, their value never quoted back. */
-const SECRET_FIELDS: ReadonlySet<string> = new Set(["password", "refreshToken", "client_secret", "security_code", "x-otp", "authorization"])
+const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  "password",
+  "refreshToken",
+  "client_secret",
+  "security_code",
+  "x-otp",
+  "authorization"
+])
 
 /** One issue in plain words, or undefined when it adds nothing (Schema's `Expected undefined` of an optional field). */
 const plainMessage = (issue: Issue, shape: BodyShape | undefined): string | undefined => {
@@ -92,7 +106,9 @@ const plainMessage = (issue: Issue, shape: BodyShape | undefined): string | unde
 }
 
 /** A path segment, bounded (a hostile body may use a 60 KB key). */
-const boundedSegment = (segment: PropertyKey): PropertyKey => (typeof segment === "string" ? truncate(segment, 40) : segment)
+const boundedSegment = (
+  segment: PropertyKey
+): PropertyKey => (typeof segment === "string" ? truncate(segment, 40) : segment)
 
 /**
  * Plain issues from Schema's, field by field: the issues of a field that each expect a literal
@@ -118,7 +134,11 @@ export const plainIssues = (issues: ReadonlyArray<Issue>, shape?: BodyShape): Re
     if (literals.length > 1) {
       const names = literals.slice(0, 8).map((l) => l.literal).join(", ") + (literals.length > 8 ? ", …" : "")
       const secret = path.some((segment) => SECRET_FIELDS.has(String(segment)))
-      out.push({ _tag: "Type", path, message: `must be one of ${names}${secret ? "" : `, not ${truncate(literals[0]!.actual)}`}` })
+      out.push({
+        _tag: "Type",
+        path,
+        message: `must be one of ${names}${secret ? "" : `, not ${truncate(literals[0]!.actual)}`}`
+      })
       continue
     }
     const seen = new Set<string>()
@@ -177,7 +197,8 @@ export const plainDecodeError = (
   return new HttpApiError.HttpApiDecodeError({ issues, message: plainMessageOf(issues) })
 }
 
-const isDecodeError = (error: unknown): error is HttpApiError.HttpApiDecodeError => error instanceof HttpApiError.HttpApiDecodeError
+const isDecodeError = (error: unknown): error is HttpApiError.HttpApiDecodeError =>
+  error instanceof HttpApiError.HttpApiDecodeError
 
 /**
  * The API middleware that answers every decoding failure in plain, bounded words. It wraps the
@@ -186,7 +207,10 @@ const isDecodeError = (error: unknown): error is HttpApiError.HttpApiDecodeError
  */
 export const layerPlainDecodeErrors = HttpApiBuilder.middleware(
   (app) =>
-    Effect.catchIf(app as HttpApp.Default<unknown>, isDecodeError, (error) =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.fail(plainDecodeError(error, request)))
+    Effect.catchIf(
+      app as HttpApp.Default<unknown>,
+      isDecodeError,
+      (error) =>
+        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.fail(plainDecodeError(error, request)))
     ) as HttpApp.Default
 )

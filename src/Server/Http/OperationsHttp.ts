@@ -9,12 +9,11 @@ import { boundary } from "./Boundary.js"
 
 /** `GET /health`, `GET /.well-known/jwks.json`. */
 export const layerOperationsHttp = HttpApiBuilder.group(RampartApi, "operations", (handlers) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const store = yield* StoreHealth
     const idTokens = yield* IdTokens
     const jwks = new Jwks(idTokens.jwks)
     return handlers
       .handle("health", () => boundary(Effect.as(store.ping, new Health({ status: "ok", store: store.kind }))))
       .handle("jwks", () => Effect.succeed(jwks))
-  })
-)
+  }))

@@ -12,8 +12,7 @@ const withOrigin = (app: HttpApp.Default) =>
     Effect.provideService(app, RequestOrigin, {
       ip: Option.getOrUndefined(request.remoteAddress),
       device: request.headers["user-agent"]
-    })
-  )
+    }))
 
 /** The request origin on every request. */
 export const layerRequestOrigin = HttpApiBuilder.middleware(Effect.succeed(withOrigin))

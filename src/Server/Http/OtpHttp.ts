@@ -10,7 +10,7 @@ import { boundary } from "./Boundary.js"
 
 /** `/auth/otp/methods/*` and `/auth/otp/code`. */
 export const layerOtpHttp = HttpApiBuilder.group(RampartApi, "otp", (handlers) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const methods = yield* OtpMethods
     const challenges = yield* OtpChallenges
     return handlers
@@ -21,18 +21,25 @@ export const layerOtpHttp = HttpApiBuilder.group(RampartApi, "otp", (handlers) =
             Effect.orDieWith(toE164(payload.phone, payload.country), (message) => new Error(message)).pipe(
               Effect.flatMap((e164) => methods.addSms(user.userId, e164))
             )
-          )
-        )
+          )))
+      .handle(
+        "createTotpSecret",
+        () => Effect.flatMap(CurrentUser, (user) => boundary(methods.createTotp(user.userId)))
       )
-      .handle("createTotpSecret", () => Effect.flatMap(CurrentUser, (user) => boundary(methods.createTotp(user.userId))))
-      .handle("deleteTotpSecret", ({ headers }) =>
-        Effect.flatMap(CurrentUser, (user) => boundary(methods.deleteTotp(user.userId, headers["x-otp"])))
+      .handle(
+        "deleteTotpSecret",
+        ({ headers }) =>
+          Effect.flatMap(CurrentUser, (user) => boundary(methods.deleteTotp(user.userId, headers["x-otp"])))
       )
-      .handle("requestCode", ({ urlParams }) =>
-        Effect.flatMap(CurrentUser, (user) => boundary(challenges.request(user.userId, urlParams.method)))
+      .handle(
+        "requestCode",
+        ({ urlParams }) =>
+          Effect.flatMap(CurrentUser, (user) => boundary(challenges.request(user.userId, urlParams.method)))
       )
-      .handle("verifyCode", ({ headers, payload }) =>
-        Effect.flatMap(CurrentUser, (user) => boundary(challenges.verify(user.userId, payload.channel, headers["x-otp"])))
+      .handle(
+        "verifyCode",
+        ({ headers, payload }) =>
+          Effect.flatMap(CurrentUser, (user) =>
+            boundary(challenges.verify(user.userId, payload.channel, headers["x-otp"])))
       )
-  })
-)
+  }))

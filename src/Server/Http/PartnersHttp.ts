@@ -7,10 +7,15 @@ import { Partners } from "../Partners/Partners.js"
 import { boundary } from "./Boundary.js"
 
 /** `POST /api/v1/partners/auth/login`, `POST /api/v1/partners/auth/logout`. */
-export const layerPartnersHttp = HttpApiBuilder.group(RampartApi, "partners", (handlers) =>
-  Effect.map(Partners, (partners) =>
-    handlers
-      .handle("login", ({ payload }) => boundary(partners.login(payload)))
-      .handle("logout", () => Effect.flatMap(CurrentPartner, (session) => boundary(partners.logout(session.sessionId))))
-  )
+export const layerPartnersHttp = HttpApiBuilder.group(
+  RampartApi,
+  "partners",
+  (handlers) =>
+    Effect.map(Partners, (partners) =>
+      handlers
+        .handle("login", ({ payload }) => boundary(partners.login(payload)))
+        .handle(
+          "logout",
+          () => Effect.flatMap(CurrentPartner, (session) => boundary(partners.logout(session.sessionId)))
+        ))
 )

@@ -52,7 +52,9 @@ const UNPRINTABLE = /[^\x21-\x7e]/g
 
 /** The line as readable text: `2026-05-01T10:00:00.000Z POST /auth/login 200 3.1ms id=… ip=127.0.0.1`. */
 export const textLine = (line: RequestLine): string =>
-  `${line.time} ${line.method} ${line.route.replace(UNPRINTABLE, "?")} ${line.status} ${line.durationMs}ms id=${line.requestId} ip=${line.clientIp}` +
+  `${line.time} ${line.method} ${
+    line.route.replace(UNPRINTABLE, "?")
+  } ${line.status} ${line.durationMs}ms id=${line.requestId} ip=${line.clientIp}` +
   (line.traceId === undefined ? "" : ` trace=${line.traceId}`)
 
 /** Writes one line to the process's stdout. */

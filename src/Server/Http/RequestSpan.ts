@@ -25,8 +25,7 @@ export interface RequestSpanOptions {
 
 /** `app` inside a server span of its request (when the tracer is enabled). */
 export const requestSpan =
-  (options: RequestSpanOptions) =>
-  <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  (options: RequestSpanOptions) => <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
     Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, E, R>((fiber) => {
       if (!fiber.getFiberRef(FiberRef.currentTracerEnabled)) return app
       const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
@@ -47,7 +46,11 @@ export const requestSpan =
         (span) =>
           Effect.onExit(Effect.withParentSpan(app, span), (exit) =>
             // A failure is answered by the transport as `exitResponse` says (404, 500, ...).
-            Effect.sync(() => span.attribute("http.response.status_code", Exit.isSuccess(exit) ? exit.value.status : HttpServerError.exitResponse(exit).status))
-          )
+            Effect.sync(() =>
+              span.attribute(
+                "http.response.status_code",
+                Exit.isSuccess(exit) ? exit.value.status : HttpServerError.exitResponse(exit).status
+              )
+            ))
       )
     })

@@ -24,7 +24,9 @@ export interface RouteTable {
   /** Paths without parameters (normalised) to their allowed methods. */
   readonly exact: ReadonlyMap<string, ReadonlyArray<string>>
   /** Paths with `:name` or `*` segments, split on `/`, with their allowed methods. */
-  readonly patterns: ReadonlyArray<{ readonly segments: ReadonlyArray<string>; readonly methods: ReadonlyArray<string> }>
+  readonly patterns: ReadonlyArray<
+    { readonly segments: ReadonlyArray<string>; readonly methods: ReadonlyArray<string> }
+  >
 }
 
 /** The method and path of every endpoint of `api`, optionally only of the groups `includeGroup` keeps. */
@@ -98,7 +100,7 @@ const methodsOf = (table: RouteTable, path: string): ReadonlyArray<string> | und
   const segments = path.split("/")
   const methods = new Set<string>()
   for (const pattern of table.patterns) {
-    if (matchesPattern(pattern.segments, segments)) for (const method of pattern.methods) methods.add(method)
+    if (matchesPattern(pattern.segments, segments)) { for (const method of pattern.methods) methods.add(method) }
   }
   return methods.size === 0 ? undefined : allowed(methods)
 }
@@ -141,12 +143,17 @@ export const shownPath = (url: string): string => {
 }
 
 /** The 405 or 404 for a request that no route took. */
-export const unroutedResponse = (table: RouteTable, request: HttpServerRequest.HttpServerRequest): HttpServerResponse.HttpServerResponse => {
+export const unroutedResponse = (
+  table: RouteTable,
+  request: HttpServerRequest.HttpServerRequest
+): HttpServerResponse.HttpServerResponse => {
   const path = routedPath(request.url)
   const methods = path === undefined ? undefined : methodsOf(table, path)
   const shown = shownPath(request.url)
   if (methods === undefined || methods.includes(request.method)) {
-    return HttpServerResponse.unsafeJson({ _tag: "NotFound", message: `${request.method} ${shown} not found` }, { status: 404 })
+    return HttpServerResponse.unsafeJson({ _tag: "NotFound", message: `${request.method} ${shown} not found` }, {
+      status: 404
+    })
   }
   const allow = methods.join(", ")
   return HttpServerResponse.unsafeJson(
@@ -162,7 +169,8 @@ export const answerUnrouted = <E, R>(
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
   Effect.catchAllCause(app, (cause) => {
     const failure = Cause.failureOption(cause)
-    return Option.isSome(failure) && HttpServerError.isServerError(failure.value) && failure.value._tag === "RouteNotFound"
+    return Option.isSome(failure) && HttpServerError.isServerError(failure.value) &&
+        failure.value._tag === "RouteNotFound"
       ? Effect.succeed(unroutedResponse(table, failure.value.request))
       : Effect.failCause(cause)
   })

@@ -14,19 +14,19 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { ServerConfig, type ServerSettings } from "../Config.js"
+import { layerPartnerAuthentication, layerUserAuthentication } from "./Authentication.js"
 import { layerAuthHttp } from "./AuthHttp.js"
 import { limitBody } from "./BodyLimits.js"
 import { layerPlainDecodeErrors } from "./DecodeErrors.js"
-import { answerUnrouted, apiRoutes, routePattern, routeTable, shownPath } from "./RouteTable.js"
 import { layerOperationsHttp } from "./OperationsHttp.js"
+import { layerRequestOrigin } from "./Origin.js"
 import { layerOtpHttp } from "./OtpHttp.js"
 import { layerPartnersHttp } from "./PartnersHttp.js"
 import { requestLog } from "./RequestLog.js"
 import { requestSpan } from "./RequestSpan.js"
-import { layerRequestOrigin } from "./Origin.js"
+import { answerUnrouted, apiRoutes, routePattern, routeTable, shownPath } from "./RouteTable.js"
 import { layerSandboxControl } from "./SandboxControl.js"
 import { layerSandboxHttp } from "./SandboxHttp.js"
-import { layerPartnerAuthentication, layerUserAuthentication } from "./Authentication.js"
 
 /** The contract implemented by the handlers and security middlewares (needs the domain services). */
 export const layerApi = HttpApiBuilder.api(RampartApi).pipe(
@@ -58,7 +58,7 @@ const layerUnrouted = HttpApiBuilder.middleware(
  * generated on the first request rather than at start (no request needs it before).
  */
 const layerOpenApiJson = HttpApiBuilder.Router.use((router) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const { api } = yield* HttpApi.Api
     const response = yield* Effect.cached(HttpServerResponse.json(OpenApi.fromApi(api)).pipe(Effect.orDie))
     yield* router.get("/openapi.json", response)
@@ -71,11 +71,13 @@ const layerOpenApiJson = HttpApiBuilder.Router.use((router) =>
  * nor built at start. The page is `HttpApiScalar`'s own, built once in the server's scope.
  */
 const layerDocs = HttpApiBuilder.Router.use((router) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const { api } = yield* HttpApi.Api
     const scope = yield* Effect.scope
     const page = yield* Effect.cached(
-      Effect.promise(() => Promise.all([import("@effect/platform/HttpApiScalar"), import("@effect/platform/HttpLayerRouter")])).pipe(
+      Effect.promise(() =>
+        Promise.all([import("@effect/platform/HttpApiScalar"), import("@effect/platform/HttpLayerRouter")])
+      ).pipe(
         Effect.flatMap(([HttpApiScalar, HttpLayerRouter]) =>
           HttpLayerRouter.toHttpEffect(
             HttpApiScalar.layerHttpLayerRouter({ api, path: "/docs", scalar: { withDefaultFonts: false } })

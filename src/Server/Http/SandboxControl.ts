@@ -28,7 +28,7 @@ const faultAnswer = (id: string, status: number) =>
 
 /** Faults and sandbox time around `app`. */
 const controlled = (faults: Faults, sandboxClock: SandboxClock) => (app: HttpApp.Default) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const path = pathOf(request.url)
     if (!isSandboxPath(path)) {
@@ -44,7 +44,7 @@ const controlled = (faults: Faults, sandboxClock: SandboxClock) => (app: HttpApp
 
 /** The sandbox's faults and time on every request, in sandbox mode; nothing in production. */
 export const layerSandboxControl = HttpApiBuilder.middleware(
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const config = yield* ServerConfig
     if (config.mode !== "sandbox") return (app: HttpApp.Default) => app
     return controlled(yield* Faults, yield* SandboxClock)

@@ -17,7 +17,7 @@ import { boundary } from "./Boundary.js"
 
 /** Every `/sandbox` route. */
 export const layerSandboxHttp = HttpApiBuilder.group(RampartApi, "sandbox", (handlers) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const config = yield* ServerConfig
     const sandbox = yield* Sandbox
     const sandboxClock = yield* SandboxClock
@@ -40,8 +40,10 @@ export const layerSandboxHttp = HttpApiBuilder.group(RampartApi, "sandbox", (han
     const reset = Effect.all([sandbox.wipe, faults.clear, seed.apply], { discard: true })
     return handlers
       .handle("createUser", ({ payload }) => gate(sandbox.createUser(payload.email, payload.password)))
-      .handle("createPartner", ({ payload }) => gate(sandbox.createPartner(payload.email, payload.password, payload.totp_secret)))
-      .handle("accounts", () => gate(sandbox.listAccounts))
+      .handle("createPartner", ({ payload }) =>
+        gate(sandbox.createPartner(payload.email, payload.password, payload.totp_secret)))
+      .handle("accounts", () =>
+        gate(sandbox.listAccounts))
       .handle("outbox", ({ urlParams }) => gate(sandbox.outbox(urlParams.to)))
       .handle("clock", () => gate(sandboxClock.time))
       .handle("advanceClock", ({ payload }) => gate(sandboxClock.advance(payload.advanceSeconds)))
@@ -50,5 +52,4 @@ export const layerSandboxHttp = HttpApiBuilder.group(RampartApi, "sandbox", (han
       .handle("clearFaults", () => gate(faults.clear))
       .handle("events", ({ urlParams }) => gate(events.after(urlParams.after ?? 0, MAX_EVENTS_PER_PAGE)))
       .handle("page", () => gate(Effect.succeed(sandboxPage)))
-  })
-)
+  }))

@@ -17,7 +17,7 @@ export const durationInWords = (ms: number): string => {
   return `${amount} ${unit}${amount === 1 ? "" : "s"}`
 }
 
-const htmlEntities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }
+const htmlEntities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }
 
 /** `text` safe inside HTML text and quoted attribute values. */
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => htmlEntities[c]!)
@@ -39,7 +39,7 @@ export const codeMail = (to: string, code: string): CodeMail => {
     ].join("\n"),
     html: [
       "<!doctype html>",
-      '<html><body style="font-family: sans-serif">',
+      "<html><body style=\"font-family: sans-serif\">",
       `<p>Your Rampart verification code for the account <strong>${escapeHtml(to)}</strong> is:</p>`,
       `<p style="font-size: 2em; letter-spacing: 0.2em"><strong>${escapeHtml(code)}</strong></p>`,
       `<p>It is valid for ${escapeHtml(lifetime)} and can be used once.</p>`,

@@ -28,11 +28,16 @@ export interface OtpMessage {
 }
 
 /** Delivery failed; the code request is rolled back. */
-export class DeliveryError extends Data.TaggedError("DeliveryError")<{ readonly message: string; readonly cause?: unknown }> {}
+export class DeliveryError
+  extends Data.TaggedError("DeliveryError")<{ readonly message: string; readonly cause?: unknown }>
+{}
 
 /** The `DeliveryError` a cause died with (how a failed send leaves `OtpCodes.issue`), if any. */
 export const deliveryFailure = (cause: Cause.Cause<unknown>): Option.Option<DeliveryError> =>
-  Cause.find(cause, (c) => (Cause.isDieType(c) && c.defect instanceof DeliveryError ? Option.some(c.defect) : Option.none()))
+  Cause.find(
+    cause,
+    (c) => (Cause.isDieType(c) && c.defect instanceof DeliveryError ? Option.some(c.defect) : Option.none())
+  )
 
 /** Sends OTP codes to users. */
 export class OtpSender extends Context.Tag("Rampart/Server/OtpSender")<
@@ -58,15 +63,21 @@ export const defaultDeliveryTimeout = Duration.seconds(10)
 export const outboxAad = (to: string) => `outbox:${to}`
 
 /** Sandbox delivery: the code is sealed into the `outbox` table (within the caller's transaction). */
-export const makeOutboxSender: Effect.Effect<OtpSenderService, never, OutboxRepo | SecretBox> = Effect.gen(function* () {
+export const makeOutboxSender: Effect.Effect<OtpSenderService, never, OutboxRepo | SecretBox> = Effect.gen(function*() {
   const outbox = yield* OutboxRepo
   const box = yield* SecretBox
   return {
     send: (message) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const sealed = yield* box.seal(message.code, outboxAad(message.to))
-        yield* outbox.insert({ id: randomUUID(), channel: message.channel, destination: message.to, sealedCode: sealed, sentAt: now })
+        yield* outbox.insert({
+          id: randomUUID(),
+          channel: message.channel,
+          destination: message.to,
+          sealedCode: sealed,
+          sentAt: now
+        })
       }).pipe(Effect.mapError((cause) => new DeliveryError({ message: "outbox write failed", cause })))
   }
 })
@@ -79,7 +90,7 @@ export const makeWebhookSender = (
   url: string,
   timeout: Duration.DurationInput = defaultDeliveryTimeout
 ): Effect.Effect<OtpSenderService, never, HttpClient.HttpClient> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.filterStatusOk)
     return {
       send: (message) =>
@@ -96,10 +107,9 @@ export const makeWebhookSender = (
           // The cause is dropped on purpose: the client error holds the request, whose body is the code.
           Effect.mapError((error) =>
             new DeliveryError({
-              message:
-                error._tag === "ResponseError"
-                  ? `webhook delivery failed: HTTP ${error.response.status}`
-                  : `webhook delivery failed: ${error._tag}`
+              message: error._tag === "ResponseError"
+                ? `webhook delivery failed: HTTP ${error.response.status}`
+                : `webhook delivery failed: ${error._tag}`
             })
           )
         )

@@ -3,22 +3,22 @@
  * `x-otp` (`POST /auth/otp/code`): EMAIL and SMS consume the code last sent, TOTP validates the
  * secret. Every check runs under the account-wide verification budget.
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { AlreadyConfigured, MethodNotAllowed, NotConfigured } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import type { OtpChannel } from "../../Domain/Otp.js"
-import * as Clock from "effect/Clock"
+import { traced } from "../../internal/Spans.js"
+import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { transact } from "../Store/Transaction.js"
-import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { hasTotpSecret, UserTotp } from "./UserTotp.js"
 import { VerificationBudget } from "./VerificationBudget.js"
-import { traced } from "../../internal/Spans.js"
 
 /** Code requests and channel verification. */
 export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Server/OtpChallenges", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const users = yield* UsersRepo
     const codes = yield* OtpCodes
     const userTotp = yield* UserTotp
@@ -28,7 +28,7 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
     /** Sends a code by EMAIL (to the account email) or SMS (to the phone on file); `otp.sent` once committed. */
     const request = (userId: UserId, method: OtpChannel) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const user = yield* users.requireActive(userId, true)
           if (method === "TOTP") {
             return yield* new MethodNotAllowed({ message: "A TOTP authenticator cannot receive codes" })
@@ -50,7 +50,7 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
      */
     const verify = (userId: UserId, channel: OtpChannel, code: string) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const user = yield* users.requireActive(userId, true)
           const already = new AlreadyConfigured({ message: `${channel} is already verified` })
           switch (channel) {

@@ -14,15 +14,15 @@ import { AttemptsExhausted, InvalidOtp } from "../../Domain/Errors.js"
 import type { OtpChannel, OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { OtpCodeStatus } from "../../Domain/Otp.js"
 import { codeIsLive, Limits, resendWait } from "../../Domain/Policy.js"
+import { traced } from "../../internal/Spans.js"
 import { type UserRow } from "../Accounts/UsersRepo.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { deliveryFailure, OtpSender } from "./Delivery.js"
 import { OtpCodesRepo } from "./OtpCodesRepo.js"
-import { traced } from "../../internal/Spans.js"
 
 /** Issues and verifies delivered codes; callers hold the user's row lock (a transaction). */
 export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCodes", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const repo = yield* OtpCodesRepo
     const hmac = yield* Hmac
     const random = yield* RandomTokens
@@ -31,13 +31,14 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
 
     /** Seconds to wait before another send on this channel, or none. */
     const throttle = (userId: string, channel: OtpDeliveryChannel, now: number) =>
-      Effect.map(repo.sendTimesSince(userId, channel, now - Limits.sendWindowMs), (sent) =>
-        Option.fromNullable(resendWait(sent, now))
+      Effect.map(
+        repo.sendTimesSince(userId, channel, now - Limits.sendWindowMs),
+        (sent) => Option.fromNullable(resendWait(sent, now))
       )
 
     /** Sends a new code to `destination` (noting `otp.sent`), or fails with `AttemptsExhausted` when sends are throttled. */
     const issue = (user: UserRow, channel: OtpDeliveryChannel, destination: string) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const wait = yield* throttle(user.id, channel, now)
         if (Option.isSome(wait)) {
@@ -69,7 +70,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
      * spends one of the code's 5 tries. Fails with `InvalidOtp` otherwise.
      */
     const consume = (user: UserRow, channel: OtpDeliveryChannel, destination: string, code: string) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const invalid = new InvalidOtp({ message: "OTP is not valid" })
         const last = Option.getOrUndefined(yield* repo.findLatest(user.id, channel))
@@ -92,14 +93,12 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
      * `otp.delivery_failed` after the rollback, so the stored event outlives the code it reports.
      */
     const reportingDeliveryFailure =
-      (userId: string, channel: OtpChannel) =>
-      <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      (userId: string, channel: OtpChannel) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
         Effect.tapDefect(self, (cause) =>
           Option.match(deliveryFailure(cause), {
             onNone: () => Effect.void,
             onSome: (error) => events.publish({ type: "otp.delivery_failed", userId, channel, reason: error.message })
-          })
-        )
+          }))
 
     return { issue, consume, reportingDeliveryFailure }
   }),

@@ -12,21 +12,26 @@ import { dieOnMismatch, Millis } from "../Store/Rows.js"
 
 // The columns of a code that its verification reads.
 const CodeRow = Schema.Struct({
-  id: Schema.String, destination: Schema.String, code_hash: Schema.String,
-  valid_until: Millis, attempts: Millis, consumed_at: Schema.NullOr(Millis)
+  id: Schema.String,
+  destination: Schema.String,
+  code_hash: Schema.String,
+  valid_until: Millis,
+  attempts: Millis,
+  consumed_at: Schema.NullOr(Millis)
 })
 
 const UserChannel = Schema.Struct({ userId: Schema.String, channel: OtpDeliveryChannel })
 
 /** The `otp_codes` table. */
 export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server/OtpCodesRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const sendTimes = dieOnMismatch(
       SqlSchema.findAll({
         Request: Schema.Struct({ ...UserChannel.fields, since: Schema.Number }),
         Result: Schema.Struct({ created_at: Millis }),
-        execute: ({ channel, since, userId }) => sql`SELECT created_at FROM otp_codes
+        execute: ({ channel, since, userId }) =>
+          sql`SELECT created_at FROM otp_codes
             WHERE user_id = ${userId} AND channel = ${channel} AND created_at > ${since}`
       })
     )
@@ -34,7 +39,8 @@ export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server
       SqlSchema.findOne({
         Request: UserChannel,
         Result: CodeRow,
-        execute: ({ channel, userId }) => sql`SELECT id, destination, code_hash, valid_until, attempts, consumed_at FROM otp_codes
+        execute: ({ channel, userId }) =>
+          sql`SELECT id, destination, code_hash, valid_until, attempts, consumed_at FROM otp_codes
             WHERE user_id = ${userId} AND channel = ${channel} ORDER BY created_at DESC LIMIT 1`
       })
     )
@@ -46,8 +52,13 @@ export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server
 
       /** Stores a new code (its HMAC) sent to `destination` on `channel`, valid until `validUntil`. */
       insert: (code: {
-        readonly id: string; readonly userId: string; readonly channel: OtpDeliveryChannel; readonly destination: string
-        readonly codeHash: string; readonly now: number; readonly validUntil: number
+        readonly id: string
+        readonly userId: string
+        readonly channel: OtpDeliveryChannel
+        readonly destination: string
+        readonly codeHash: string
+        readonly now: number
+        readonly validUntil: number
       }) =>
         sql`INSERT INTO otp_codes (id, user_id, channel, destination, code_hash, created_at, valid_until)
             VALUES (${code.id}, ${code.userId}, ${code.channel}, ${code.destination},

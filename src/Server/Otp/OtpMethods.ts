@@ -9,18 +9,18 @@ import { AlreadyConfigured, NotConfigured } from "../../Domain/Errors.js"
 import type { UserId } from "../../Domain/Identity.js"
 import type { E164 } from "../../Domain/Phone.js"
 import { TotpEnrollment, TotpSecret } from "../../Domain/Profile.js"
+import { traced } from "../../internal/Spans.js"
 import { Totp } from "../../Totp.js"
+import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { transact } from "../Store/Transaction.js"
-import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { hasTotpSecret, totpAad, UserTotp } from "./UserTotp.js"
 import { VerificationBudget } from "./VerificationBudget.js"
-import { traced } from "../../internal/Spans.js"
 
 /** Adding, creating and deleting OTP methods. */
 export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/OtpMethods", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const users = yield* UsersRepo
     const codes = yield* OtpCodes
     const box = yield* SecretBox
@@ -32,7 +32,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
     /** Sets the E.164 phone (see `toE164`; replacing an unvalidated one) and sends it a code unless sends are throttled. */
     const addSms = (userId: UserId, e164: E164) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const user = yield* users.requireActive(userId, true)
           if (!(yield* users.setPhone(user.id, e164))) {
             return yield* new AlreadyConfigured({ message: "The user already has a valid SMS phone added" })
@@ -51,7 +51,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
     /** Creates a TOTP secret (replacing an unvalidated one); validate it with a code on channel TOTP. */
     const createTotp = (userId: UserId) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const user = yield* users.requireActive(userId, true)
           const secret = yield* totp.generateSecret
           const sealed = yield* box.seal(Redacted.make(secret), totpAad(user.id))
@@ -67,7 +67,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
     /** Deletes the TOTP secret; `code` must be a current, unused TOTP code of that secret. */
     const deleteTotp = (userId: UserId, code: string) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const user = yield* users.requireActive(userId, true)
           if (!hasTotpSecret(user)) {
             return yield* new NotConfigured({ message: "User doesn't have a secret configured" })
@@ -85,4 +85,3 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
   }),
   dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, VerificationBudget.Default]
 }) {}
-

@@ -10,17 +10,23 @@ import { OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { dieOnMismatch, Millis } from "../Store/Rows.js"
 
 /** A row of `outbox` as it is read. */
-const OutboxRow = Schema.Struct({ channel: OtpDeliveryChannel, destination: Schema.String, sealed_code: Schema.String, sent_at: Millis })
+const OutboxRow = Schema.Struct({
+  channel: OtpDeliveryChannel,
+  destination: Schema.String,
+  sealed_code: Schema.String,
+  sent_at: Millis
+})
 
 /** The `outbox` table. */
 export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/OutboxRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const latestTo = dieOnMismatch(
       SqlSchema.findAll({
         Request: Schema.String,
         Result: OutboxRow,
-        execute: (destination) => sql`SELECT channel, destination, sealed_code, sent_at FROM outbox
+        execute: (destination) =>
+          sql`SELECT channel, destination, sealed_code, sent_at FROM outbox
             WHERE destination = ${destination} ORDER BY sent_at DESC, id DESC LIMIT 100`
       })
     )
@@ -29,7 +35,8 @@ export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/Out
       SqlSchema.findAll({
         Request: Schema.Void,
         Result: OutboxRow,
-        execute: () => sql`SELECT channel, destination, sealed_code, sent_at FROM outbox ORDER BY sent_at DESC, id DESC LIMIT 100`
+        execute: () =>
+          sql`SELECT channel, destination, sealed_code, sent_at FROM outbox ORDER BY sent_at DESC, id DESC LIMIT 100`
       })
     )
 
@@ -39,13 +46,17 @@ export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/Out
 
       /** Stores a code delivered to `destination` at `sentAt`, sealed (within the caller's transaction). */
       insert: (message: {
-        readonly id: string; readonly channel: OtpDeliveryChannel; readonly destination: string
-        readonly sealedCode: string; readonly sentAt: number
+        readonly id: string
+        readonly channel: OtpDeliveryChannel
+        readonly destination: string
+        readonly sealedCode: string
+        readonly sentAt: number
       }) =>
         sql`INSERT INTO outbox (id, channel, destination, sealed_code, sent_at)
-            VALUES (${message.id}, ${message.channel}, ${message.destination}, ${message.sealedCode}, ${message.sentAt})`.pipe(
-          Effect.asVoid
-        ),
+            VALUES (${message.id}, ${message.channel}, ${message.destination}, ${message.sealedCode}, ${message.sentAt})`
+          .pipe(
+            Effect.asVoid
+          ),
 
       /** The last 100 codes delivered to `destination`, newest first. */
       latestTo

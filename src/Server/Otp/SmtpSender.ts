@@ -37,7 +37,7 @@ const deliveryError = (error: unknown): DeliveryError => {
 
 /** Sends EMAIL codes by SMTP; the transport lives as long as the scope. Other channels are a defect (route them elsewhere). */
 export const makeSmtpSender = (options: SmtpSenderOptions) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const timeout = Duration.decode(options.timeout ?? defaultDeliveryTimeout)
     const millis = Duration.toMillis(timeout)
     const nodemailer = yield* Effect.promise(() => import("nodemailer"))
@@ -62,7 +62,10 @@ export const makeSmtpSender = (options: SmtpSenderOptions) =>
           try: (signal) => transporter.sendMail({ from: options.from, to: message.to, ...mail, signal }),
           catch: deliveryError
         }).pipe(
-          Effect.timeoutFail({ duration: timeout, onTimeout: () => new DeliveryError({ message: "SMTP delivery failed: timeout" }) }),
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => new DeliveryError({ message: "SMTP delivery failed: timeout" })
+          }),
           Effect.asVoid,
           traced("SmtpSender.send")
         )

@@ -5,12 +5,12 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
-import { InvalidOtp } from "../../Domain/Errors.js"
 import { SecretBox } from "../../Crypto/SecretBox.js"
-import { Totp } from "../../Totp.js"
-import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
+import { InvalidOtp } from "../../Domain/Errors.js"
 import { traced } from "../../internal/Spans.js"
+import { Totp } from "../../Totp.js"
+import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
 
 /** The additional data that binds a sealed TOTP secret to its user. */
 export const totpAad = (userId: string) => `totp:${userId}`
@@ -23,7 +23,7 @@ export const hasTotpSecret = (user: UserRow): user is UserWithTotp => user.totp_
 
 /** TOTP verification of users' secrets with replay protection. */
 export class UserTotp extends Effect.Service<UserTotp>()("Rampart/Server/UserTotp", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const users = yield* UsersRepo
     const box = yield* SecretBox
     const totp = yield* Totp
@@ -42,17 +42,21 @@ export class UserTotp extends Effect.Service<UserTotp>()("Rampart/Server/UserTot
 
     /** The accepted time step of `code` for `user`, or `InvalidOtp` (wrong, outside the window, or reused). */
     const verify = (user: UserWithTotp, code: string) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const secret = yield* Effect.orDie(box.open(user.totp_secret, totpAad(user.id)))
         const step = yield* totp.verify({ secret, code, afterStep: user.totp_last_step }).pipe(
           Effect.tapErrorTag("InvalidOtp", () =>
-            Effect.flatMap(isReplay(secret, code, user.totp_last_step), (replay) => (replay ? replayed(user) : Effect.void))
-          ),
+            Effect.flatMap(
+              isReplay(secret, code, user.totp_last_step),
+              (replay) => (replay ? replayed(user) : Effect.void)
+            )),
           Effect.catchTag("TotpFormatError", () => new InvalidOtp({ message: "OTP is not valid" }))
         )
         const won = yield* users.advanceTotpStep(user.id, step)
         // Lost to a concurrent request that used this step (or a later one): a replay too.
-        if (!won) return yield* Effect.zipRight(replayed(user), new InvalidOtp({ message: "OTP is not valid" }))
+        if (!won) {
+          return yield* Effect.zipRight(replayed(user), new InvalidOtp({ message: "OTP is not valid" }))
+        }
         return step
       }).pipe(traced("UserTotp.verify"))
 

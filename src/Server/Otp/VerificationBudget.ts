@@ -7,13 +7,13 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { AttemptsExhausted, type InvalidOtp } from "../../Domain/Errors.js"
 import { lockRemaining } from "../../Domain/Policy.js"
-import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
 import { traced } from "../../internal/Spans.js"
+import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
+import { SecurityEvents } from "../Events/SecurityEvents.js"
 
 /** The account-wide verification budget: guards and records verification attempts against a user's lock. */
 export class VerificationBudget extends Effect.Service<VerificationBudget>()("Rampart/Server/VerificationBudget", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const users = yield* UsersRepo
     const events = yield* SecurityEvents
 
@@ -24,11 +24,11 @@ export class VerificationBudget extends Effect.Service<VerificationBudget>()("Ra
         return wait === undefined
           ? Effect.void
           : Effect.fail(
-              new AttemptsExhausted({
-                message: "Too many failed verifications; try again later",
-                retryAfterSeconds: wait
-              })
-            )
+            new AttemptsExhausted({
+              message: "Too many failed verifications; try again later",
+              retryAfterSeconds: wait
+            })
+          )
       })
 
     /**
@@ -36,7 +36,10 @@ export class VerificationBudget extends Effect.Service<VerificationBudget>()("Ra
      * locked; a failing `check` counts against the budget (the failure that locks notes
      * `otp.locked`), a passing one clears it.
      */
-    const budgeted = <A, E extends { readonly _tag: string }, R>(user: UserRow, check: Effect.Effect<A, E | InvalidOtp, R>) =>
+    const budgeted = <A, E extends { readonly _tag: string }, R>(
+      user: UserRow,
+      check: Effect.Effect<A, E | InvalidOtp, R>
+    ) =>
       Effect.zipRight(
         ensureOpen(user),
         check.pipe(

@@ -7,7 +7,7 @@ import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { failureCounter } from "../Store/Counters.js"
-import { Millis, UserIdColumn, dieOnMismatch, rowByKey } from "../Store/Rows.js"
+import { dieOnMismatch, Millis, rowByKey, UserIdColumn } from "../Store/Rows.js"
 
 const ClientRow = Schema.Struct({
   client_id: Millis,
@@ -21,14 +21,20 @@ const NewClient = Schema.Struct({ userId: Schema.String, secretHash: Schema.Stri
 
 /** The `partner_clients` table. */
 export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Rampart/Server/PartnerClientsRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const counter = failureCounter(sql, { table: "partner_clients", key: "client_id", failures: "failures", lockedUntil: "locked_until" })
+    const counter = failureCounter(sql, {
+      table: "partner_clients",
+      key: "client_id",
+      failures: "failures",
+      lockedUntil: "locked_until"
+    })
     const insertReturningId = dieOnMismatch(
       SqlSchema.single({
         Request: NewClient,
         Result: Schema.Struct({ client_id: Millis }),
-        execute: (client) => sql`INSERT INTO partner_clients (user_id, secret_hash, created_at)
+        execute: (client) =>
+          sql`INSERT INTO partner_clients (user_id, secret_hash, created_at)
             VALUES (${client.userId}, ${client.secretHash}, ${client.now}) RETURNING client_id`
       })
     )
@@ -53,11 +59,14 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
 
       /** Inserts a client under a new id; the id. */
       insert: (client: typeof NewClient.Type) =>
-        Effect.map(Effect.catchTag(insertReturningId(client), "NoSuchElementException", Effect.die), (row) => row.client_id),
+        Effect.map(
+          Effect.catchTag(insertReturningId(client), "NoSuchElementException", Effect.die),
+          (row) => row.client_id
+        ),
 
       /** Inserts client `clientId` (a known id); false, and nothing written, when that id is taken. */
       restore: (clientId: number, client: typeof NewClient.Type) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const rows = yield* sql`INSERT INTO partner_clients (client_id, user_id, secret_hash, created_at)
               VALUES (${clientId}, ${client.userId}, ${client.secretHash}, ${client.now})
               ON CONFLICT (client_id) DO NOTHING RETURNING client_id`
@@ -65,9 +74,10 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
           // PostgreSQL's identity sequence does not see explicit ids: move it past this one.
           yield* sql.onDialectOrElse({
             pg: () =>
-              sql`SELECT setval(pg_get_serial_sequence('partner_clients', 'client_id'), (SELECT MAX(client_id) FROM partner_clients))`.pipe(
-                Effect.asVoid
-              ),
+              sql`SELECT setval(pg_get_serial_sequence('partner_clients', 'client_id'), (SELECT MAX(client_id) FROM partner_clients))`
+                .pipe(
+                  Effect.asVoid
+                ),
             orElse: () => Effect.void
           })
           return true

@@ -6,20 +6,21 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { Millis, UserIdColumn, dieOnMismatch } from "../Store/Rows.js"
+import { dieOnMismatch, Millis, UserIdColumn } from "../Store/Rows.js"
 
 // A session is looked up by its token's HMAC, live at a given time.
 const TokenAt = Schema.Struct({ tokenHash: Schema.String, now: Schema.Number })
 
 /** The `partner_sessions` table. */
 export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("Rampart/Server/PartnerSessionsRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const findLive = dieOnMismatch(
       SqlSchema.findOne({
         Request: TokenAt,
         Result: Schema.Struct({ session_id: Schema.String, client_id: Millis, user_id: UserIdColumn }),
-        execute: ({ now, tokenHash }) => sql`SELECT session_id, client_id, user_id FROM partner_sessions
+        execute: ({ now, tokenHash }) =>
+          sql`SELECT session_id, client_id, user_id FROM partner_sessions
             WHERE token_hash = ${tokenHash} AND revoked_at IS NULL AND expires_at > ${now}`
       })
     )
@@ -28,7 +29,8 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
       SqlSchema.findOne({
         Request: Schema.Struct({ sessionId: Schema.String, now: Schema.Number }),
         Result: Schema.Struct({ client_id: Millis, user_id: UserIdColumn }),
-        execute: ({ now, sessionId }) => sql`UPDATE partner_sessions SET revoked_at = ${now}
+        execute: ({ now, sessionId }) =>
+          sql`UPDATE partner_sessions SET revoked_at = ${now}
             WHERE session_id = ${sessionId} AND revoked_at IS NULL RETURNING client_id, user_id`
       })
     )
@@ -36,8 +38,12 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
     return {
       /** Stores a new session of `clientId` for `userId`, created `now`. */
       insert: (session: {
-        readonly tokenHash: string; readonly sessionId: string; readonly clientId: number
-        readonly userId: string; readonly now: number; readonly expiresAt: number
+        readonly tokenHash: string
+        readonly sessionId: string
+        readonly clientId: number
+        readonly userId: string
+        readonly now: number
+        readonly expiresAt: number
       }) =>
         sql`INSERT INTO partner_sessions (token_hash, session_id, client_id, user_id, created_at, expires_at)
             VALUES (${session.tokenHash}, ${session.sessionId}, ${session.clientId},

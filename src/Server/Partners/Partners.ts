@@ -11,29 +11,29 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import { Hmac } from "../../Crypto/Hmac.js"
-import { Passwords } from "../../Crypto/Passwords.js"
 import { OpaqueTokens } from "../../Crypto/OpaqueTokens.js"
+import { Passwords } from "../../Crypto/Passwords.js"
 import { RandomTokens } from "../../Crypto/RandomTokens.js"
 import { normaliseEmail } from "../../Domain/Email.js"
 import { AttemptsExhausted, AuthError, type InvalidOtp } from "../../Domain/Errors.js"
 import { AuthenticatedPartner, type UserId } from "../../Domain/Identity.js"
-import { MAX_EXPIRES_IN, PartnerLoginResponse, type PartnerLoginRequest } from "../../Domain/Partner.js"
+import { MAX_EXPIRES_IN, type PartnerLoginRequest, PartnerLoginResponse } from "../../Domain/Partner.js"
 import { lockRemaining } from "../../Domain/Policy.js"
+import { traced } from "../../internal/Spans.js"
+import { UsersRepo } from "../Accounts/UsersRepo.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { hasTotpSecret, UserTotp } from "../Otp/UserTotp.js"
 import { VerificationBudget } from "../Otp/VerificationBudget.js"
 import { transact } from "../Store/Transaction.js"
-import { UsersRepo } from "../Accounts/UsersRepo.js"
 import { PartnerClientsRepo } from "./PartnerClientsRepo.js"
 import { PartnerSessionsRepo } from "./PartnerSessionsRepo.js"
-import { traced } from "../../internal/Spans.js"
 
 /** A refusal that counts against the client: wrong credentials or a wrong security code. */
 class ClientFailure extends Data.TaggedError("ClientFailure")<{ readonly refusal: AuthError | InvalidOtp }> {}
 
 /** Partner clients, logins and sessions. */
 export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partners", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const users = yield* UsersRepo
     const clients = yield* PartnerClientsRepo
     const sessions = yield* PartnerSessionsRepo
@@ -49,7 +49,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
 
     /** Creates a client credential for a user: the client id and the secret (shown once). */
     const createClient = (userId: UserId) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const secret = yield* random.token()
         const now = yield* Clock.currentTimeMillis
         const clientId = yield* clients.insert({ userId, secretHash: hmac.digest("client-secret", secret), now })
@@ -61,8 +61,9 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
      * store); false, and nothing written, when that id is taken.
      */
     const restoreClient = (userId: UserId, clientId: number, clientSecret: Redacted.Redacted<string>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        clients.restore(clientId, { userId, secretHash: hmac.digest("client-secret", clientSecret), now })
+      Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => clients.restore(clientId, { userId, secretHash: hmac.digest("client-secret", clientSecret), now })
       )
 
     /** Client `clientId` against a user and secret: "free" (no such client), "matches" or "other". */
@@ -72,9 +73,8 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
           ? "free"
           : client.value.user_id === userId &&
               hmac.equals(client.value.secret_hash, hmac.digest("client-secret", clientSecret))
-            ? "matches"
-            : "other"
-      )
+          ? "matches"
+          : "other")
 
     /**
      * Logs a partner in and opens a session of `expires_in` seconds (default and maximum 3600). The
@@ -83,21 +83,20 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
      * wrong credential or code counts once against the client.
      */
     const login = (request: PartnerLoginRequest) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const client = Option.getOrNull(yield* clients.findById(request.client_id))
         if (client !== null) yield* events.about({ userId: client.user_id })
         const user = client === null ? null : Option.getOrNull(yield* users.findById(client.user_id))
         const password = yield* passwords.verifyOrBurn(user?.password_hash ?? null, request.password)
         if (client === null) return yield* refused()
-        const credentialsOk =
-          user !== null &&
+        const credentialsOk = user !== null &&
           user.email === normaliseEmail(request.email) &&
           password.valid &&
           hmac.equals(client.secret_hash, hmac.digest("client-secret", request.client_secret))
         const now = yield* Clock.currentTimeMillis
         const expiresIn = request.expires_in ?? MAX_EXPIRES_IN
         const token = yield* transact(
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             const locked = yield* clients.findById(client.client_id, true)
             if (!credentialsOk) return yield* new ClientFailure({ refusal: refused() })
             const wait = Option.flatMap(locked, (c) => Option.fromNullable(lockRemaining(c.locked_until, now)))
@@ -126,12 +125,12 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
           }).pipe(
             Effect.catchTag("ClientFailure", ({ refusal }) =>
               Effect.zipRight(
-                Effect.flatMap(clients.recordFailure(client.client_id, now), (locked) =>
-                  locked ? events.note({ type: "partner.locked" }) : Effect.void
+                Effect.flatMap(
+                  clients.recordFailure(client.client_id, now),
+                  (locked) => locked ? events.note({ type: "partner.locked" }) : Effect.void
                 ),
                 Effect.fail(refusal)
-              )
-            )
+              ))
           )
         )
         return new PartnerLoginResponse({ access_token: Redacted.value(token), expires_in: expiresIn })
@@ -142,9 +141,11 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
 
     /** The live session behind an access token, or `AuthError`. */
     const authenticate = (accessToken: Redacted.Redacted<string>) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const row = Option.getOrUndefined(yield* sessions.findLive(opaqueTokens.hashOf("partner-access-token", accessToken), now))
+        const row = Option.getOrUndefined(
+          yield* sessions.findLive(opaqueTokens.hashOf("partner-access-token", accessToken), now)
+        )
         if (row === undefined) return yield* refused()
         return new AuthenticatedPartner({
           sessionId: row.session_id,
@@ -159,7 +160,8 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         Effect.flatMap(
           Option.match({
             onNone: () => Effect.void,
-            onSome: (session) => events.publish({ type: "partner.logout", userId: session.user_id, clientId: session.client_id })
+            onSome: (session) =>
+              events.publish({ type: "partner.logout", userId: session.user_id, clientId: session.client_id })
           })
         ),
         traced("Partners.logout")
@@ -167,5 +169,11 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
 
     return { createClient, restoreClient, clientStatus, login, authenticate, logout }
   }),
-  dependencies: [UsersRepo.Default, PartnerClientsRepo.Default, PartnerSessionsRepo.Default, VerificationBudget.Default, UserTotp.Default]
+  dependencies: [
+    UsersRepo.Default,
+    PartnerClientsRepo.Default,
+    PartnerSessionsRepo.Default,
+    VerificationBudget.Default,
+    UserTotp.Default
+  ]
 }) {}

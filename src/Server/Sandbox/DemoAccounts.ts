@@ -10,8 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { ServerConfig } from "../Config.js"
 import { shownDatabaseUrl } from "../Store/Database.js"
@@ -44,7 +44,7 @@ interface DemoState {
 
 /** Makes sure the accounts of an existing `demo.json` are in the current store, creating them when missing. */
 const reseedDemo = (demo: DemoCredentials) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const seeding = yield* Seeding
     const { partner, user } = demo
     return {
@@ -59,7 +59,7 @@ const reseedDemo = (demo: DemoCredentials) =>
  * Creates the demo accounts and `demo.json` on first start, or makes sure the accounts of an
  * existing `demo.json` are in the current store; `None` when the accounts exist without the file.
  */
-const ensureDemo = Effect.gen(function* () {
+const ensureDemo = Effect.gen(function*() {
   const config = yield* ServerConfig
   const sandbox = yield* Sandbox
   const file = join(config.stateDirectory, "demo.json")
@@ -74,15 +74,22 @@ const ensureDemo = Effect.gen(function* () {
   const demo: DemoCredentials = { user, partner: { ...partnerLogin, ...created.value[1] } }
   mkdirSync(config.stateDirectory, { recursive: true })
   writeFileSync(file, JSON.stringify(demo, null, 2) + "\n", { mode: 0o600 })
-  return Option.some<DemoState>({ demo, user: Either.right("created"), partner: Either.right("created"), firstStart: true })
+  return Option.some<DemoState>({
+    demo,
+    user: Either.right("created"),
+    partner: Either.right("created"),
+    firstStart: true
+  })
 })
 
 /** Seeds (first start) and prints the demo credentials. */
-export const seedAndPrintDemo = Effect.gen(function* () {
+export const seedAndPrintDemo = Effect.gen(function*() {
   const config = yield* ServerConfig
   const demo = yield* ensureDemo
   if (Option.isNone(demo)) {
-    return yield* Console.log("Sandbox demo accounts exist but demo.json is missing; create new ones with POST /sandbox/users")
+    return yield* Console.log(
+      "Sandbox demo accounts exist but demo.json is missing; create new ones with POST /sandbox/users"
+    )
   }
   const { partner, user } = demo.value.demo
   const base = `http://${config.host}:${config.port}`
@@ -90,8 +97,8 @@ export const seedAndPrintDemo = Effect.gen(function* () {
   const unusable = (reason: string) =>
     `not printed: ${reason}, so the credentials in demo.json would be refused here ` +
     `(that account was left as it is; use the state directory that seeded this store, or create an account with POST ${base}/sandbox/users)`
-  const reseeded =
-    !demo.value.firstStart && [demo.value.user, demo.value.partner].some((outcome) => Either.getOrNull(outcome) === "created")
+  const reseeded = !demo.value.firstStart &&
+    [demo.value.user, demo.value.partner].some((outcome) => Either.getOrNull(outcome) === "created")
   yield* Console.log(
     [
       "",
@@ -109,7 +116,9 @@ export const seedAndPrintDemo = Effect.gen(function* () {
           `                ${partner.totp_uri}`
         ]
       }),
-      ...(reseeded ? ["  (accounts of demo.json that this store lacked were created in it, with the same credentials)"] : []),
+      ...(reseeded
+        ? ["  (accounts of demo.json that this store lacked were created in it, with the same credentials)"]
+        : []),
       `  codes sent by EMAIL/SMS: GET ${base}/sandbox/outbox?to=<email or +phone>`,
       ""
     ].join("\n")
@@ -124,5 +133,4 @@ export const demoSeed = Effect.map(ensureDemo, (state): ReadonlyArray<SeededAcco
       { kind: "user", email: demo.user.email, outcome: user },
       { kind: "partner", email: demo.partner.email, outcome: partner }
     ]
-  })
-)
+  }))

@@ -29,7 +29,7 @@ export interface FaultHit {
 
 /** The faults armed on this instance. */
 export class Faults extends Effect.Service<Faults>()("Rampart/Server/Faults", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const armed = yield* Ref.make<ReadonlyArray<ArmedFault>>([])
 
     /** Arms a fault; its id. */
@@ -37,9 +37,15 @@ export class Faults extends Effect.Service<Faults>()("Rampart/Server/Faults", {
       Effect.flatMap(Effect.sync(randomUUID), (id) =>
         Ref.update(armed, (faults) => [
           ...faults,
-          { id, method: fault.method, path: fault.path, status: fault.status, delayMs: fault.delayMs, remaining: fault.count }
-        ]).pipe(Effect.as(id))
-      )
+          {
+            id,
+            method: fault.method,
+            path: fault.path,
+            status: fault.status,
+            delayMs: fault.delayMs,
+            remaining: fault.count
+          }
+        ]).pipe(Effect.as(id)))
 
     /** The first armed fault for `method` `path`, spent once (removed when it has no use left). */
     const take = (method: string, path: string): Effect.Effect<Option.Option<FaultHit>> =>

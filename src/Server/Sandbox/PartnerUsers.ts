@@ -13,14 +13,14 @@ import { totpAad } from "../Otp/UserTotp.js"
 
 /** Creates partner users (a user with a validated TOTP secret). */
 export class PartnerUsers extends Effect.Service<PartnerUsers>()("Rampart/Server/PartnerUsers", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const accounts = yield* Accounts
     const users = yield* UsersRepo
     const box = yield* SecretBox
 
     /** A new user `email` whose TOTP secret `secret` is already validated; `AlreadyConfigured` when the email is taken. */
     const create = (email: string, password: Redacted.Redacted<string>, secret: string) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* accounts.createUser(email, password)
         const user = yield* Effect.orDie(Effect.flatten(users.findByEmail(normaliseEmail(email))))
         const now = yield* Clock.currentTimeMillis

@@ -6,29 +6,29 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { SecretBox } from "../../Crypto/SecretBox.js"
-import { OutboxMessage, PartnerCredentials, SandboxAccounts, SandboxUser, TotpCard } from "../../Domain/Sandbox.js"
-import { Totp } from "../../Totp.js"
 import { normaliseEmail } from "../../Domain/Email.js"
+import { OutboxMessage, PartnerCredentials, SandboxAccounts, SandboxUser, TotpCard } from "../../Domain/Sandbox.js"
+import { traced } from "../../internal/Spans.js"
+import { Totp } from "../../Totp.js"
 import { Accounts } from "../Accounts/Accounts.js"
+import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
 import { outboxAad } from "../Otp/Delivery.js"
 import { OutboxRepo } from "../Otp/OutboxRepo.js"
 import { totpAad } from "../Otp/UserTotp.js"
-import { Partners } from "../Partners/Partners.js"
 import { PartnerClientsRepo } from "../Partners/PartnerClientsRepo.js"
+import { Partners } from "../Partners/Partners.js"
 import { transact } from "../Store/Transaction.js"
 import { wipeStore } from "../Store/Wipe.js"
 import { PartnerUsers } from "./PartnerUsers.js"
 import { qrSvg } from "./QrCode.js"
 import { SandboxClock } from "./SandboxClock.js"
-import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
-import { traced } from "../../internal/Spans.js"
 
 /** The most users `GET /sandbox/accounts` lists. */
 export const MAX_LISTED_ACCOUNTS = 200
 
 /** The sandbox's account factory and outbox reader. */
 export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const outboxRepo = yield* OutboxRepo
     const accounts = yield* Accounts
     const partners = yield* Partners
@@ -42,7 +42,7 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
     /** Creates a partner: a user with a validated TOTP secret (`totpSecret`, normalised base32, or a new one) and a client credential. */
     const createPartner = (email: string, password: Redacted.Redacted<string>, totpSecret?: string) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const secret = totpSecret ?? (yield* totp.generateSecret)
           const user = yield* partnerUsers.create(email, password, secret)
           const client = yield* partners.createClient(user.id)
@@ -57,11 +57,10 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
 
     /** Codes delivered to `to` (email or E.164 phone), or to anyone without it; newest first. */
     const outbox = (to: string | undefined) =>
-      Effect.gen(function* () {
-        const rows =
-          to === undefined
-            ? yield* outboxRepo.latest()
-            : yield* outboxRepo.latestTo(to.includes("@") ? normaliseEmail(to) : to.trim())
+      Effect.gen(function*() {
+        const rows = to === undefined
+          ? yield* outboxRepo.latest()
+          : yield* outboxRepo.latestTo(to.includes("@") ? normaliseEmail(to) : to.trim())
         return yield* Effect.forEach(rows, (row) =>
           Effect.map(Effect.orDie(box.open(row.sealed_code, outboxAad(row.destination))), (code) =>
             new OutboxMessage({
@@ -69,33 +68,35 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
               to: row.destination,
               code: Redacted.value(code),
               sentAt: new Date(row.sent_at)
-            })
-          )
-        )
+            })))
       })
 
     /** A TOTP secret as the page shows it: its code at (sandbox) `Clock` time, its URI and QR code. */
     const totpCard = (user: UserRow, sealed: string) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const secret = Redacted.value(yield* Effect.orDie(box.open(sealed, totpAad(user.id))))
         const uri = totp.keyUri({ secret, account: user.email })
         return new TotpCard({ secret, uri, code: yield* Effect.orDie(totp.generate(secret)), qrSvg: yield* qrSvg(uri) })
       })
 
     /** The newest users (at most `MAX_LISTED_ACCOUNTS`), each with its TOTP card and client ids. */
-    const listAccounts = Effect.gen(function* () {
+    const listAccounts = Effect.gen(function*() {
       const rows = yield* users.newest(MAX_LISTED_ACCOUNTS)
       const clients = yield* clientsRepo.clientsOf(rows.map((row) => row.id))
-      const listed = yield* Effect.forEach(rows, (row) =>
-        Effect.map(row.totp_secret === null ? Effect.succeed(null) : totpCard(row, row.totp_secret), (card) =>
-          new SandboxUser({
-            id: row.id,
-            email: row.email,
-            phone: row.phone_verified_at === null ? null : row.phone,
-            totp: card,
-            clientIds: clients.filter((client) => client.user_id === row.id).map((client) => client.client_id)
-          })
-        )
+      const listed = yield* Effect.forEach(
+        rows,
+        (row) =>
+          Effect.map(
+            row.totp_secret === null ? Effect.succeed(null) : totpCard(row, row.totp_secret),
+            (card) =>
+              new SandboxUser({
+                id: row.id,
+                email: row.email,
+                phone: row.phone_verified_at === null ? null : row.phone,
+                totp: card,
+                clientIds: clients.filter((client) => client.user_id === row.id).map((client) => client.client_id)
+              })
+          )
       )
       return new SandboxAccounts({ now: new Date(yield* Clock.currentTimeMillis), users: listed })
     })

@@ -15,7 +15,7 @@ import { SandboxClockRepo } from "./SandboxClockRepo.js"
 
 /** The sandbox clock: its `Clock`, the offset in the store, and moving it. */
 export class SandboxClock extends Effect.Service<SandboxClock>()("Rampart/Server/SandboxClock", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const repo = yield* SandboxClockRepo
     /** The offset last read from or written to the store; every reading of `clock` adds it. */
     let offsetMs = 0
@@ -23,13 +23,16 @@ export class SandboxClock extends Effect.Service<SandboxClock>()("Rampart/Server
     const clock = shiftedClock(Clock.make(), offset)
 
     const adopt = (ms: number) => Effect.sync(() => (offsetMs = ms))
-    const time = Effect.sync(() => new SandboxTime({ now: new Date(clock.unsafeCurrentTimeMillis()), offsetSeconds: Math.floor(offsetMs / 1000) }))
+    const time = Effect.sync(() =>
+      new SandboxTime({ now: new Date(clock.unsafeCurrentTimeMillis()), offsetSeconds: Math.floor(offsetMs / 1000) })
+    )
 
     /** Reads the offset another instance (or a restart) may have moved. */
     const sync = Effect.flatMap(repo.offsetMs, adopt).pipe(Effect.orDie)
 
     /** Moves sandbox time forward by `seconds`, atomically in the store; the new time. */
-    const advance = (seconds: number) => Effect.flatMap(Effect.orDie(repo.addMs(seconds * 1000)), adopt).pipe(Effect.zipRight(time))
+    const advance = (seconds: number) =>
+      Effect.flatMap(Effect.orDie(repo.addMs(seconds * 1000)), adopt).pipe(Effect.zipRight(time))
 
     /** Puts sandbox time back on wall time (part of a reset, in the caller's transaction). */
     const resetOffset = repo.reset.pipe(Effect.zipRight(Effect.sync(() => (offsetMs = 0))))
@@ -50,5 +53,8 @@ export class SandboxClock extends Effect.Service<SandboxClock>()("Rampart/Server
  * process moves it).
  */
 export const layerSandboxTime = Layer.unwrapEffect(
-  Effect.map(SandboxClock, (sandboxClock) => Layer.merge(Layer.effectDiscard(sandboxClock.sync), Layer.setClock(sandboxClock.clock)))
+  Effect.map(
+    SandboxClock,
+    (sandboxClock) => Layer.merge(Layer.effectDiscard(sandboxClock.sync), Layer.setClock(sandboxClock.clock))
+  )
 )

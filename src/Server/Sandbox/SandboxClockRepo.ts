@@ -12,10 +12,14 @@ const OffsetRow = Schema.Struct({ offset_ms: Millis })
 
 /** The `sandbox_clock` table. */
 export class SandboxClockRepo extends Effect.Service<SandboxClockRepo>()("Rampart/Server/SandboxClockRepo", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const read = dieOnMismatch(
-      SqlSchema.single({ Request: Schema.Void, Result: OffsetRow, execute: () => sql`SELECT offset_ms FROM sandbox_clock WHERE id = 1` })
+      SqlSchema.single({
+        Request: Schema.Void,
+        Result: OffsetRow,
+        execute: () => sql`SELECT offset_ms FROM sandbox_clock WHERE id = 1`
+      })
     )
     const add = dieOnMismatch(
       SqlSchema.single({

@@ -50,10 +50,13 @@ const pathText = (path: ReadonlyArray<PropertyKey>): string =>
 
 /** Reads and checks the seed file at `path`. */
 export const readSeedFile = (path: string): Effect.Effect<SeedFile, SeedFileError> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const fail = (why: string) => new SeedFileError({ message: `RAMPART_SEED file ${path}: ${why}` })
     const text = yield* Effect.try({ try: () => readFileSync(path, "utf8"), catch: () => fail("cannot be read") })
-    const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: (e) => fail(`is not JSON (${(e as Error).message})`) })
+    const json = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) => fail(`is not JSON (${(e as Error).message})`)
+    })
     return yield* Either.mapLeft(Schema.decodeUnknownEither(SeedFile, { errors: "first" })(json), (error) => {
       const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
       if (issue === undefined) return fail("does not match the seed format")

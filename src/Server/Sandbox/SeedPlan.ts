@@ -37,8 +37,12 @@ export class SandboxSeed extends Context.Tag("Rampart/Server/SandboxSeed")<Sandb
 const seededLines = (accounts: ReadonlyArray<SeededAccount>): Array<string> =>
   accounts.map((account) =>
     Either.match(account.outcome, {
-      onLeft: (reason) => `  ${account.kind.padEnd(8)} ${account.email}: left as it is (${reason}); its seeded credentials will be refused`,
-      onRight: (outcome) => `  ${account.kind.padEnd(8)} ${account.email}: ${outcome === "created" ? "created" : "already there"}`
+      onLeft: (reason) =>
+        `  ${
+          account.kind.padEnd(8)
+        } ${account.email}: left as it is (${reason}); its seeded credentials will be refused`,
+      onRight: (outcome) =>
+        `  ${account.kind.padEnd(8)} ${account.email}: ${outcome === "created" ? "created" : "already there"}`
     })
   )
 
@@ -49,7 +53,7 @@ const seededLines = (accounts: ReadonlyArray<SeededAccount>): Array<string> =>
 export const layerSandboxSeed = (demo: boolean) =>
   Layer.effect(
     SandboxSeed,
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const config = yield* ServerConfig
       if (config.mode !== "sandbox") return noSeed
       const context = yield* Effect.context<Sandbox | Seeding | ServerConfig | SqlClient.SqlClient>()
@@ -62,9 +66,12 @@ export const layerSandboxSeed = (demo: boolean) =>
         const apply = run(seeding.applyFile(seed))
         const applyAtStart = Effect.flatMap(apply, (accounts) =>
           Console.log(
-            [`Rampart sandbox on http://${config.host}:${config.port}, seeded from ${file}:`, ...seededLines(accounts), ""].join("\n")
-          )
-        )
+            [
+              `Rampart sandbox on http://${config.host}:${config.port}, seeded from ${file}:`,
+              ...seededLines(accounts),
+              ""
+            ].join("\n")
+          ))
         return { source: "file", apply, applyAtStart } satisfies SeedPlan
       }
       if (demo) return { source: "demo", apply: run(demoSeed), applyAtStart: run(seedAndPrintDemo) } satisfies SeedPlan

@@ -47,7 +47,6 @@ export const seedOutcome = <E, R>(
 /** How an account named in `demo.json` stands in the current store after re-seeding. */
 export type SeedOutcome = "created" | "present"
 
-
 /** How one seeded account stands: its email and outcome, or why it was left alone. */
 export interface SeededAccount {
   readonly kind: "user" | "partner"
@@ -57,7 +56,7 @@ export interface SeededAccount {
 
 /** The seeding steps over the store. */
 export class Seeding extends Effect.Service<Seeding>()("Rampart/Server/Seeding", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const accounts = yield* Accounts
     const partners = yield* Partners
     const users = yield* UsersRepo
@@ -79,7 +78,7 @@ export class Seeding extends Effect.Service<Seeding>()("Rampart/Server/Seeding",
      * exists with other credentials (that account is not changed).
      */
     const ensureUser = (email: string, password: Redacted.Redacted<string>) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const created = yield* accounts.createUser(email, password).pipe(
           Effect.as(true),
           Effect.catchTag("AlreadyConfigured", () => Effect.succeed(false))
@@ -101,13 +100,17 @@ export class Seeding extends Effect.Service<Seeding>()("Rampart/Server/Seeding",
       extras: { readonly totpSecret?: string | undefined; readonly phone?: string | undefined }
     ) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const outcome = yield* ensureUser(email, password)
           const user = yield* Effect.orDie(Effect.flatten(users.findByEmail(normaliseEmail(email))))
           const now = yield* Clock.currentTimeMillis
           if (extras.totpSecret !== undefined) {
             if (user.totp_secret === null || user.totp_verified_at === null) {
-              yield* users.setValidatedTotpSecret(user.id, yield* box.seal(Redacted.make(extras.totpSecret), totpAad(user.id)), now)
+              yield* users.setValidatedTotpSecret(
+                user.id,
+                yield* box.seal(Redacted.make(extras.totpSecret), totpAad(user.id)),
+                now
+              )
             } else {
               const current = yield* Effect.orDie(box.open(user.totp_secret, totpAad(user.id)))
               if (Redacted.value(current) !== extras.totpSecret) return yield* otherCredentials(email)
@@ -131,20 +134,18 @@ export class Seeding extends Effect.Service<Seeding>()("Rampart/Server/Seeding",
      */
     const ensurePartner = (email: string, password: Redacted.Redacted<string>, given: GivenPartnerCredentials) =>
       transact(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const clientSecret = Redacted.make(given.client_secret)
           const found = yield* users.findByEmail(normaliseEmail(email))
           if (Option.isSome(found)) {
             const user = found.value
-            const totpMatches =
-              user.totp_secret !== null &&
+            const totpMatches = user.totp_secret !== null &&
               user.totp_verified_at !== null &&
               (yield* box.open(user.totp_secret, totpAad(user.id)).pipe(
                 Effect.map((secret) => Redacted.value(secret) === given.totp_secret),
                 Effect.orElseSucceed(() => false)
               ))
-            const matches =
-              totpMatches &&
+            const matches = totpMatches &&
               (yield* hasPassword(user, password)) &&
               (yield* partners.clientStatus(given.client_id, user.id, clientSecret)) === "matches"
             if (!matches) return yield* otherCredentials(email)
@@ -152,13 +153,17 @@ export class Seeding extends Effect.Service<Seeding>()("Rampart/Server/Seeding",
           }
           // Checked before anything is written: a domain refusal commits what came before it.
           if ((yield* partners.clientStatus(given.client_id, "", clientSecret)) !== "free") {
-            return yield* new AlreadyConfigured({ message: `client_id ${given.client_id} belongs to another account in this store` })
+            return yield* new AlreadyConfigured({
+              message: `client_id ${given.client_id} belongs to another account in this store`
+            })
           }
           const user = yield* partnerUsers.create(email, password, given.totp_secret)
           if (!(yield* partners.restoreClient(user.id, given.client_id, clientSecret))) {
             // Taken since the check: undo the user, as a refusal commits.
             yield* users.delete(user.id)
-            return yield* new AlreadyConfigured({ message: `client_id ${given.client_id} belongs to another account in this store` })
+            return yield* new AlreadyConfigured({
+              message: `client_id ${given.client_id} belongs to another account in this store`
+            })
           }
           return "created" satisfies SeedOutcome
         })
@@ -166,19 +171,17 @@ export class Seeding extends Effect.Service<Seeding>()("Rampart/Server/Seeding",
 
     /** Creates what the seed file declares and the store lacks; what happened to each account. */
     const applyFile = (seed: SeedFile) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const seededUsers = yield* Effect.forEach(seed.users, (user) =>
           Effect.map(
             seedOutcome(ensureSeedUser(user.email, user.password, { totpSecret: user.totp_secret, phone: user.phone })),
             (outcome): SeededAccount => ({ kind: "user", email: user.email, outcome })
-          )
-        )
+          ))
         const seededPartners = yield* Effect.forEach(seed.partners, (partner) =>
           Effect.map(
             seedOutcome(ensurePartner(partner.email, partner.password, partner)),
             (outcome): SeededAccount => ({ kind: "partner", email: partner.email, outcome })
-          )
-        )
+          ))
         return [...seededUsers, ...seededPartners]
       })
 

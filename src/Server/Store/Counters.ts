@@ -31,7 +31,9 @@ export const failureCounter = (sql: SqlClient.SqlClient, columns: CounterColumns
     recordFailure: (id: string | number, now: number) =>
       sql`UPDATE ${table} SET
           ${failures} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN 0 ELSE ${failures} + 1 END,
-          ${lockedUntil} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN ${now + Limits.lockMs} ELSE ${lockedUntil} END
+          ${lockedUntil} = CASE WHEN ${failures} + 1 >= ${Limits.lockThreshold} THEN ${
+        now + Limits.lockMs
+      } ELSE ${lockedUntil} END
         WHERE ${key} = ${id} AND (${lockedUntil} IS NULL OR ${lockedUntil} <= ${now})
         RETURNING ${failures} AS failures`.pipe(
         Effect.map((rows) => rows.length === 1 && Number(rows[0]!["failures"]) === 0)

@@ -45,7 +45,11 @@ export const parseDatabaseUrl = (
 export class MissingDriverError extends Data.TaggedError("MissingDriverError")<{ readonly message: string }> {}
 
 /** Loads a driver module; a missing package is a `MissingDriverError` naming `npm install <package>`. */
-const loadDriver = <A>(packageName: string, purpose: string, load: () => Promise<A>): Effect.Effect<A, MissingDriverError> =>
+const loadDriver = <A>(
+  packageName: string,
+  purpose: string,
+  load: () => Promise<A>
+): Effect.Effect<A, MissingDriverError> =>
   Effect.tryPromise({
     try: load,
     catch: (error) => {
@@ -68,20 +72,20 @@ const layerClient = (
 ): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError | ConfigError.ConfigError | MissingDriverError> =>
   target.kind === "postgres"
     ? Layer.unwrapEffect(
-        Effect.map(
-          loadDriver("@effect/sql-pg", "A postgres:// RAMPART_DATABASE_URL", () => import("@effect/sql-pg/PgClient")),
-          (PgClient) => PgClient.layer({ url: Redacted.make(target.url), maxConnections: 20, applicationName: "rampart" })
-        )
+      Effect.map(
+        loadDriver("@effect/sql-pg", "A postgres:// RAMPART_DATABASE_URL", () => import("@effect/sql-pg/PgClient")),
+        (PgClient) => PgClient.layer({ url: Redacted.make(target.url), maxConnections: 20, applicationName: "rampart" })
       )
+    )
     : Layer.unwrapEffect(
-        Effect.map(
-          loadDriver("better-sqlite3", "The SQLite store", () => import("./SqliteStore.js")),
-          (SqliteStore) => {
-            if (target.filename !== ":memory:") mkdirSync(dirname(target.filename), { recursive: true })
-            return SqliteStore.layer(target.filename)
-          }
-        )
+      Effect.map(
+        loadDriver("better-sqlite3", "The SQLite store", () => import("./SqliteStore.js")),
+        (SqliteStore) => {
+          if (target.filename !== ":memory:") mkdirSync(dirname(target.filename), { recursive: true })
+          return SqliteStore.layer(target.filename)
+        }
       )
+    )
 
 /** A migrated SqlClient for the given database URL, plus `StoreInfo`. */
 export const layerDatabase = (url: string) =>
@@ -90,6 +94,5 @@ export const layerDatabase = (url: string) =>
       Layer.effectDiscard(migrate).pipe(
         Layer.provideMerge(layerClient(target)),
         Layer.merge(Layer.succeed(StoreInfo, { kind: target.kind }))
-      )
-    )
+      ))
   )

@@ -20,7 +20,11 @@ export const Millis = Schema.Union(Schema.Number, Schema.NumberFromString)
 export const dieOnMismatch =
   <I, A, E, R>(query: (request: I) => Effect.Effect<A, E | ParseResult.ParseError, R>) =>
   (request: I): Effect.Effect<A, Exclude<E, ParseResult.ParseError>, R> =>
-    Effect.catchIf(query(request), ParseResult.isParseError, Effect.die) as Effect.Effect<A, Exclude<E, ParseResult.ParseError>, R>
+    Effect.catchIf(query(request), ParseResult.isParseError, Effect.die) as Effect.Effect<
+      A,
+      Exclude<E, ParseResult.ParseError>,
+      R
+    >
 
 /**
  * The lookup of a table's row by its key, and the same lookup locking the row for the rest of the
@@ -29,7 +33,12 @@ export const dieOnMismatch =
  */
 export const rowByKey = <K extends string | number, A, I>(
   sql: SqlClient.SqlClient,
-  options: { readonly table: string; readonly key: string; readonly Key: Schema.Schema<K>; readonly Row: Schema.Schema<A, I> }
+  options: {
+    readonly table: string
+    readonly key: string
+    readonly Key: Schema.Schema<K>
+    readonly Row: Schema.Schema<A, I>
+  }
 ) => {
   const table = sql(options.table)
   const key = sql(options.key)
@@ -39,12 +48,12 @@ export const rowByKey = <K extends string | number, A, I>(
         Request: options.Key,
         Result: options.Row,
         execute: (id) =>
-          lock ? sql`SELECT * FROM ${table} WHERE ${key} = ${id} FOR UPDATE` : sql`SELECT * FROM ${table} WHERE ${key} = ${id}`
+          lock
+            ? sql`SELECT * FROM ${table} WHERE ${key} = ${id} FOR UPDATE`
+            : sql`SELECT * FROM ${table} WHERE ${key} = ${id}`
       })
     )
   const plain = find(false)
   const locked = sql.onDialectOrElse({ pg: () => find(true), orElse: () => plain })
   return (id: K, forUpdate = false) => (forUpdate ? locked : plain)(id)
 }
-
-

@@ -30,7 +30,7 @@ const runPrepared = (statement: Sqlite.Statement, params: ReadonlyArray<unknown>
 
 /** The client of a SQLite file (created if missing). */
 const make = (filename: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const db = yield* Effect.try({
       try: () => new Sqlite(filename),
       catch: (cause) => new SqlError({ cause, message: `Failed to open the SQLite file ${filename}` })
@@ -102,7 +102,10 @@ const make = (filename: string) =>
         Effect.flatMap(Effect.scope, (scope) => {
           inTransaction = true
           return Effect.as(
-            Scope.addFinalizer(scope, Effect.zipRight(Effect.sync(() => (inTransaction = false)), semaphore.release(1))),
+            Scope.addFinalizer(
+              scope,
+              Effect.zipRight(Effect.sync(() => (inTransaction = false)), semaphore.release(1))
+            ),
             exclusive
           )
         })

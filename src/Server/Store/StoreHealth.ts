@@ -5,7 +5,7 @@ import { StoreInfo } from "./Database.js"
 
 /** Whether the store answers (`ping`, a `SELECT 1`) and which kind it is. */
 export class StoreHealth extends Effect.Service<StoreHealth>()("Rampart/Server/StoreHealth", {
-  effect: Effect.gen(function* () {
+  effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const store = yield* StoreInfo
     return {

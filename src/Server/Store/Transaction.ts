@@ -21,5 +21,4 @@ export const transact = <A, E, R>(
           (e) => Effect.succeed(Either.left(e) as Either.Either<A, E>)
         )
       )
-    )
-  ).pipe(Effect.flatMap((result) => result))
+    )).pipe(Effect.flatMap((result) => result))

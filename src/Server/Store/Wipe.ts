@@ -3,9 +3,18 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 
 /** The tables holding accounts, codes, tokens, sessions, messages and events, in deletion order. */
-const TABLES = ["security_events", "outbox", "partner_sessions", "partner_clients", "otp_codes", "refresh_tokens", "users"] as const
+const TABLES = [
+  "security_events",
+  "outbox",
+  "partner_sessions",
+  "partner_clients",
+  "otp_codes",
+  "refresh_tokens",
+  "users"
+] as const
 
 /** Deletes every row of every data table (the schema and the migrations table stay). */
-export const wipeStore = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  Effect.forEach(TABLES, (table) => sql`DELETE FROM ${sql(table)}`, { discard: true })
+export const wipeStore = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) => Effect.forEach(TABLES, (table) => sql`DELETE FROM ${sql(table)}`, { discard: true })
 )

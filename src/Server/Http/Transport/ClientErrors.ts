@@ -23,8 +23,14 @@ const headersTooLarge = raw(431, "Request Header Fields Too Large", {
   _tag: "HeaderFieldsTooLarge",
   message: "The request line and headers are too large"
 })
-const chunkExtensionsTooLarge = raw(413, "Payload Too Large", { _tag: "PayloadTooLarge", message: "Chunk extensions are too large" })
-const requestTimeout = raw(408, "Request Timeout", { _tag: "RequestTimeout", message: "The request took too long to arrive" })
+const chunkExtensionsTooLarge = raw(413, "Payload Too Large", {
+  _tag: "PayloadTooLarge",
+  message: "Chunk extensions are too large"
+})
+const requestTimeout = raw(408, "Request Timeout", {
+  _tag: "RequestTimeout",
+  message: "The request took too long to arrive"
+})
 
 /** The response for a parser error code (as Node picks its status), or undefined when nothing can be written. */
 const responseFor = (code: string | undefined): string | undefined => {

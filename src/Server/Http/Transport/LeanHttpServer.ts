@@ -19,18 +19,18 @@
  * Limits: multipart bodies and WebSocket upgrades are not supported (Rampart has neither; its body
  * middleware refuses non-JSON bodies with 415 before reading them).
  */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Cookies from "@effect/platform/Cookies"
 import type * as Headers from "@effect/platform/Headers"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+import type * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerError from "@effect/platform/HttpServerError"
-import type * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
-import type { HttpMethod } from "@effect/platform/HttpMethod"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
@@ -40,7 +40,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
-import * as Http from "node:http"
+import type * as Http from "node:http"
 import type * as Net from "node:net"
 import { Readable } from "node:stream"
 import { answerClientErrors } from "./ClientErrors.js"
@@ -72,7 +72,12 @@ class LeanRequest extends Inspectable.Class implements HttpServerRequest.HttpSer
   }
 
   private fail(cause: unknown, description?: string) {
-    return new HttpServerError.RequestError({ request: this, reason: "Decode", cause, ...(description ? { description } : {}) })
+    return new HttpServerError.RequestError({
+      request: this,
+      reason: "Decode",
+      cause,
+      ...(description ? { description } : {})
+    })
   }
 
   get originalUrl(): string {
@@ -212,7 +217,10 @@ const readBody = (source: Http.IncomingMessage, cap: number, done: (body: string
     }
     chunks.push(chunk)
   })
-  source.once("end", () => settle(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")))
+  source.once(
+    "end",
+    () => settle(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"))
+  )
   source.once("error", () => settle(undefined))
 }
 
@@ -222,11 +230,13 @@ const readBody = (source: Http.IncomingMessage, cap: number, done: (body: string
  */
 const logDefects = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
   const defects = Chunk.filter(Cause.defects(cause), (defect) => !HttpServerResponse.isServerResponse(defect))
-  return Chunk.isEmpty(defects) ? Effect.void : Effect.logError("defect in HTTP handler", Cause.die(Chunk.unsafeHead(defects)))
+  return Chunk.isEmpty(defects)
+    ? Effect.void
+    : Effect.logError("defect in HTTP handler", Cause.die(Chunk.unsafeHead(defects)))
 }
 
 const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: LeanServerOptions) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     // Parser refusals are answered in JSON, as the app answers everything else.
     const server = answerClientErrors(evaluate())
     yield* Effect.addFinalizer(() =>
@@ -241,12 +251,11 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
     })
     const address = server.address()!
     return HttpServer.make({
-      address:
-        typeof address === "string"
-          ? { _tag: "UnixAddress", path: address }
-          : { _tag: "TcpAddress", hostname: address.address === "::" ? "0.0.0.0" : address.address, port: address.port },
+      address: typeof address === "string"
+        ? { _tag: "UnixAddress", path: address }
+        : { _tag: "TcpAddress", hostname: address.address === "::" ? "0.0.0.0" : address.address, port: address.port },
       serve: (httpApp: HttpApp.Default<unknown>, middleware?: HttpMiddleware.HttpMiddleware) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const runtime = yield* Effect.runtime<never>()
           const app = middleware === undefined ? httpApp : middleware(httpApp)
           // HttpApp.toHandled without the tracer: respond, or turn the cause into a response.
@@ -257,19 +266,22 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
               return pre._tag === "None"
                 ? writeResponse(request, response)
                 : Effect.flatMap(
-                    Effect.catchAllCause(pre.value(request, response), () => Effect.succeed(response)),
-                    (r) => writeResponse(request, r)
-                  )
+                  Effect.catchAllCause(pre.value(request, response), () => Effect.succeed(response)),
+                  (r) => writeResponse(request, r)
+                )
             }
             return Effect.matchCauseEffect(app, {
               onSuccess: respond,
               onFailure: (cause) =>
                 Effect.flatMap(HttpServerError.causeResponse(cause), ([response, rest]) =>
-                  Effect.zipRight(respond(response), logDefects(rest))
-                )
+                  Effect.zipRight(respond(response), logDefects(rest)))
             }) as Effect.Effect<void, never, never>
           })
-          const start = (nodeRequest: Http.IncomingMessage, nodeResponse: Http.ServerResponse, body: string | undefined) => {
+          const start = (
+            nodeRequest: Http.IncomingMessage,
+            nodeResponse: Http.ServerResponse,
+            body: string | undefined
+          ) => {
             // The request goes into the context the fiber starts with (one map copy) rather than
             // through `Effect.provideService` (a copy plus a FiberRef update and its restore).
             const request = new LeanRequest(nodeRequest, nodeResponse, body)
@@ -282,7 +294,9 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
               handled
             )
             nodeResponse.on("close", () => {
-              if (!nodeResponse.writableEnded) fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)
+              if (!nodeResponse.writableEnded) {
+                fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)
+              }
             })
           }
           const handler = (nodeRequest: Http.IncomingMessage, nodeResponse: Http.ServerResponse) => {
@@ -290,11 +304,14 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
             const declared = Number(nodeRequest.headers["content-length"] ?? "0")
             if (method === "GET" || method === "HEAD" || declared > options.maxBodyBytes) {
               // No body to read, or one refused on its declared size without reading it (but drained).
-              if (declared > options.maxBodyBytes) lingerOnRefusal(nodeRequest)
+              if (declared > options.maxBodyBytes) {
+                lingerOnRefusal(nodeRequest)
+              }
               start(nodeRequest, nodeResponse, declared > options.maxBodyBytes ? undefined : "")
               return
             }
-            readBody(nodeRequest, options.maxBodyBytes, (body) => start(nodeRequest, nodeResponse, body))
+            readBody(nodeRequest, options.maxBodyBytes, (body) =>
+              start(nodeRequest, nodeResponse, body))
           }
           server.on("request", handler)
           yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", handler)))

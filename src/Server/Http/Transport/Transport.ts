@@ -2,14 +2,14 @@
  * The transport under the routes: which `HttpServer` listens (`RAMPART_HTTP`: `fast` or `platform`)
  * and whether Effect's tracer is on (`RAMPART_TRACING`, or an OTLP endpoint to export to).
  */
-import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
 import type { HttpTransport } from "../../Config.js"
-import { layerLeanServer } from "./LeanHttpServer.js"
 import { MAX_BODY_BYTES } from "../BodyLimits.js"
 import { answerClientErrors } from "./ClientErrors.js"
+import { layerLeanServer } from "./LeanHttpServer.js"
 import { lingerOnOversize } from "./LingeringClose.js"
 
 /**
