@@ -146,16 +146,15 @@ export const worstRequests = (
       const fields = Option.getOrUndefined(Option.map(endpoint.payloadSchema, (schema) => fieldsOf(schema)))
       const query = Option.getOrElse(Option.map(endpoint.urlParamsSchema, (schema) => fieldsOf(schema)), () => [])
       const takesOtp = Option.isSome(endpoint.headersSchema)
-      requests.push(
-        ...forEndpoint(
-          endpoint.method,
-          endpoint.path,
-          endpoint.method === "GET" ? undefined : fields,
-          query,
-          takesOtp,
-          bearer
-        )
+      const forThis = forEndpoint(
+        endpoint.method,
+        endpoint.path,
+        endpoint.method === "GET" ? undefined : fields,
+        query,
+        takesOtp,
+        bearer
       )
+      for (const request of forThis) requests.push(request)
       const wrong = ["DELETE", "GET", "PATCH", "PUT"].find((method) => !routed.get(endpoint.path)!.has(method))!
       requests.push({
         label: `${wrong} ${endpoint.path} (wrong method)`,

@@ -4,7 +4,6 @@
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
-import * as Schema from "effect/Schema"
 import { AlreadyConfigured, AttemptsExhausted, InvalidOtp, MethodNotAllowed, NotConfigured } from "../Domain/Errors.js"
 import { OtpCodeQuery, OtpCodeStatus, OtpHeader, VerifyOtpRequest } from "../Domain/Otp.js"
 import { SmsMethodRequest } from "../Domain/Phone.js"

@@ -37,6 +37,7 @@ export const rampartCommand = Command.make(
 export const runRampart = Command.run(rampartCommand, { name: "rampart", version: packageVersion })
 
 /** ANSI escape sequences (@effect/cli styles some of its messages). */
+// eslint-disable-next-line no-control-regex -- ESC starts the sequence
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
 
 /**

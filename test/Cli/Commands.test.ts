@@ -19,6 +19,7 @@ const packageVersion =
   (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
 
 /** Text without ANSI styling (@effect/cli colours its help). */
+// eslint-disable-next-line no-control-regex -- ESC starts the sequence
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
 
 const expectOneLineFailure = (run: ProcessRun, message: RegExp) => {

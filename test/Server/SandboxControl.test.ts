@@ -6,8 +6,7 @@
  * PostgreSQL when `RAMPART_TEST_DATABASE_URL` is set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Option } from "effect"
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"

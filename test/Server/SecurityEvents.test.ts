@@ -57,7 +57,7 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
   const eventsAfter = async (after: number): Promise<ReadonlyArray<EventJson>> => {
     const all: Array<EventJson> = []
     for (let next = await page(after); next.length > 0; next = await page(all[all.length - 1]!.id)) {
-      all.push(...next)
+      for (const event of next) all.push(event)
       if (next.length < MAX_EVENTS_PER_PAGE) break
     }
     return all

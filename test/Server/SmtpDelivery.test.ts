@@ -18,7 +18,7 @@ import { call } from "../support/Http.js"
 import { startLoggedServer } from "../support/LoggedServer.js"
 import { freePort } from "../support/Ports.js"
 import { type RunningServer, startServer, startupFailure } from "../support/Server.js"
-import { type SmtpReceiver, startSilentServer, startSmtpReceiver } from "../support/SmtpReceiver.js"
+import { startSilentServer, startSmtpReceiver } from "../support/SmtpReceiver.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
 const password = "smtp delivery password"

@@ -170,7 +170,9 @@ export const startOtlpReceiver = async (): Promise<OtlpReceiver> => {
         return
       }
       bodies.push({ contentType, text: body.toString(contentType.includes("json") ? "utf8" : "latin1") })
-      spans.push(...(contentType.includes("json") ? decodeJson(body.toString("utf8")) : decodeProtobuf(body)))
+      for (const span of contentType.includes("json") ? decodeJson(body.toString("utf8")) : decodeProtobuf(body)) {
+        spans.push(span)
+      }
       response.writeHead(200, { "content-type": contentType }).end(contentType.includes("json") ? "{}" : undefined)
     })
   })
