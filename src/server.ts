@@ -4,8 +4,6 @@
  * is built: better-sqlite3 (through `Store/SqliteStore.ts`) for `sqlite:` URLs, the optional `@effect/sql-pg`
  * for `postgres://`.
  */
-export { IdTokens, IdTokenSettings } from "./Crypto/IdTokens.js"
-export { owaspPasswordCost, type PasswordCost, PasswordCostConfig, Passwords } from "./Crypto/Passwords.js"
 export { Accounts } from "./Server/Accounts/Accounts.js"
 export {
   layerServerConfig,
@@ -15,6 +13,8 @@ export {
   ServerConfig,
   type ServerSettings
 } from "./Server/Config.js"
+export { IdTokens, IdTokenSettings } from "./Server/Crypto/IdTokens.js"
+export { owaspPasswordCost, type PasswordCost, PasswordCostConfig, Passwords } from "./Server/Crypto/Passwords.js"
 export type { EventSubject, Outcome } from "./Server/Events/EventReport.js"
 export { type Origin, RequestOrigin } from "./Server/Events/RequestOrigin.js"
 export { SecurityEvents, SUBSCRIBER_BUFFER } from "./Server/Events/SecurityEvents.js"

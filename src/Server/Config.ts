@@ -12,7 +12,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { owaspPasswordCost, type PasswordCost } from "../Crypto/Passwords.js"
+import { owaspPasswordCost, type PasswordCost } from "./Crypto/Passwords.js"
 import { defaultDeliveryTimeout } from "./Otp/Delivery.js"
 
 /** `sandbox` (the default: demo data, sandbox routes, generated keys) or `production`. */

@@ -10,9 +10,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { generateMasterKeyBase64, MasterKey, masterKeyFromBase64 } from "../Crypto/MasterKey.js"
-import { generateSigningJwk, SigningKey, signingKeyFromJwk } from "../Crypto/SigningKey.js"
 import { ServerConfig } from "./Config.js"
+import { generateMasterKeyBase64, MasterKey, masterKeyFromBase64 } from "./Crypto/MasterKey.js"
+import { generateSigningJwk, SigningKey, signingKeyFromJwk } from "./Crypto/SigningKey.js"
 
 /** A key the server cannot start without. */
 export class MissingKeyError extends Data.TaggedError("MissingKeyError")<{ readonly message: string }> {}

@@ -1,8 +1,8 @@
 /** Starts the real server in-process on a loopback port for a test file, and stops it afterwards. */
 import { Effect, Exit, Layer, ManagedRuntime, Option, Redacted, Scope } from "effect"
-import { generateMasterKeyBase64 } from "../../src/Crypto/MasterKey.js"
-import { generateSigningJwk } from "../../src/Crypto/SigningKey.js"
 import type { ServerSettings } from "../../src/Server/Config.js"
+import { generateMasterKeyBase64 } from "../../src/Server/Crypto/MasterKey.js"
+import { generateSigningJwk } from "../../src/Server/Crypto/SigningKey.js"
 import { layerInProcessServer, ServerUrl } from "../../src/Server/InProcess.js"
 import { testSettings } from "./Services.js"
 import { freshSqliteUrl } from "./Stores.js"

@@ -2,8 +2,8 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
-import { IdTokens } from "../../Crypto/IdTokens.js"
 import { Health, Jwks } from "../../Domain/Operations.js"
+import { IdTokens } from "../Crypto/IdTokens.js"
 import { StoreHealth } from "../Store/StoreHealth.js"
 import { boundary } from "./Boundary.js"
 

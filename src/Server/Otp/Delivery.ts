@@ -16,8 +16,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
-import { SecretBox } from "../../Crypto/SecretBox.js"
 import type { OtpDeliveryChannel } from "../../Domain/Otp.js"
+import { SecretBox } from "../Crypto/SecretBox.js"
 import { OutboxRepo } from "./OutboxRepo.js"
 
 /** One code to deliver. */

@@ -5,11 +5,11 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
-import { SecretBox } from "../../Crypto/SecretBox.js"
 import { InvalidOtp } from "../../Domain/Errors.js"
 import { traced } from "../../internal/Spans.js"
 import { Totp } from "../../Totp.js"
 import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
+import { SecretBox } from "../Crypto/SecretBox.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 
 /** The additional data that binds a sealed TOTP secret to its user. */

@@ -5,10 +5,10 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { SecretBox } from "../../Crypto/SecretBox.js"
 import { normaliseEmail } from "../../Domain/Email.js"
 import { Accounts } from "../Accounts/Accounts.js"
 import { UsersRepo } from "../Accounts/UsersRepo.js"
+import { SecretBox } from "../Crypto/SecretBox.js"
 import { totpAad } from "../Otp/UserTotp.js"
 
 /** Creates partner users (a user with a validated TOTP secret). */

@@ -7,7 +7,7 @@ import {
   MasterKey,
   MasterKeyError,
   masterKeyFromBase64
-} from "../../src/Crypto/MasterKey.js"
+} from "../../../src/Server/Crypto/MasterKey.js"
 
 const failureMessage = (base64: string) =>
   Effect.map(Effect.flip(masterKeyFromBase64(Redacted.make(base64))), (error) => {

@@ -8,7 +8,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { traced } from "../internal/Spans.js"
+import { traced } from "../../internal/Spans.js"
 
 /** Argon2id cost parameters (parallelism is always 1). */
 export interface PasswordCost {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
-import { RandomTokens } from "../../src/Crypto/RandomTokens.js"
+import { RandomTokens } from "../../../src/Server/Crypto/RandomTokens.js"
 
 const run = <A, E>(effect: Effect.Effect<A, E, RandomTokens>) => Effect.provide(effect, RandomTokens.Default)
 

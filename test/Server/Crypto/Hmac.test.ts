@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { createHmac, hkdfSync, randomBytes } from "node:crypto"
-import { Hmac } from "../../src/Crypto/Hmac.js"
-import { MasterKey } from "../../src/Crypto/MasterKey.js"
+import { Hmac } from "../../../src/Server/Crypto/Hmac.js"
+import { MasterKey } from "../../../src/Server/Crypto/MasterKey.js"
 
 const hmacLayer = (bytes: Uint8Array) =>
   Hmac.Default.pipe(Layer.provide(Layer.succeed(MasterKey, Redacted.make(new Uint8Array(bytes)))))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { performance } from "node:perf_hooks"
-import { owaspPasswordCost, PasswordCostConfig, Passwords } from "../../src/Crypto/Passwords.js"
+import { owaspPasswordCost, PasswordCostConfig, Passwords } from "../../../src/Server/Crypto/Passwords.js"
 
 const cheap = { memoryCost: 1024, timeCost: 1 }
 const CheapLayer = Passwords.layerWith(cheap)

@@ -2,9 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Either, Layer, Redacted, TestClock } from "effect"
 import * as jose from "jose"
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto"
-import { IdTokens, layerDefaultIdTokenSettings } from "../../src/Crypto/IdTokens.js"
-import { generateSigningJwk, SigningKey, SigningKeyError, signingKeyFromJwk } from "../../src/Crypto/SigningKey.js"
-import { AuthError } from "../../src/Domain/Errors.js"
+import { AuthError } from "../../../src/Domain/Errors.js"
+import { IdTokens, layerDefaultIdTokenSettings } from "../../../src/Server/Crypto/IdTokens.js"
+import {
+  generateSigningJwk,
+  SigningKey,
+  SigningKeyError,
+  signingKeyFromJwk
+} from "../../../src/Server/Crypto/SigningKey.js"
 
 const signingJwk = generateSigningJwk()
 const signing = Effect.runSync(signingKeyFromJwk(Redacted.make(signingJwk)))

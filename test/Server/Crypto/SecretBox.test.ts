@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Layer, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
-import { MasterKey } from "../../src/Crypto/MasterKey.js"
-import { SecretBox, SecretBoxError } from "../../src/Crypto/SecretBox.js"
+import { MasterKey } from "../../../src/Server/Crypto/MasterKey.js"
+import { SecretBox, SecretBoxError } from "../../../src/Server/Crypto/SecretBox.js"
 
 const keyLayer = (bytes: Uint8Array = randomBytes(32)) => Layer.succeed(MasterKey, Redacted.make(new Uint8Array(bytes)))
 const boxLayer = (bytes?: Uint8Array) => SecretBox.Default.pipe(Layer.provide(keyLayer(bytes)))

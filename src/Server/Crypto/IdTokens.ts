@@ -15,9 +15,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createPublicKey, type KeyObject, randomUUID, sign, verify } from "node:crypto"
-import { AuthError } from "../Domain/Errors.js"
-import { Limits } from "../Domain/Policy.js"
-import { traced } from "../internal/Spans.js"
+import { AuthError } from "../../Domain/Errors.js"
+import { Limits } from "../../Domain/Policy.js"
+import { traced } from "../../internal/Spans.js"
 import { type Ed25519PublicJwk, SigningKey } from "./SigningKey.js"
 
 /** Issuer, audience and timing of idTokens. */
