@@ -34,6 +34,14 @@ module.exports = {
       to: { path: "^src/(Client|Cli)/" }
     },
     {
+      name: "shared-is-side-free",
+      comment:
+        "src/internal, src/Crypto and src/Totp.ts serve both sides: they import nothing from Api, Client, Server or Cli.",
+      severity: "error",
+      from: { path: "^src/(internal/|Crypto/|Totp\\.ts$)" },
+      to: { path: "^src/(Api|Client|Server|Cli)/" }
+    },
+    {
       name: "client-entry-never-reaches-server",
       comment:
         "src/index.ts (the package's main entry, the client side) must not reach server code, directly or through " +

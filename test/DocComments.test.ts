@@ -1,4 +1,4 @@
-/** Every exported symbol of src/ carries a doc comment (DESIGN.md "Style"). */
+/** Every exported symbol of src/ carries a doc comment (docs/architecture.md "Conventions"). */
 import { describe, expect, it } from "@effect/vitest"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
