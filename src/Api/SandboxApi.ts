@@ -19,6 +19,7 @@ import {
   OutboxMessage,
   OutboxQuery,
   PartnerCredentials,
+  RotatedSigningKeys,
   SandboxAccounts,
   SandboxTime
 } from "../Domain/Sandbox.js"
@@ -78,6 +79,15 @@ export class SandboxApi extends HttpApiGroup.make("sandbox")
       .annotate(OpenApi.Summary, "Empty the store, re-apply the seed, clock offset 0, faults cleared (sandbox only)")
   )
   .add(
+    HttpApiEndpoint.post("rotateKeys", "/sandbox/keys/rotate")
+      .setPayload(NoInput)
+      .addSuccess(RotatedSigningKeys)
+      .annotate(
+        OpenApi.Summary,
+        "Sign idTokens with a new key from now on; the previous keys stay in the JWKS and keep verifying (sandbox only)"
+      )
+  )
+  .add(
     HttpApiEndpoint.post("addFault", "/sandbox/faults")
       .setPayload(FaultRequest)
       .addSuccess(FaultCreated, { status: 201 })
@@ -103,6 +113,6 @@ export class SandboxApi extends HttpApiGroup.make("sandbox")
   .annotate(OpenApi.Title, "Sandbox")
   .annotate(
     OpenApi.Description,
-    "Sandbox only: accounts, delivered codes, time travel, reset, faults, security events and the sandbox page; 404 in production"
+    "Sandbox only: accounts, delivered codes, time travel, reset, signing-key rotation, faults, security events and the sandbox page; 404 in production"
   )
 {}

@@ -91,6 +91,12 @@ export class SandboxTime extends Schema.Class<SandboxTime>("SandboxTime")({
   offsetSeconds: Schema.Int
 }) {}
 
+/** `POST /sandbox/keys/rotate` answer: the new signing key's `kid` and the previous keys' (newest first), all in the JWKS. */
+export class RotatedSigningKeys extends Schema.Class<RotatedSigningKeys>("RotatedSigningKeys")({
+  kid: Schema.String,
+  previous: Schema.Array(Schema.String)
+}) {}
+
 /** `POST /sandbox/clock` body: how many seconds sandbox time jumps forward. */
 export class AdvanceClockRequest extends Schema.Class<AdvanceClockRequest>("AdvanceClockRequest")(
   Schema.Struct({

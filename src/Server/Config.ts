@@ -113,9 +113,12 @@ export interface ServerSettings {
   readonly databaseUrl: string
   readonly mode: ServerMode
   readonly issuer: string
-  readonly audience: string
+  /** The audiences idTokens are issued for (`RAMPART_AUDIENCE`, comma-separated; default `rampart`). */
+  readonly audiences: ReadonlyArray<string>
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
   readonly signingKey: Option.Option<Redacted.Redacted<string>>
+  /** Keys that signed before `signingKey` and still verify (`RAMPART_PREVIOUS_SIGNING_KEYS`, a JSON array of JWKs). */
+  readonly previousSigningKeys: Option.Option<Redacted.Redacted<string>>
   readonly otpWebhookUrl: Option.Option<string>
   /** Where EMAIL codes are sent by SMTP (`RAMPART_SMTP_URL`, `smtp://` or `smtps://`, may hold credentials), or none. */
   readonly smtpUrl: Option.Option<Redacted.Redacted<URL>>
@@ -166,9 +169,18 @@ export const serverSettings: Config.Config<ServerSettings> = Config.all({
   databaseUrl: Config.string("RAMPART_DATABASE_URL").pipe(Config.withDefault("sqlite:.rampart/rampart.db")),
   mode: Config.literal("sandbox", "production")("RAMPART_MODE").pipe(Config.withDefault("sandbox" as const)),
   issuer: Config.string("RAMPART_ISSUER").pipe(Config.withDefault("rampart")),
-  audience: Config.string("RAMPART_AUDIENCE").pipe(Config.withDefault("rampart")),
+  audiences: Config.string("RAMPART_AUDIENCE").pipe(
+    Config.withDefault("rampart"),
+    Config.mapOrFail((text) => {
+      const audiences = text.split(",").map((audience) => audience.trim()).filter((audience) => audience.length > 0)
+      return audiences.length > 0 && audiences.every((audience) => audience.length <= 256)
+        ? Either.right(audiences)
+        : Either.left(ConfigError.InvalidData(["RAMPART_AUDIENCE"], "must name one or more audiences, comma-separated"))
+    })
+  ),
   secretKey: Config.option(Config.redacted("RAMPART_SECRET_KEY")),
   signingKey: Config.option(Config.redacted("RAMPART_SIGNING_KEY")),
+  previousSigningKeys: Config.option(Config.redacted("RAMPART_PREVIOUS_SIGNING_KEYS")),
   otpWebhookUrl: Config.option(Config.url("RAMPART_OTP_WEBHOOK_URL").pipe(Config.map((u) => u.toString()))),
   smtpUrl: Config.option(Config.redacted("RAMPART_SMTP_URL").pipe(Config.mapOrFail(smtpUrl("RAMPART_SMTP_URL")))),
   mailFrom: Config.nonEmptyString("RAMPART_MAIL_FROM").pipe(Config.withDefault(defaultMailFrom)),

@@ -33,12 +33,12 @@ import { StoreHealth } from "./Store/StoreHealth.js"
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
 export const layerStore = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerDatabase(config.databaseUrl)))
 
-/** idToken issuer and audience from `ServerConfig`, over the defaults (lifetime, leeway). */
+/** idToken issuer and audiences from `ServerConfig`, over the defaults (lifetime, leeway). */
 export const layerIdTokenSettings = Layer.effect(
   IdTokenSettings,
   Effect.map(
     ServerConfig,
-    (config) => ({ ...defaultIdTokenSettings, issuer: config.issuer, audience: config.audience })
+    (config) => ({ ...defaultIdTokenSettings, issuer: config.issuer, audiences: config.audiences })
   )
 )
 

@@ -108,7 +108,11 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         if (row === undefined || row.status !== "ACTIVE") {
           return yield* new AuthError({ message: "Invalid refresh token" })
         }
-        const idToken = yield* idTokens.issue({ sub: row.user_id, email: row.email })
+        const idToken = yield* idTokens.issue({
+          sub: row.user_id,
+          email: row.email,
+          authTime: Math.floor(row.auth_at / 1000)
+        })
         return new RefreshResponse({ idToken: idToken.token })
       }).pipe(
         events.reporting({ succeeded: "refresh.succeeded", refused: "refresh.refused" }),

@@ -6,7 +6,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { dieOnMismatch, UserIdColumn } from "../Store/Rows.js"
+import { dieOnMismatch, Millis, UserIdColumn } from "../Store/Rows.js"
 
 /** The `refresh_tokens` table. */
 export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Rampart/Server/RefreshTokensRepo", {
@@ -16,23 +16,26 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
     const findLive = dieOnMismatch(
       SqlSchema.findOne({
         Request: Schema.Struct({ tokenHash: Schema.String, now: Schema.Number }),
-        Result: Schema.Struct({ user_id: UserIdColumn, email: Schema.String, status: Schema.String }),
+        Result: Schema.Struct({ user_id: UserIdColumn, email: Schema.String, status: Schema.String, auth_at: Millis }),
+        // auth_at is null for tokens issued before it was recorded: their creation was their login.
         execute: ({ now, tokenHash }) =>
-          sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r
+          sql`SELECT r.user_id, u.email, u.status, COALESCE(r.auth_at, r.created_at) AS auth_at FROM refresh_tokens r
             JOIN users u ON u.id = r.user_id
             WHERE r.token_hash = ${tokenHash} AND r.revoked_at IS NULL AND r.expires_at > ${now}`
       })
     )
 
     return {
-      /** Stores a new refresh token of `userId`, created `now`. */
+      /** Stores a new refresh token of `userId`, created `now` by a password login (its `auth_at`). */
       insert: (
         token: { readonly tokenHash: string; readonly userId: string; readonly now: number; readonly expiresAt: number }
       ) =>
-        sql`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
-            VALUES (${token.tokenHash}, ${token.userId}, ${token.now}, ${token.expiresAt})`.pipe(Effect.asVoid),
+        sql`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at, auth_at)
+            VALUES (${token.tokenHash}, ${token.userId}, ${token.now}, ${token.expiresAt}, ${token.now})`.pipe(
+          Effect.asVoid
+        ),
 
-      /** The user (id, email, status) behind this token hash if the token is neither revoked nor expired at `now`. */
+      /** The user (id, email, status) and login time (`auth_at`) behind this token hash if the token is neither revoked nor expired at `now`. */
       findLive: (tokenHash: string, now: number) => findLive({ tokenHash, now })
     }
   })

@@ -1,32 +1,31 @@
 /**
- * The Ed25519 key that signs idTokens, as configured by `RAMPART_SIGNING_KEY` (a private OKP JWK).
- * Parsing and validation live here; where the JSON comes from (environment, sandbox key file) is
- * the server configuration's business.
+ * The Ed25519 keys of idTokens: the one that signs, `RAMPART_SIGNING_KEY` (a private OKP JWK), and
+ * the previous ones that still verify, `RAMPART_PREVIOUS_SIGNING_KEYS` (a JSON array of public or
+ * private OKP JWKs). Parsing and validation live here; where the JSON comes from (environment,
+ * sandbox key file) is the server configuration's business.
  */
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto"
-
-/** The public half of the signing key as published in the JWKS (RFC 8037 OKP key). */
-export interface Ed25519PublicJwk {
-  readonly kty: "OKP"
-  readonly crv: "Ed25519"
-  /** base64url of the 32-byte public key. */
-  readonly x: string
-  readonly kid: string
-}
+import type { Ed25519Jwk } from "../../Crypto/IdTokenChecks.js"
 
 /** The loaded signing key: the private key object, its public JWK and its key id. */
 export interface SigningKeyValue {
   readonly privateKey: KeyObject
-  readonly publicJwk: Ed25519PublicJwk
+  readonly publicJwk: Ed25519Jwk
   readonly kid: string
 }
 
 /** The Ed25519 key that signs idTokens. */
 export class SigningKey extends Context.Tag("Rampart/SigningKey")<SigningKey, SigningKeyValue>() {}
+
+/** The public halves of the keys that signed before the current one: they stay in the JWKS and keep verifying. */
+export class PreviousSigningKeys extends Context.Tag("Rampart/PreviousSigningKeys")<
+  PreviousSigningKeys,
+  ReadonlyArray<Ed25519Jwk>
+>() {}
 
 /** `RAMPART_SIGNING_KEY` is not an Ed25519 private JWK; the message names the variable, never the key. */
 export class SigningKeyError extends Data.TaggedError("SigningKeyError")<{ readonly message: string }> {}
@@ -48,6 +47,12 @@ export const generateSigningJwk = (): string => {
 const invalid = (detail: string) =>
   new SigningKeyError({
     message: `RAMPART_SIGNING_KEY must be an Ed25519 private JWK ({"kty":"OKP","crv":"Ed25519","x":…,"d":…}): ${detail}`
+  })
+
+const invalidPrevious = (detail: string) =>
+  new SigningKeyError({
+    message:
+      `RAMPART_PREVIOUS_SIGNING_KEYS must be a JSON array of Ed25519 JWKs ({"kty":"OKP","crv":"Ed25519","x":…}): ${detail}`
   })
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -85,6 +90,50 @@ const parse = (json: string): SigningKeyValue | SigningKeyError => {
   const kid = typeof jwk["kid"] === "string" ? jwk["kid"] : ed25519Thumbprint(x)
   return { privateKey, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid }, kid }
 }
+
+/** One previous key: its public half (a private `d`, when given, must match `x`; `kid` defaults to the thumbprint). */
+const parsePrevious = (jwk: unknown, index: number): Ed25519Jwk | SigningKeyError => {
+  const at = (detail: string) => invalidPrevious(`entry ${index}: ${detail}`)
+  if (!isRecord(jwk)) return at("not a JSON object")
+  if (jwk["kty"] !== "OKP" || jwk["crv"] !== "Ed25519") return at("kty must be OKP and crv Ed25519")
+  if (typeof jwk["x"] !== "string") return at("the public member x is missing")
+  if (jwk["kid"] !== undefined && (typeof jwk["kid"] !== "string" || jwk["kid"].length === 0)) {
+    return at("kid, when present, must be a non-empty string")
+  }
+  try {
+    const key = typeof jwk["d"] === "string"
+      ? createPublicKey(
+        createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk["x"], d: jwk["d"] }, format: "jwk" })
+      )
+      : createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk["x"] }, format: "jwk" })
+    if (key.export({ format: "jwk" }).x !== jwk["x"]) return at("x does not match the private key d")
+  } catch {
+    return at("x (or d) is not a valid Ed25519 key")
+  }
+  const x = jwk["x"]
+  return { kty: "OKP", crv: "Ed25519", x, kid: typeof jwk["kid"] === "string" ? jwk["kid"] : ed25519Thumbprint(x) }
+}
+
+/** Loads `RAMPART_PREVIOUS_SIGNING_KEYS` (a JSON array; empty or absent: none). */
+export const previousKeysFromJson = (
+  json: Redacted.Redacted<string>
+): Effect.Effect<ReadonlyArray<Ed25519Jwk>, SigningKeyError> =>
+  Effect.suspend(() => {
+    let list: unknown
+    try {
+      list = JSON.parse(Redacted.value(json))
+    } catch {
+      return Effect.fail(invalidPrevious("not valid JSON"))
+    }
+    if (!Array.isArray(list)) return Effect.fail(invalidPrevious("not a JSON array"))
+    const keys: Array<Ed25519Jwk> = []
+    for (const [index, jwk] of list.entries()) {
+      const key = parsePrevious(jwk, index)
+      if (key instanceof SigningKeyError) return Effect.fail(key)
+      keys.push(key)
+    }
+    return Effect.succeed(keys)
+  })
 
 /** Loads `RAMPART_SIGNING_KEY`; fails with `SigningKeyError` unless it is an Ed25519 private OKP JWK. */
 export const signingKeyFromJwk = (json: Redacted.Redacted<string>): Effect.Effect<SigningKeyValue, SigningKeyError> =>

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { PartnerAuthentication, UserAuthentication } from "../../Api/Security.js"
-import { AuthenticatedUser, type UserId } from "../../Domain/Identity.js"
+import { authenticatedUserOf } from "../../Domain/Identity.js"
 import { IdTokens } from "../Crypto/IdTokens.js"
 import { Partners } from "../Partners/Partners.js"
 import { boundary } from "./Boundary.js"
@@ -18,7 +18,7 @@ export const layerUserAuthentication = Layer.effect(
     idToken: (token: Redacted.Redacted<string>) =>
       idTokens
         .verify(Redacted.value(token))
-        .pipe(Effect.map((claims) => new AuthenticatedUser({ userId: claims.sub as UserId, email: claims.email })))
+        .pipe(Effect.map(authenticatedUserOf))
   }))
 )
 

@@ -12,8 +12,7 @@ export const layerOperationsHttp = HttpApiBuilder.group(RampartApi, "operations"
   Effect.gen(function*() {
     const store = yield* StoreHealth
     const idTokens = yield* IdTokens
-    const jwks = new Jwks(idTokens.jwks)
     return handlers
       .handle("health", () => boundary(Effect.as(store.ping, new Health({ status: "ok", store: store.kind }))))
-      .handle("jwks", () => Effect.succeed(jwks))
+      .handle("jwks", () => Effect.sync(() => new Jwks(idTokens.jwks(), true)))
   }))

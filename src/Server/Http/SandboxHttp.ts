@@ -4,10 +4,12 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { NotFound } from "../../Domain/Errors.js"
-import { FaultCreated } from "../../Domain/Sandbox.js"
+import { FaultCreated, RotatedSigningKeys } from "../../Domain/Sandbox.js"
 import { MAX_EVENTS_PER_PAGE } from "../../Domain/SecurityEvent.js"
 import { ServerConfig } from "../Config.js"
+import { IdTokens } from "../Crypto/IdTokens.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
+import { rotateSandboxKeys } from "../Keys.js"
 import { Faults } from "../Sandbox/Faults.js"
 import { Sandbox } from "../Sandbox/Sandbox.js"
 import { SandboxClock } from "../Sandbox/SandboxClock.js"
@@ -24,6 +26,10 @@ export const layerSandboxHttp = HttpApiBuilder.group(RampartApi, "sandbox", (han
     const faults = yield* Faults
     const events = yield* SecurityEvents
     const seed = yield* SandboxSeed
+    const rotateKeys = Effect.map(
+      rotateSandboxKeys(yield* IdTokens, config.stateDirectory),
+      (rotated) => new RotatedSigningKeys(rotated)
+    )
     const gate = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       config.mode === "sandbox" ? boundary(effect) : Effect.fail(new NotFound({ message: "Not found" }))
     /** The sandbox page, with its Content-Security-Policy (nothing but itself and its own origin). */
@@ -48,6 +54,7 @@ export const layerSandboxHttp = HttpApiBuilder.group(RampartApi, "sandbox", (han
       .handle("clock", () => gate(sandboxClock.time))
       .handle("advanceClock", ({ payload }) => gate(sandboxClock.advance(payload.advanceSeconds)))
       .handle("reset", () => gate(reset))
+      .handle("rotateKeys", () => gate(rotateKeys))
       .handle("addFault", ({ payload }) => gate(Effect.map(faults.add(payload), (id) => new FaultCreated({ id }))))
       .handle("clearFaults", () => gate(faults.clear))
       .handle("events", ({ urlParams }) => gate(events.after(urlParams.after ?? 0, MAX_EVENTS_PER_PAGE)))

@@ -102,10 +102,17 @@ const sandboxAndEvents = Effect.gen(function*() {
   )`)
 })
 
+/** Refresh tokens remember when the password login that started their chain happened (idToken `auth_time`). */
+const refreshAuthTime = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE refresh_tokens ADD COLUMN auth_at BIGINT`
+})
+
 /** Every migration, keyed `<id>_<name>` as `Migrator.fromRecord` expects. */
 export const migrations = Migrator.fromRecord({
   "0001_init": init,
-  "0002_sandbox_and_events": sandboxAndEvents
+  "0002_sandbox_and_events": sandboxAndEvents,
+  "0003_refresh_auth_time": refreshAuthTime
 })
 
 /** Runs the pending migrations (PostgreSQL: under a table lock, so concurrent starts are safe). */

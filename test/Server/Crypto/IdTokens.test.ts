@@ -6,6 +6,8 @@ import { AuthError } from "../../../src/Domain/Errors.js"
 import { IdTokens, layerDefaultIdTokenSettings } from "../../../src/Server/Crypto/IdTokens.js"
 import {
   generateSigningJwk,
+  previousKeysFromJson,
+  PreviousSigningKeys,
   SigningKey,
   SigningKeyError,
   signingKeyFromJwk
@@ -14,8 +16,12 @@ import {
 const signingJwk = generateSigningJwk()
 const signing = Effect.runSync(signingKeyFromJwk(Redacted.make(signingJwk)))
 const publicKey = createPublicKey({ key: { ...signing.publicJwk }, format: "jwk" })
+/** Users' ids are UUIDs; the checks refuse any other `sub`. */
+const USER1 = "0b7c7f9e-3a52-4c1e-9d1a-6f2b8c4d5e61"
+const USER9 = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a"
 const TestLayer = IdTokens.Default.pipe(
   Layer.provide(Layer.succeed(SigningKey, signing)),
+  Layer.provide(Layer.succeed(PreviousSigningKeys, [])),
   Layer.provide(layerDefaultIdTokenSettings())
 )
 const run = <A, E>(effect: Effect.Effect<A, E, IdTokens>) => Effect.provide(effect, TestLayer)
@@ -35,7 +41,7 @@ const goodHeader = { alg: "EdDSA", typ: "JWT", kid: signing.kid }
 const claimsAt = (nowSeconds: number) => ({
   iss: "rampart",
   aud: "rampart",
-  sub: "user-1",
+  sub: USER1,
   email: "ana@example.com",
   iat: nowSeconds,
   exp: nowSeconds + 3600,
@@ -83,21 +89,27 @@ describe("IdTokens", () => {
       Effect.gen(function*() {
         yield* TestClock.adjust("1000 seconds")
         const idTokens = yield* IdTokens
-        const issued = yield* idTokens.issue({ sub: "user-1", email: "ana@example.com" })
+        const issued = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
         expect(issued.expiresAt.getTime()).toBe((1000 + 3600) * 1000)
         expect(issued.jti).toMatch(/^[0-9a-f-]{36}$/)
         const claims = yield* idTokens.verify(issued.token)
-        expect(claims).toEqual({ sub: "user-1", email: "ana@example.com", jti: issued.jti, exp: 4600 })
-        expect(decodePart(issued.token, 1)).toEqual({
+        const payload = {
           iss: "rampart",
           aud: "rampart",
-          sub: "user-1",
+          sub: USER1,
           email: "ana@example.com",
           iat: 1000,
           exp: 4600,
-          jti: issued.jti
-        })
-        const again = yield* idTokens.issue({ sub: "user-1", email: "ana@example.com" })
+          jti: issued.jti,
+          auth_time: 1000,
+          amr: ["pwd"]
+        }
+        expect(claims).toEqual(payload)
+        expect(decodePart(issued.token, 1)).toEqual(payload)
+        // A refreshed token keeps the login's auth_time.
+        const refreshed = yield* idTokens.issue({ sub: USER1, email: "ana@example.com", authTime: 400 })
+        expect((yield* idTokens.verify(refreshed.token)).auth_time).toBe(400)
+        const again = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
         expect(again.jti).not.toBe(issued.jti)
       })
     ))
@@ -105,7 +117,7 @@ describe("IdTokens", () => {
   it.effect("header is { alg: EdDSA, typ: JWT, kid }", () =>
     run(
       Effect.gen(function*() {
-        const issued = yield* (yield* IdTokens).issue({ sub: "u", email: "e@example.com" })
+        const issued = yield* (yield* IdTokens).issue({ sub: USER1, email: "e@example.com" })
         expect(decodePart(issued.token, 0)).toEqual({ alg: "EdDSA", typ: "JWT", kid: signing.kid })
       })
     ))
@@ -114,12 +126,12 @@ describe("IdTokens", () => {
     run(
       Effect.gen(function*() {
         const idTokens = yield* IdTokens
-        expect(idTokens.jwks).toEqual({
+        expect(idTokens.jwks()).toEqual({
           keys: [{ kty: "OKP", crv: "Ed25519", x: signing.publicJwk.x, kid: signing.kid, alg: "EdDSA", use: "sig" }]
         })
-        expect(idTokens.jwks.keys[0]).not.toHaveProperty("d")
-        const issued = yield* idTokens.issue({ sub: "user-9", email: "bo@example.com" })
-        const jwks = jose.createLocalJWKSet({ keys: idTokens.jwks.keys.map((key) => ({ ...key })) })
+        expect(idTokens.jwks().keys[0]).not.toHaveProperty("d")
+        const issued = yield* idTokens.issue({ sub: USER9, email: "bo@example.com" })
+        const jwks = jose.createLocalJWKSet({ keys: idTokens.jwks().keys.map((key) => ({ ...key })) })
         const { payload, protectedHeader } = yield* Effect.promise(() =>
           jose.jwtVerify(issued.token, jwks, {
             algorithms: ["EdDSA"],
@@ -130,7 +142,7 @@ describe("IdTokens", () => {
           })
         )
         expect(protectedHeader.kid).toBe(signing.kid)
-        expect(payload.sub).toBe("user-9")
+        expect(payload.sub).toBe(USER9)
         expect(payload["email"]).toBe("bo@example.com")
         expect(payload.jti).toBe(issued.jti)
       })
@@ -141,16 +153,16 @@ describe("IdTokens", () => {
       Effect.gen(function*() {
         const token = forge(goodHeader, claimsAt(0))
         expect(yield* joseAccepts(token)).toBe(true)
+        // A token without auth_time / amr (issued before they existed) reads as a password login at iat.
         expect(yield* (yield* IdTokens).verify(token)).toEqual({
-          sub: "user-1",
-          email: "ana@example.com",
-          jti: "jti-1",
-          exp: 3600
+          ...claimsAt(0),
+          auth_time: 0,
+          amr: ["pwd"]
         })
         // aud as an array containing our audience is valid JWT too.
         expect((yield* (yield* IdTokens).verify(forge(goodHeader, { ...claimsAt(0), aud: ["x", "rampart"] }))).sub)
           .toBe(
-            "user-1"
+            USER1
           )
       })
     ))
@@ -205,7 +217,7 @@ describe("IdTokens", () => {
     run(
       Effect.gen(function*() {
         const idTokens = yield* IdTokens
-        const issued = yield* idTokens.issue({ sub: "user-1", email: "ana@example.com" })
+        const issued = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
         const [header, payload, signature] = issued.token.split(".") as [string, string, string]
         const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))
         yield* expectRefused(`${header}.${b64({ ...claims, sub: "admin" })}.${signature}`)
@@ -224,7 +236,7 @@ describe("IdTokens", () => {
         expect(Buffer.from(nonCanonical, "base64url").equals(Buffer.from(signature, "base64url"))).toBe(true)
         yield* expectRefused(`${header}.${payload}.${nonCanonical}`, false) // jose decodes leniently
         yield* expectRefused(` ${issued.token}`)
-        expect((yield* idTokens.verify(issued.token)).sub).toBe("user-1")
+        expect((yield* idTokens.verify(issued.token)).sub).toBe(USER1)
       })
     ))
 
@@ -245,10 +257,11 @@ describe("IdTokens", () => {
     Effect.gen(function*() {
       const other = IdTokens.Default.pipe(
         Layer.provide(Layer.succeed(SigningKey, signing)),
-        Layer.provide(layerDefaultIdTokenSettings({ issuer: "elsewhere", audience: "elsewhere" }))
+        Layer.provide(Layer.succeed(PreviousSigningKeys, [])),
+        Layer.provide(layerDefaultIdTokenSettings({ issuer: "elsewhere", audiences: ["elsewhere"] }))
       )
       const foreign = yield* Effect.provide(
-        Effect.flatMap(IdTokens, (idTokens) => idTokens.issue({ sub: "u", email: "e@example.com" })),
+        Effect.flatMap(IdTokens, (idTokens) => idTokens.issue({ sub: USER1, email: "e@example.com" })),
         other
       )
       yield* run(expectRefused(foreign.token))
@@ -258,13 +271,13 @@ describe("IdTokens", () => {
     run(
       Effect.gen(function*() {
         const idTokens = yield* IdTokens
-        const issued = yield* idTokens.issue({ sub: "user-1", email: "ana@example.com" })
+        const issued = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
         yield* TestClock.adjust("3599 seconds")
-        expect((yield* idTokens.verify(issued.token)).sub).toBe("user-1")
+        expect((yield* idTokens.verify(issued.token)).sub).toBe(USER1)
         yield* TestClock.adjust("1 second") // at exp: within leeway
-        expect((yield* idTokens.verify(issued.token)).sub).toBe("user-1")
+        expect((yield* idTokens.verify(issued.token)).sub).toBe(USER1)
         yield* TestClock.adjust("29999 millis") // exp + 29.999 s: still within leeway
-        expect((yield* idTokens.verify(issued.token)).sub).toBe("user-1")
+        expect((yield* idTokens.verify(issued.token)).sub).toBe(USER1)
         expect(yield* joseAccepts(issued.token)).toBe(true)
         yield* TestClock.adjust("1 millis") // exp + 30 s: refused
         yield* expectRefused(issued.token)
@@ -284,7 +297,7 @@ describe("IdTokens", () => {
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), iat: 31 }), false)
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), nbf: 31 }))
         expect((yield* (yield* IdTokens).verify(forge(goodHeader, { ...claimsAt(0), iat: 30, nbf: 30 }))).sub).toBe(
-          "user-1"
+          USER1
         )
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), sub: "" }), false)
         yield* expectRefused(forge(goodHeader, { ...claimsAt(0), sub: 42 }), false) // jose does not type-check sub
@@ -322,6 +335,89 @@ describe("IdTokens", () => {
         for (const token of garbage) yield* expectRefused(token)
       })
     ))
+})
+
+describe("IdTokens key rotation and audiences", () => {
+  const layerWith = (key: typeof signing, previous: ReadonlyArray<typeof signing.publicJwk>, audiences = ["rampart"]) =>
+    IdTokens.Default.pipe(
+      Layer.provide(Layer.succeed(SigningKey, key)),
+      Layer.provide(Layer.succeed(PreviousSigningKeys, previous)),
+      Layer.provide(layerDefaultIdTokenSettings({ audiences }))
+    )
+  const next = Effect.runSync(signingKeyFromJwk(Redacted.make(generateSigningJwk())))
+
+  it.effect("rotate: new tokens carry the new kid, tokens of the old key still verify, the JWKS lists both", () =>
+    Effect.gen(function*() {
+      const idTokens = yield* IdTokens
+      const before = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
+      expect(yield* idTokens.rotate(next)).toEqual({ kid: next.kid, previous: [signing.kid] })
+      const after = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
+      expect(decodePart(after.token, 0)["kid"]).toBe(next.kid)
+      expect((yield* idTokens.verify(before.token)).sub).toBe(USER1)
+      expect((yield* idTokens.verify(after.token)).sub).toBe(USER1)
+      expect(idTokens.jwks().keys.map((key) => key.kid)).toEqual([next.kid, signing.kid])
+      // jose, given the published JWKS, decides the same for both tokens.
+      const jwks = jose.createLocalJWKSet({ keys: idTokens.jwks().keys.map((key) => ({ ...key })) })
+      for (const token of [before.token, after.token]) {
+        const { protectedHeader } = yield* Effect.promise(() =>
+          jose.jwtVerify(token, jwks, {
+            algorithms: ["EdDSA"],
+            issuer: "rampart",
+            audience: "rampart",
+            currentDate: new Date(0)
+          })
+        )
+        expect([next.kid, signing.kid]).toContain(protectedHeader.kid)
+      }
+    }).pipe(Effect.provide(layerWith(signing, []))))
+
+  it.effect("a previous key given at start verifies its tokens but never signs", () =>
+    Effect.gen(function*() {
+      const old = yield* Effect.provide(
+        Effect.flatMap(IdTokens, (idTokens) => idTokens.issue({ sub: USER1, email: "ana@example.com" })),
+        layerWith(signing, [])
+      )
+      const idTokens = yield* IdTokens
+      expect((yield* idTokens.verify(old.token)).sub).toBe(USER1)
+      const fresh = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
+      expect(decodePart(fresh.token, 0)["kid"]).toBe(next.kid)
+      // A kid nobody published: refused.
+      yield* expectRefused(forge({ ...goodHeader, kid: "forged" }, claimsAt(0)), false).pipe(
+        Effect.provide(layerWith(next, [signing.publicJwk]))
+      )
+    }).pipe(Effect.provide(layerWith(next, [signing.publicJwk]))))
+
+  it.effect("several audiences: aud is their array; a token naming any configured audience verifies", () =>
+    Effect.gen(function*() {
+      const idTokens = yield* IdTokens
+      const issued = yield* idTokens.issue({ sub: USER1, email: "ana@example.com" })
+      expect(decodePart(issued.token, 1)["aud"]).toEqual(["wallet-svc", "rampart"])
+      expect((yield* idTokens.verify(issued.token)).aud).toEqual(["wallet-svc", "rampart"])
+      expect((yield* idTokens.verify(forge(goodHeader, { ...claimsAt(0), aud: "wallet-svc" }))).sub).toBe(USER1)
+    }).pipe(Effect.provide(layerWith(signing, [], ["wallet-svc", "rampart"]))))
+
+  it.effect("RAMPART_PREVIOUS_SIGNING_KEYS: public or private JWKs, kid defaulting to the thumbprint; bad entries named", () =>
+    Effect.gen(function*() {
+      const privateJwk = JSON.parse(generateSigningJwk())
+      const { d: _d, kid: _kid, ...publicJwk } = JSON.parse(generateSigningJwk())
+      const keys = yield* previousKeysFromJson(Redacted.make(JSON.stringify([privateJwk, publicJwk])))
+      expect(keys[0]).toEqual({ kty: "OKP", crv: "Ed25519", x: privateJwk.x, kid: privateJwk.kid })
+      expect(keys[1]!.kid).toBe(yield* Effect.promise(() => jose.calculateJwkThumbprint(publicJwk, "sha256")))
+      expect(yield* previousKeysFromJson(Redacted.make("[]"))).toEqual([])
+      for (
+        const bad of [
+          "{",
+          "{}",
+          JSON.stringify([{ kty: "RSA" }]),
+          JSON.stringify([{ ...privateJwk, x: publicJwk.x }]),
+          JSON.stringify([{ kty: "OKP", crv: "Ed25519", x: "AAAA" }])
+        ]
+      ) {
+        const error = yield* Effect.flip(previousKeysFromJson(Redacted.make(bad)))
+        expect(error.message).toMatch(/^RAMPART_PREVIOUS_SIGNING_KEYS must be/)
+        expect(error.message).not.toContain(privateJwk.d)
+      }
+    }))
 })
 
 describe("SigningKey", () => {
