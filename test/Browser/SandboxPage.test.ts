@@ -212,6 +212,25 @@ describe.skipIf(!existsSync(CHROMIUM))("GET /sandbox in headless Chromium", () =
     expect(login).toContain(userEmail) // the user is named by email, not id
   })
 
+  it("shows the signing keys; \"Rotate signing key\" adds a new signing key and keeps the old one as previous", async () => {
+    const shownKids = () =>
+      page.$$eval("[data-testid=\"signing-key\"]", (nodes) => nodes.map((node) => node.getAttribute("data-kid")))
+    const jwksKids = async () =>
+      ((await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys
+        .map((
+          key
+        ) => key.kid)
+    const before = await eventually(async () => ((await shownKids()).length > 0 ? shownKids() : undefined), "the keys")
+    expect(before).toEqual(await jwksKids())
+    await page.click("#rotate-keys")
+    const after = await eventually(
+      async () => ((await shownKids()).length === before.length + 1 ? shownKids() : undefined),
+      "the rotated keys"
+    )
+    expect(after).toEqual(await jwksKids())
+    expect(after.slice(1)).toEqual(before)
+  })
+
   it("saves a screenshot (a PNG) under the test's temp dir", async () => {
     const file = join(dir, "sandbox.png")
     await page.screenshot({ path: file, fullPage: true })

@@ -1,7 +1,7 @@
 /**
  * The sandbox page (`GET /sandbox`): one self-contained HTML document, nothing loaded from elsewhere.
- * It polls the sandbox's own JSON routes every 2 s (clock, accounts, outbox, events) and drives the
- * clock and reset buttons through them. Text goes into the DOM with `textContent` only; the QR codes
+ * It polls the sandbox's own JSON routes every 2 s (clock, accounts, outbox, events, the JWKS) and
+ * drives the clock, reset and key-rotation buttons through them. Text goes into the DOM with `textContent` only; the QR codes
  * (SVG made by the server with the `qrcode` package) are shown as `<img>` data: URIs, which cannot
  * run script. The inline style and script are allowed by their hashes in `sandboxPageCsp`.
  */
@@ -299,6 +299,20 @@ function showEvents(events) {
   byId("events").dataset.loaded = "true";
 }
 
+// ---- the signing keys ----------------------------------------------------------------------------
+
+/** The JWKS: the signing key first, then the previous keys that still verify. */
+function showKeys(jwks) {
+  const list = byId("keys-list");
+  list.replaceChildren(...jwks.keys.map((key, i) =>
+    el("li", { "data-testid": "signing-key", "data-kid": key.kid }, [
+      el("span", { class: "mono" }, [key.kid]),
+      " ",
+      el("span", { class: "empty" }, [i === 0 ? "(signs new idTokens)" : "(previous: still verifies)"])
+    ])
+  ));
+}
+
 // ---- polling and the buttons -------------------------------------------------------------------
 
 async function refresh() {
@@ -308,16 +322,18 @@ async function refresh() {
   }
   state.busy = true;
   try {
-    const [time, accounts, outbox, events] = await Promise.all([
+    const [time, accounts, outbox, events, jwks] = await Promise.all([
       api("GET", "/sandbox/clock"),
       api("GET", "/sandbox/accounts"),
       api("GET", "/sandbox/outbox"),
-      api("GET", "/sandbox/events?after=" + state.lastEventId)
+      api("GET", "/sandbox/events?after=" + state.lastEventId),
+      api("GET", "/.well-known/jwks.json")
     ]);
     showClock(time);
     showAccounts(accounts);
     showOutbox(outbox);
     showEvents(events);
+    showKeys(jwks);
     setStatus("live, updated every " + POLL_MS / 1000 + " s", "ok");
   } catch (error) {
     setStatus("cannot reach the sandbox: " + error.message, "bad");
@@ -332,7 +348,7 @@ async function refresh() {
 
 /** Runs a button's action with the buttons disabled, then refreshes everything. */
 async function act(action) {
-  const buttons = document.querySelectorAll("#clock button");
+  const buttons = document.querySelectorAll("#clock button, #keys button");
   for (const button of buttons) button.disabled = true;
   try {
     await action();
@@ -358,6 +374,10 @@ byId("reset").addEventListener("click", () => {
     forgetHistory();
   });
 });
+
+byId("rotate-keys").addEventListener("click", () =>
+  act(async () => { await api("POST", "/sandbox/keys/rotate", {}); })
+);
 
 refresh();
 setInterval(() => { if (!state.busy) refresh(); }, POLL_MS);
@@ -391,6 +411,11 @@ const body = `
       <thead><tr><th>sent (UTC)</th><th>channel</th><th>to</th><th>code</th></tr></thead>
       <tbody id="outbox-list"></tbody>
     </table></div>
+  </section>
+  <section id="keys" data-testid="keys">
+    <h2>Signing keys <span class="empty">(the JWKS at /.well-known/jwks.json)</span></h2>
+    <ul id="keys-list"></ul>
+    <button type="button" id="rotate-keys">Rotate signing key</button>
   </section>
   <section id="events" data-testid="events">
     <h2>Security events <span class="empty">(newest first)</span></h2>
