@@ -5,6 +5,7 @@ import { runEmbedded } from "../../examples/embed-domain-layers.js"
 import * as enrolTotp from "../../examples/enrol-totp.js"
 import * as keepFresh from "../../examples/keep-session-fresh.js"
 import * as partnerSession from "../../examples/partner-session.js"
+import * as protectHttpApi from "../../examples/protect-your-httpapi.js"
 import * as securityAlerts from "../../examples/security-alerts.js"
 import * as stepUp from "../../examples/step-up-email.js"
 import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-testclock.js"
@@ -53,6 +54,13 @@ describe("client recipes against the in-process server", () => {
     server = await startServer(freshSqliteUrl())
   })
   afterAll(() => server.close())
+
+  it("protects your own HttpApi with Rampart idTokens: 200 with the token, AuthError without", async () => {
+    const email = await newUser()
+    const result = await Effect.runPromise(protectHttpApi.run(server.url, email, password))
+    expect(result.balance).toMatchObject({ email, amount: 42 })
+    expect(result.refused).toBe("AuthError")
+  })
 
   it("keeps a session fresh", async () => {
     const result = await Effect.runPromise(keepFresh.run(server.url, await newUser(), password))
