@@ -30,6 +30,7 @@ import { refreshScale } from "./items/RefreshScale.js"
 import { requestLogs } from "./items/RequestLogs.js"
 import { prepareShared } from "./items/Shared.js"
 import { totpVerify } from "./items/TotpVerify.js"
+import { verifyOverhead } from "./items/VerifyOverhead.js"
 import { runCleanups } from "./lib/Cleanups.js"
 import { log } from "./lib/Log.js"
 import { wanted } from "./lib/Options.js"
@@ -64,6 +65,7 @@ const main = async () => {
   for (const item of onShared) await attempt(item, shared)
   await attempt(requestLogs, shared)
   await attempt(totpVerify, undefined)
+  await attempt(verifyOverhead, undefined)
   await attempt(refreshScale, shared)
   if (shared.ours !== undefined) await shared.ours.child.stop()
   await attempt(pgScaleOut, shared)

@@ -37,28 +37,21 @@ export const worker = (core: string | undefined): Worker => {
 export const refreshBodies = (tokens: ReadonlyArray<string>): Array<string> =>
   tokens.map((refreshToken) => JSON.stringify({ refreshToken }))
 
-/** One autocannon run of POST `path` (from the load core unless `core` says otherwise); `cpuOf` gets the server CPU per 2xx answer. */
-export const load = async (
-  url: string | ReadonlyArray<string>,
-  path: string,
-  bodies: ReadonlyArray<string>,
+/** What `load` and `loadGet` answer: the autocannon result, server CPU per 2xx answer and machine use. */
+export type LoadRun = LoadResult & { cpuPerRequestUs: number; machine: ReturnType<typeof machineUse> }
+
+/** One autocannon job on `core` with the server CPU of `cpuOf` around it; throws on any non-2xx answer or error. */
+const autocannonJob = async (
+  urls: string | ReadonlyArray<string>,
+  request: { method: string; headers: Record<string, string>; bodies?: ReadonlyArray<string> },
   connections: number,
   duration: number,
-  cpuOf: ReadonlyArray<Child> = [],
-  core: string | undefined = cores.load
-): Promise<LoadResult & { cpuPerRequestUs: number; machine: ReturnType<typeof machineUse> }> => {
+  cpuOf: ReadonlyArray<Child>,
+  core: string | undefined
+): Promise<LoadRun> => {
   const before = cpuOf.map((c) => cpuSeconds(c.process.pid))
   const ticks = machineTicks()
-  const urls = typeof url === "string" ? `${url}${path}` : url.map((u) => `${u}${path}`)
-  const out = await worker(core).ask<LoadResult>({
-    kind: "autocannon",
-    url: urls,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    bodies,
-    connections,
-    duration
-  })
+  const out = await worker(core).ask<LoadResult>({ kind: "autocannon", url: urls, ...request, connections, duration })
   const machine = machineUse(ticks, machineTicks())
   const cpu = cpuOf.reduce((sum, c, i) => sum + cpuSeconds(c.process.pid) - before[i]!, 0)
   if (out.non2xx > 0 || out.errors > 0) {
@@ -66,6 +59,36 @@ export const load = async (
   }
   return { ...out, cpuPerRequestUs: (cpu / out.ok) * 1e6, machine }
 }
+
+/** One autocannon run of POST `path` (from the load core unless `core` says otherwise); `cpuOf` gets the server CPU per 2xx answer. */
+export const load = (
+  url: string | ReadonlyArray<string>,
+  path: string,
+  bodies: ReadonlyArray<string>,
+  connections: number,
+  duration: number,
+  cpuOf: ReadonlyArray<Child> = [],
+  core: string | undefined = cores.load
+): Promise<LoadRun> =>
+  autocannonJob(
+    typeof url === "string" ? `${url}${path}` : url.map((u) => `${u}${path}`),
+    { method: "POST", headers: { "content-type": "application/json" }, bodies },
+    connections,
+    duration,
+    cpuOf,
+    core
+  )
+
+/** One autocannon run of GET `url` + `path` with the same `headers` on every request (from the load core); `cpuOf` as `load`. */
+export const loadGet = (
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  connections: number,
+  duration: number,
+  cpuOf: ReadonlyArray<Child> = [],
+  core: string | undefined = cores.load
+): Promise<LoadRun> => autocannonJob(`${url}${path}`, { method: "GET", headers }, connections, duration, cpuOf, core)
 
 /** One timed side of a refresh round on `server` (`BENCH_SECONDS` long): req/s, server CPU per request and CPU stolen by the hypervisor. */
 export const refreshRound = (server: Server, bodies: ReadonlyArray<string>, connections: number) => async () => {

@@ -34,17 +34,18 @@ export interface Server {
   readonly url: string
 }
 
-/** Starts `script` listening on `listen` (pinned to `core`), waits for its /health; stopped at the end of the run. */
+/** Starts `script` listening on `listen` (pinned to `core`), waits for a 200 on `readyPath` (/health); stopped at the end of the run. */
 export const startServer = async (
   script: string,
   env: Record<string, string>,
   listen: number,
-  core?: string
+  core?: string,
+  readyPath = "/health"
 ): Promise<Server> => {
   const child = startNode(script, env, core)
   onCleanup(child.stop)
   const url = `http://127.0.0.1:${listen}`
-  await waitReady(child, `${url}/health`)
+  await waitReady(child, `${url}${readyPath}`)
   return { child, url }
 }
 
