@@ -2,9 +2,11 @@
  * Rampart as its users get it: the packed tarball installed into a fresh project with only the
  * documented peers (npm's cache reused, offline where it can be), a consumer program type-checked
  * with strict NodeNext settings against the shipped .d.ts and run by plain node, the README's
- * snippets, a client-only import that loads no SQL driver, and the installed `rampart` binary.
+ * snippets, a client-only import that loads no SQL driver, a resource server verifying Rampart idTokens
+ * with `IdTokenVerifier` against the installed server, and the installed `rampart` binary.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -42,6 +44,44 @@ const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
 const run = (file: string, args: ReadonlyArray<string>, extra: Record<string, string> = {}, timeoutMs = 120_000) =>
   runProcess(file, args, { cwd: project, env: cleanEnv(extra), timeoutMs })
 
+/** A consumer program run by plain node until stopped. */
+interface ConsumerProcess {
+  readonly output: () => string
+  /** Sends SIGTERM and resolves once it exited. */
+  readonly stop: () => Promise<void>
+}
+
+/** Runs `node script` in the consumer project; resolves once it printed a line matching `ready`, fails if it exits first. */
+const startConsumerProcess = async (
+  script: string,
+  extra: Record<string, string>,
+  ready: RegExp
+): Promise<ConsumerProcess> => {
+  const child = spawn(process.execPath, [script], {
+    cwd: project,
+    env: cleanEnv(extra),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout.on("data", (chunk) => (output += chunk))
+  child.stderr.on("data", (chunk) => (output += chunk))
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
+    return exited
+  }
+  const deadline = Date.now() + 30_000
+  while (!ready.test(output)) {
+    if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}):\n${output}`)
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`${script} printed no ${ready}:\n${output}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { output: () => output, stop }
+}
+
 beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), "rampart-consumer-"))
   // dist/ is fresh (the suite's global set-up builds it); --ignore-scripts keeps prepack from
@@ -68,7 +108,7 @@ beforeAll(async () => {
       2
     )
   )
-  for (const file of ["app.ts", "client-only.ts", "record-loads.mjs", "tsconfig.json"]) {
+  for (const file of ["app.ts", "client-only.ts", "resource-server.ts", "record-loads.mjs", "tsconfig.json"]) {
     copyFileSync(join(fixtures, file), join(project, file))
   }
   writeFileSync(join(project, "embed.ts"), readmeSnippet("embed.ts"))
@@ -142,6 +182,61 @@ describe("the packed package", () => {
     const ran = await run(process.execPath, ["out/embed.js"])
     expect(ran.status, ran.stderr).toBe(0)
     expect(ran.stdout).toMatch(/^logged in: idToken of \d+ characters$/m)
+  })
+})
+
+describe("a resource server of the consumer (IdTokenVerifier.layerJwks, layerUserAuthentication)", () => {
+  it("serves its own HttpApi to the bearer of a Rampart idToken, and refuses any other request with a small 403 AuthError", async () => {
+    const rampart = await startServerProcess({}, [], {
+      command: (port) => [bin(), "serve", "--port", String(port)],
+      cwd: project
+    })
+    let wallet: ConsumerProcess | undefined
+    try {
+      const email = "wallet@example.com"
+      const credentials = { method: "POST", headers: { "content-type": "application/json" } }
+      const body = JSON.stringify({ email, password: "consumer password 1" })
+      const created = await fetch(`${rampart.url}/sandbox/users`, { ...credentials, body })
+      expect(created.status, await created.text()).toBe(201)
+      const login = await fetch(`${rampart.url}/auth/login`, { ...credentials, body })
+      const { idToken } = (await login.json()) as { idToken: string }
+      expect(idToken.split(".")).toHaveLength(3)
+
+      const port = await freePort()
+      wallet = await startConsumerProcess(
+        "out/resource-server.js",
+        { RAMPART_URL: rampart.url, WALLET_PORT: String(port) },
+        /^listening on http:\/\/127\.0\.0\.1:\d+$/m
+      )
+      const balance = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/wallet/balance`, { headers })
+
+      const served = await balance({ authorization: `Bearer ${idToken}` })
+      const text = await served.text()
+      expect(served.status, `${text}\n${wallet.output()}`).toBe(200)
+      const user = JSON.parse(text) as Record<string, unknown>
+      expect(user).toMatchObject({ email, amr: ["pwd"] })
+      expect(user["userId"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+      expect(Math.abs(Date.parse(user["authTime"] as string) - Date.now())).toBeLessThan(120_000)
+
+      const [header, payload, signature] = idToken.split(".") as [string, string, string]
+      // The first character of the signature: every one of its bits is signature (the last carries padding).
+      const altered = `${header}.${payload}.${signature[0] === "A" ? "B" : "A"}${signature.slice(1)}`
+      const refusals: Record<string, Record<string, string>> = {
+        "no authorization header": {},
+        "a garbage token": { authorization: "Bearer garbage" },
+        "an altered signature": { authorization: `Bearer ${altered}` }
+      }
+      for (const [name, headers] of Object.entries(refusals)) {
+        const refused = await balance(headers)
+        const text = await refused.text()
+        expect(refused.status, `${name}: ${text}`).toBe(403)
+        expect(JSON.parse(text), name).toMatchObject({ _tag: "AuthError" })
+        expect(Buffer.byteLength(text), name).toBeLessThan(1024)
+      }
+    } finally {
+      await wallet?.stop()
+      await rampart.stop()
+    }
   })
 })
 
