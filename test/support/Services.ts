@@ -7,7 +7,6 @@ import { Effect, Layer, Redacted, TestClock } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { UserId } from "../../src/Domain/Identity.js"
 import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
 import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { layerServerConfig, type ServerSettings } from "../../src/Server/Config.js"
@@ -84,7 +83,7 @@ export const totpNow = (secret: string) => Effect.flatMap(Totp, (totp) => Effect
 export const userIdOf = (email: string) =>
   Effect.flatMap(
     UsersRepo,
-    (users) => Effect.map(Effect.orDie(Effect.flatten(users.findByEmail(email))), (row) => row.id as UserId)
+    (users) => Effect.map(Effect.orDie(Effect.flatten(users.findByEmail(email))), (row) => row.id)
   )
 
 /** A fresh sandbox user with an EMAIL code just requested; returns its email, id, the request's status and the code. */

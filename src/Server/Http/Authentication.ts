@@ -22,7 +22,10 @@ export const layerUserAuthentication = Layer.effect(
   }))
 )
 
-/** Looks up the access-token bearer and provides `CurrentPartner`. */
+/**
+ * The contract's `PartnerAuthentication` middleware in process: looks up the access-token bearer
+ * with `Partners` and provides `CurrentPartner` (for any `HttpApi` of a service that embeds the domain).
+ */
 export const layerPartnerAuthentication = Layer.effect(
   PartnerAuthentication,
   Effect.map(Partners, (partners) => ({
