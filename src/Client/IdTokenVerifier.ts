@@ -26,7 +26,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { KeyObject } from "node:crypto"
 import { UserAuthentication } from "../Api/Security.js"
-import { checkIdToken, type ClaimExpectations, ed25519KeysOf } from "../Crypto/IdTokenChecks.js"
+import { type ClaimExpectations, ed25519KeysOf, VerifiedTokens } from "../Crypto/IdTokenChecks.js"
 import { AuthError } from "../Domain/Errors.js"
 import { authenticatedUserOf, type IdTokenClaims } from "../Domain/Identity.js"
 import { AuthClient } from "./AuthClient.js"
@@ -84,11 +84,12 @@ const makeVerify = (
   expected: ClaimExpectations,
   keyFor: (kid: string) => KeyObject | undefined,
   onUnknownKid: (nowMillis: number) => Effect.Effect<boolean>,
-  onValid: (nowMillis: number) => Effect.Effect<void>
+  onValid: (nowMillis: number) => Effect.Effect<void>,
+  verified = new VerifiedTokens()
 ) =>
 (token: string): Effect.Effect<IdTokenClaims, AuthError> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    const check = () => checkIdToken(token, keyFor, expected, Math.floor(now / 1000))
+    const check = () => verified.check(token, keyFor, expected, Math.floor(now / 1000))
     const decide = (verdict: ReturnType<typeof check>, again: boolean): Effect.Effect<IdTokenClaims, AuthError> => {
       switch (verdict._tag) {
         case "Valid":

@@ -15,7 +15,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createPublicKey, type KeyObject, randomUUID, sign } from "node:crypto"
-import { checkIdToken, type Ed25519Jwk } from "../../Crypto/IdTokenChecks.js"
+import { type Ed25519Jwk, VerifiedTokens } from "../../Crypto/IdTokenChecks.js"
 import { AuthError } from "../../Domain/Errors.js"
 import type { IdTokenClaims } from "../../Domain/Identity.js"
 import { Limits } from "../../Domain/Policy.js"
@@ -133,6 +133,7 @@ export class IdTokens extends Effect.Service<IdTokens>()("Rampart/Crypto/IdToken
     const expected = { issuer: settings.issuer, audiences: settings.audiences, leewaySeconds: settings.leewaySeconds }
     const aud = settings.audiences.length === 1 ? settings.audiences[0]! : settings.audiences
     const keyFor = (kid: string) => keys.byKid.get(kid)
+    const verified = new VerifiedTokens()
 
     /** Signs `{ sub, email }` with iss, aud, iat, exp = iat + lifetime, a random jti, auth_time and amr. */
     const issue = (subject: IdTokenSubject): Effect.Effect<IssuedIdToken> =>
@@ -162,7 +163,7 @@ export class IdTokens extends Effect.Service<IdTokens>()("Rampart/Crypto/IdToken
     /** The claims of a valid, unexpired token of ours; any failure is the same generic `AuthError`. */
     const verifyToken = (token: string): Effect.Effect<IdTokenClaims, AuthError> =>
       Effect.flatMap(Clock.currentTimeMillis, (millis) => {
-        const verdict = checkIdToken(token, keyFor, expected, Math.floor(millis / 1000))
+        const verdict = verified.check(token, keyFor, expected, Math.floor(millis / 1000))
         return verdict._tag === "Valid"
           // The checks made `sub` a UUID: the claims are `IdTokenClaims`.
           ? Effect.succeed(verdict.claims as IdTokenClaims)
