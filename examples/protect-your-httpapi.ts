@@ -5,6 +5,7 @@
  * server's `/.well-known/jwks.json` (cached, refetched on a new `kid`, so a key rotation logs nobody
  * out), and every request is checked as the Rampart server checks its own tokens.
  */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
@@ -14,7 +15,6 @@ import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpServer from "@effect/platform/HttpServer"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { createServer } from "node:http"
 import { AuthClient, CurrentUser, IdTokenVerifier, layerUserAuthentication, UserAuthentication } from "rampart"
@@ -30,8 +30,12 @@ export const WalletApi = HttpApi.make("wallet").add(
 )
 
 /** The handlers read the verified user from `CurrentUser`. */
-const layerWalletHandlers = HttpApiBuilder.group(WalletApi, "wallet", (handlers) =>
-  handlers.handle("balance", () => Effect.map(CurrentUser, (user) => new Balance({ email: user.email, amount: 42 }))))
+const layerWalletHandlers = HttpApiBuilder.group(
+  WalletApi,
+  "wallet",
+  (handlers) =>
+    handlers.handle("balance", () => Effect.map(CurrentUser, (user) => new Balance({ email: user.email, amount: 42 })))
+)
 
 /** The wallet server on `port`, trusting the idTokens of the Rampart server at `rampartUrl`. */
 export const layerWalletServer = (rampartUrl: string, port: number) =>
