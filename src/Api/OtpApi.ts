@@ -5,7 +5,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AlreadyConfigured, AttemptsExhausted, InvalidOtp, MethodNotAllowed, NotConfigured } from "../Domain/Errors.js"
-import { OtpCodeQuery, OtpCodeStatus, OtpHeader, VerifyOtpRequest } from "../Domain/Otp.js"
+import { OtpCodeQuery, OtpCodeStatus, OtpHeader, StepUpProof, VerifyOtpRequest } from "../Domain/Otp.js"
 import { SmsMethodRequest } from "../Domain/Phone.js"
 import { SecurityProfile, TotpEnrollment } from "../Domain/Profile.js"
 import { NoInput } from "../Domain/Requests.js"
@@ -54,6 +54,22 @@ export class OtpApi extends HttpApiGroup.make("otp")
       .addError(InvalidOtp)
       .addError(AttemptsExhausted)
       .annotate(OpenApi.Summary, "Verify a channel with the code in x-otp")
+  )
+  .add(
+    HttpApiEndpoint.post("stepUp", "/auth/otp/verify")
+      .setHeaders(OtpHeader)
+      .addSuccess(StepUpProof)
+      .addError(NotConfigured)
+      .addError(InvalidOtp)
+      .addError(AttemptsExhausted)
+      .annotate(OpenApi.Summary, "Step-up: consume a fresh code of a validated channel (Rampart extension)")
+      .annotate(
+        OpenApi.Description,
+        "Not in the Criptan documentation: a Rampart extension for services that guard their own sensitive " +
+          "operations. x-otp holds a current TOTP code or the code last sent with GET /auth/otp/code to a " +
+          "validated channel; the answer names the channel used."
+      )
+      .annotate(OpenApi.Override, { "x-rampart-extension": true })
   )
   .middleware(UserAuthentication)
   .annotate(OpenApi.Title, "OTP (Criptan)")

@@ -27,7 +27,8 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { RampartApi } from "../Api/RampartApi.js"
 import { LoginRequest, type LoginResponse, RefreshRequest } from "../Domain/Credentials.js"
-import type { AuthError } from "../Domain/Errors.js"
+import type { AttemptsExhausted, AuthError, InternalError, InvalidOtp, NotConfigured } from "../Domain/Errors.js"
+import type { StepUpProof } from "../Domain/Otp.js"
 import { traced } from "../internal/Spans.js"
 import { AuthClient, type RampartApiError, type RampartGroups } from "./AuthClient.js"
 import { type Bearer, makeTokenKeeper } from "./TokenKeeper.js"
@@ -61,6 +62,13 @@ export interface SessionService {
   readonly refresh: Effect.Effect<void, SessionError>
   /** The OTP endpoints (`/auth/otp/...`), sent with the session's idToken. */
   readonly otp: SessionOtpClient
+  /**
+   * Step-up (`POST /auth/otp/verify`): consumes `code` (a current TOTP code, or the code last sent to a
+   * validated channel) and answers which channel it was; `InvalidOtp`, `AttemptsExhausted` or `NotConfigured` otherwise.
+   */
+  readonly stepUp: (
+    code: string
+  ) => Effect.Effect<StepUpProof, InvalidOtp | AttemptsExhausted | NotConfigured | InternalError | SessionError>
   /** An `HttpClient` that sends the session's idToken as `Authorization: Bearer` (and retries a 403 once). */
   readonly httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError | SessionError>
   /** Runs `f` with a valid idToken; when it fails with `AuthError`, refreshes and runs it once more. */
@@ -163,6 +171,7 @@ const make = (options: SessionOptions): Effect.Effect<SessionService, SessionErr
       idToken: keeper.token,
       refresh: keeper.refresh,
       otp,
+      stepUp: (code) => otp.stepUp({ headers: { "x-otp": code } }),
       httpClient: keeper.httpClient,
       withAuth: keeper.withAuth
     } satisfies SessionService

@@ -3,6 +3,7 @@
  * code presented for verification.
  */
 import * as Schema from "effect/Schema"
+import { InvalidOtp } from "./Errors.js"
 import { IsoDate } from "./IsoDate.js"
 import { strictFields } from "./Requests.js"
 
@@ -38,5 +39,22 @@ export class VerifyOtpRequest extends Schema.Class<VerifyOtpRequest>("VerifyOtpR
   Schema.Struct({ channel: OtpChannel }).annotations(strictFields)
 ) {}
 
+/** A passed step-up: which validated channel's code was used, and when (`POST /auth/otp/verify`, `StepUp.verify`). */
+export class StepUpProof extends Schema.Class<StepUpProof>("StepUpProof")({
+  channel: OtpChannel,
+  verifiedAt: IsoDate
+}) {}
+
 /** The `x-otp` header carrying a one-time code. */
 export const OtpHeader = Schema.Struct({ "x-otp": OtpCode })
+
+/** The refusal of a step-up whose `x-otp` header is missing or empty, or is not a 6-digit code (`malformed`). */
+export const otpHeaderRefusal = (malformed: boolean): InvalidOtp =>
+  new InvalidOtp({
+    message: malformed
+      ? "The x-otp header must be exactly 6 digits"
+      : "The x-otp header is required: a current TOTP code or the code last sent to you"
+  })
+
+/** Whether `code` has the shape of a one-time code (6 ASCII digits), before anything is tried. */
+export const isOtpCode = (code: string): boolean => /^[0-9]{6}$/.test(code)

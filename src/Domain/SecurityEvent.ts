@@ -23,6 +23,8 @@ export const SecurityEventType = Schema.Literal(
   "totp.validated",
   "totp.deleted",
   "totp.replayed",
+  "stepup.verified",
+  "stepup.refused",
   "partner.login",
   "partner.refused",
   "partner.locked",

@@ -23,6 +23,7 @@ import { OtpChallenges } from "./Otp/OtpChallenges.js"
 import { OtpMethods } from "./Otp/OtpMethods.js"
 import { OutboxRepo } from "./Otp/OutboxRepo.js"
 import { makeSmtpSender } from "./Otp/SmtpSender.js"
+import { StepUp } from "./Otp/StepUp.js"
 import { Partners } from "./Partners/Partners.js"
 import { Faults } from "./Sandbox/Faults.js"
 import { Sandbox } from "./Sandbox/Sandbox.js"
@@ -100,6 +101,7 @@ export const layerServices = Layer.mergeAll(
   Accounts.Default,
   OtpMethods.Default,
   OtpChallenges.Default,
+  StepUp.Default,
   Partners.Default,
   Sandbox.Default,
   SandboxClock.Default,

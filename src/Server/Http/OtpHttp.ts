@@ -6,6 +6,7 @@ import { CurrentUser } from "../../Api/Security.js"
 import { toE164 } from "../../Domain/Phone.js"
 import { OtpChallenges } from "../Otp/OtpChallenges.js"
 import { OtpMethods } from "../Otp/OtpMethods.js"
+import { StepUp } from "../Otp/StepUp.js"
 import { boundary } from "./Boundary.js"
 
 /** `/auth/otp/methods/*` and `/auth/otp/code`. */
@@ -13,6 +14,7 @@ export const layerOtpHttp = HttpApiBuilder.group(RampartApi, "otp", (handlers) =
   Effect.gen(function*() {
     const methods = yield* OtpMethods
     const challenges = yield* OtpChallenges
+    const stepUp = yield* StepUp
     return handlers
       .handle("addSmsMethod", ({ payload }) =>
         Effect.flatMap(CurrentUser, (user) =>
@@ -41,5 +43,10 @@ export const layerOtpHttp = HttpApiBuilder.group(RampartApi, "otp", (handlers) =
         ({ headers, payload }) =>
           Effect.flatMap(CurrentUser, (user) =>
             boundary(challenges.verify(user.userId, payload.channel, headers["x-otp"])))
+      )
+      .handle(
+        "stepUp",
+        ({ headers }) =>
+          Effect.flatMap(CurrentUser, (user) => boundary(stepUp.verify(user.userId, headers["x-otp"])))
       )
   }))

@@ -66,27 +66,37 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
       }).pipe(traced("OtpCodes.issue", { attributes: { channel } }))
 
     /**
-     * Consumes the code last sent on `channel` to `destination` if `code` matches; a wrong code
-     * spends one of the code's 5 tries. Fails with `InvalidOtp` otherwise.
+     * Consumes the live code last sent on one of `candidates` (a channel and the destination it must
+     * have gone to) that `code` matches; its channel. When none matches, every live candidate code
+     * spends one of its 5 tries (the guess was tried against each) and the answer is `InvalidOtp`.
      */
-    const consume = (user: UserRow, channel: OtpDeliveryChannel, destination: string, code: string) =>
+    const consumeAny = (
+      user: UserRow,
+      candidates: ReadonlyArray<{ readonly channel: OtpDeliveryChannel; readonly destination: string }>,
+      code: string
+    ) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const invalid = new InvalidOtp({ message: "OTP is not valid" })
-        const last = Option.getOrUndefined(yield* repo.findLatest(user.id, channel))
-        if (
-          last === undefined ||
-          last.destination !== destination ||
-          !codeIsLive({ consumedAt: last.consumed_at, validUntil: last.valid_until, attempts: last.attempts }, now)
-        ) {
-          return yield* invalid
+        const digest = hmac.digest("otp-code", code)
+        const live: Array<{ readonly id: string; readonly channel: OtpDeliveryChannel; readonly matches: boolean }> = []
+        for (const { channel, destination } of candidates) {
+          const last = Option.getOrUndefined(yield* repo.findLatest(user.id, channel))
+          if (
+            last !== undefined && last.destination === destination &&
+            codeIsLive({ consumedAt: last.consumed_at, validUntil: last.valid_until, attempts: last.attempts }, now)
+          ) live.push({ id: last.id, channel, matches: hmac.equals(last.code_hash, digest) })
         }
-        if (!hmac.equals(last.code_hash, hmac.digest("otp-code", code))) {
-          yield* repo.spendAttempt(last.id)
-          return yield* invalid
+        const match = live.find((candidate) => candidate.matches)
+        if (match !== undefined && (yield* repo.consume(match.id, now))) return match.channel
+        if (match === undefined) {
+          yield* Effect.forEach(live, (candidate) => repo.spendAttempt(candidate.id), { discard: true })
         }
-        if (!(yield* repo.consume(last.id, now))) return yield* invalid
-      }).pipe(traced("OtpCodes.consume", { attributes: { channel } }))
+        return yield* new InvalidOtp({ message: "OTP is not valid" })
+      }).pipe(traced("OtpCodes.consume"))
+
+    /** Consumes the code last sent on `channel` to `destination` if `code` matches; `InvalidOtp` otherwise. */
+    const consume = (user: UserRow, channel: OtpDeliveryChannel, destination: string, code: string) =>
+      Effect.asVoid(consumeAny(user, [{ channel, destination }], code))
 
     /**
      * `self` (a transaction that issues a code) with a failed delivery published as
@@ -100,7 +110,7 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
             onSome: (error) => events.publish({ type: "otp.delivery_failed", userId, channel, reason: error.message })
           }))
 
-    return { issue, consume, reportingDeliveryFailure }
+    return { issue, consume, consumeAny, reportingDeliveryFailure }
   }),
   dependencies: [OtpCodesRepo.Default]
 }) {}
