@@ -18,7 +18,11 @@ export { owaspPasswordCost, type PasswordCost, PasswordCostConfig, Passwords } f
 export type { EventSubject, Outcome } from "./Server/Events/EventReport.js"
 export { type Origin, RequestOrigin } from "./Server/Events/RequestOrigin.js"
 export { SecurityEvents, SUBSCRIBER_BUFFER } from "./Server/Events/SecurityEvents.js"
-export { layerOtpVerification, layerPartnerAuthentication } from "./Server/Http/Authentication.js"
+export {
+  layerOtpVerification,
+  layerPartnerAuthentication,
+  layerUserAuthenticationInProcess
+} from "./Server/Http/Authentication.js"
 export { layerApi, layerRoutes } from "./Server/Http/Routes.js"
 export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
 export { generateServerKeys, type ServerKeys } from "./Server/Keys.js"

@@ -2,7 +2,8 @@
  * A model-based test of the OTP state machine (issue 5, item 13): FastCheck generates sequences of
  * commands — request an EMAIL code, verify it with the right, a wrong or an older code, move the
  * TestClock by 1 s .. 20 min, create a TOTP secret, validate or delete it with a code of some time
- * step (or replay the last accepted one) — and runs them against the real services on SQLite. A
+ * step (or replay the last accepted one), step up with the latest EMAIL code, a wrong code or a TOTP
+ * code of some step (issue 23: one code store, one budget) — and runs them against the real services on SQLite. A
  * small model of SPEC's rules (per-code tries, the account-wide budget and lock, resend spacing
  * and hourly window, code lifetime, the TOTP window and last accepted step) predicts each answer:
  * success or the error's `_tag` and exact `retryAfterSeconds`; after every step the stored counters
@@ -15,6 +16,7 @@ import type { UserId } from "../../src/Domain/Identity.js"
 import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
+import { StepUp } from "../../src/Server/Otp/StepUp.js"
 import type { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { totpAt } from "../../src/Totp.js"
 import { lastCode, newUser, onFreshStore, startClock, userIdOf } from "../support/Services.js"
@@ -50,7 +52,7 @@ interface Model {
   totp: { secret: string; verified: boolean; lastStep: number | null } | null
 }
 
-type Services = OtpChallenges | OtpMethods | Sandbox | UsersRepo | SqlClient.SqlClient
+type Services = OtpChallenges | OtpMethods | StepUp | Sandbox | UsersRepo | SqlClient.SqlClient
 
 /** The system under test: the services (through the test's runtime) and the user they act for. */
 interface Real {
@@ -278,6 +280,49 @@ const deleteTotp = (which: number | "replay") =>
     if (outcome._tag === "ok") m.totp = null
   })
 
+/**
+ * Step-up with the latest EMAIL code, a wrong code, or a TOTP code of step S+which (or the replayed
+ * last step): a validated TOTP secret is tried first, then the live EMAIL code if the email is
+ * validated; a code matching neither spends one try of that live code.
+ */
+const stepUp = (which: "email" | "wrong" | number | "replay", salt: number) =>
+  command(`stepUp(${which})`, async (m, r) => {
+    const latest = m.codes.at(-1)
+    const { code, step } = which === "email"
+      ? { code: latest?.value ?? "123456", step: -1 }
+      : which === "wrong"
+      ? { code: String((Number(latest?.value ?? "0") + 7 + salt) % 1_000_000).padStart(6, "0"), step: -1 }
+      : totpPresented(m, which)
+    let channel: string | undefined
+    const totpValidated = m.totp?.verified === true
+    const expected: Outcome = !totpValidated && !m.emailVerified
+      ? { _tag: "NotConfigured" }
+      : budgeted(m, () => {
+        if (totpValidated && totpChecks(m, code, step)()) {
+          channel = "TOTP"
+          return true
+        }
+        if (!m.emailVerified) return false
+        const live = latest !== undefined && !latest.consumed && m.now < latest.sentAt + CODE_TTL &&
+          latest.attempts < CODE_TRIES
+        if (!live) return false
+        if (code === latest.value) {
+          latest.consumed = true
+          channel = "EMAIL"
+          seen.add("step-up by EMAIL")
+          return true
+        }
+        latest.attempts++
+        return false
+      })
+    const { outcome, value } = await attempt(r, Effect.flatMap(StepUp, (s) => s.verify(r.userId, code)))
+    expect(outcome).toEqual(expected)
+    if (value !== undefined) {
+      expect(value.channel).toBe(channel)
+      if (channel === "TOTP") seen.add("step-up by TOTP")
+    }
+  })
+
 /** Several wrong EMAIL codes in a row (each one checked), so runs reach the 5-try and 10-failure limits. */
 const wrongBurst = (count: number, salt: number) =>
   Array.from({ length: count }, (_, i) => verifyEmail("wrong", salt + i))
@@ -305,7 +350,11 @@ const commands = [
   fc.tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 0, max: 999 })).map(([count, salt]) =>
     sequence("wrongBurst", wrongBurst(count, salt))
   ),
-  fc.integer({ min: 60, max: 75 }).map((seconds) => sequence("resendAfter", [advance(seconds), requestEmail()]))
+  fc.integer({ min: 60, max: 75 }).map((seconds) => sequence("resendAfter", [advance(seconds), requestEmail()])),
+  fc.tuple(
+    fc.oneof(fc.constantFrom("email" as const, "email" as const, "wrong" as const), totpWhich),
+    fc.integer({ min: 0, max: 999 })
+  ).map(([which, salt]) => stepUp(which, salt))
 ]
 // Twice as likely: the sequences that reach the per-code, account and hourly limits within 30 commands.
 commands.push(commands[6]!, commands[7]!)

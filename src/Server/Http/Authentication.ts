@@ -14,8 +14,11 @@ import { StepUp } from "../Otp/StepUp.js"
 import { Partners } from "../Partners/Partners.js"
 import { boundary } from "./Boundary.js"
 
-/** Verifies the idToken bearer and provides `CurrentUser`. */
-export const layerUserAuthentication = Layer.effect(
+/**
+ * The contract's `UserAuthentication` middleware in process: verifies the idToken bearer with the
+ * server's own `IdTokens` (its current and previous keys) and provides `CurrentUser`.
+ */
+export const layerUserAuthenticationInProcess = Layer.effect(
   UserAuthentication,
   Effect.map(IdTokens, (idTokens) => ({
     idToken: (token: Redacted.Redacted<string>) =>

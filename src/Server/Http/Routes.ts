@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { ServerConfig, type ServerSettings } from "../Config.js"
-import { layerPartnerAuthentication, layerUserAuthentication } from "./Authentication.js"
+import { layerPartnerAuthentication, layerUserAuthenticationInProcess } from "./Authentication.js"
 import { layerAuthHttp } from "./AuthHttp.js"
 import { limitBody } from "./BodyLimits.js"
 import { layerPlainDecodeErrors } from "./DecodeErrors.js"
@@ -31,7 +31,7 @@ import { layerSandboxHttp } from "./SandboxHttp.js"
 /** The contract implemented by the handlers and security middlewares (needs the domain services). */
 export const layerApi = HttpApiBuilder.api(RampartApi).pipe(
   Layer.provide([layerAuthHttp, layerOtpHttp, layerPartnersHttp, layerSandboxHttp, layerOperationsHttp]),
-  Layer.provide([layerUserAuthentication, layerPartnerAuthentication])
+  Layer.provide([layerUserAuthenticationInProcess, layerPartnerAuthentication])
 )
 
 /**
