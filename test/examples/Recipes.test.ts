@@ -6,6 +6,7 @@ import * as enrolTotp from "../../examples/enrol-totp.js"
 import * as keepFresh from "../../examples/keep-session-fresh.js"
 import * as partnerSession from "../../examples/partner-session.js"
 import * as protectHttpApi from "../../examples/protect-your-httpapi.js"
+import * as requireFreshOtp from "../../examples/require-fresh-otp.js"
 import * as securityAlerts from "../../examples/security-alerts.js"
 import * as stepUp from "../../examples/step-up-email.js"
 import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-testclock.js"
@@ -104,5 +105,29 @@ describe("client recipes against the in-process server", () => {
     expect(second).toMatchObject({ sent: false })
     expect(second.sent === false && second.retryAfterSeconds).toBeGreaterThanOrEqual(59)
     expect(refused).toBe("refused: Invalid email or password")
+  })
+})
+
+describe("recipe: require a fresh OTP before a withdrawal", () => {
+  const password = "recipe password 1"
+  it("requires a fresh OTP before a withdrawal: an EMAIL code passes once, names EMAIL", async () => {
+    const own = await startServer(freshSqliteUrl()) // its clock moves: a server of its own
+    const email = "withdrawal@example.com"
+    expect((await call(own.url, "POST", "/sandbox/users", { body: { email, password } })).status).toBe(201)
+    // The email is validated first (one EMAIL code); the next code may be sent 60 s later.
+    const token = (await call(own.url, "POST", "/auth/login", { body: { email, password } })).body.idToken
+    await call(own.url, "GET", "/auth/otp/code?method=EMAIL", { token })
+    const code = (await call(own.url, "GET", `/sandbox/outbox?to=${email}`)).body[0].code
+    const verified = await call(own.url, "POST", "/auth/otp/code", {
+      token,
+      headers: { "x-otp": code },
+      body: { channel: "EMAIL" }
+    })
+    expect(verified.status).toBe(200)
+    await call(own.url, "POST", "/sandbox/clock", { body: { advanceSeconds: 61 } })
+    const result = await Effect.runPromise(requireFreshOtp.run(own.url, email, password))
+    expect(result.withdrawal).toMatchObject({ email, channel: "EMAIL", amount: 100 })
+    expect(result.again).toBe("InvalidOtp")
+    await own.close()
   })
 })
