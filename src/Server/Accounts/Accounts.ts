@@ -3,6 +3,7 @@
  * failures for 15 minutes, indistinguishable refusals), refresh the idToken with an opaque refresh
  * token stored only as an HMAC.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -18,6 +19,7 @@ import { IdTokens } from "../Crypto/IdTokens.js"
 import { OpaqueTokens } from "../Crypto/OpaqueTokens.js"
 import { Passwords } from "../Crypto/Passwords.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
+import { ownStoreService } from "../Store/Transaction.js"
 import { RefreshTokensRepo } from "./RefreshTokensRepo.js"
 import { toProfile, UsersRepo } from "./UsersRepo.js"
 
@@ -27,6 +29,8 @@ export const loginRefused = () => new AuthError({ message: "Invalid email or pas
 /** Users, password logins and refresh tokens. */
 export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Accounts", {
   effect: Effect.gen(function*() {
+    // The store this service was built on: never a transaction of the caller's.
+    const sql = yield* SqlClient.SqlClient
     const users = yield* UsersRepo
     const refreshTokens = yield* RefreshTokensRepo
     const passwords = yield* Passwords
@@ -122,7 +126,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
     /** The security profile of an ACTIVE user. */
     const profile = (userId: UserId) => Effect.map(users.requireActive(userId), toProfile)
 
-    return { createUser, authenticate, login, refresh, profile }
+    return ownStoreService(sql, { createUser, authenticate, login, refresh, profile })
   }),
   dependencies: [UsersRepo.Default, RefreshTokensRepo.Default]
 }) {}

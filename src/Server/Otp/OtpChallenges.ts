@@ -3,6 +3,7 @@
  * `x-otp` (`POST /auth/otp/code`): EMAIL and SMS consume the code last sent, TOTP validates the
  * secret. Every check runs under the account-wide verification budget.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { AlreadyConfigured, MethodNotAllowed, NotConfigured } from "../../Domain/Errors.js"
@@ -11,7 +12,7 @@ import type { OtpChannel } from "../../Domain/Otp.js"
 import { traced } from "../../internal/Spans.js"
 import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { transact } from "../Store/Transaction.js"
+import { ownStoreService, transactOn } from "../Store/Transaction.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { hasTotpSecret, UserTotp } from "./UserTotp.js"
 import { VerificationBudget } from "./VerificationBudget.js"
@@ -19,6 +20,9 @@ import { VerificationBudget } from "./VerificationBudget.js"
 /** Code requests and channel verification. */
 export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Server/OtpChallenges", {
   effect: Effect.gen(function*() {
+    // The store this service was built on: never a SqlClient of the caller's context.
+    const sql = yield* SqlClient.SqlClient
+    const transact = transactOn(sql)
     const users = yield* UsersRepo
     const codes = yield* OtpCodes
     const userTotp = yield* UserTotp
@@ -85,7 +89,7 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
         traced("OtpChallenges.verify", { attributes: { channel } })
       )
 
-    return { request, verify }
+    return ownStoreService(sql, { request, verify })
   }),
   dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, VerificationBudget.Default]
 }) {}

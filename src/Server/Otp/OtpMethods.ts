@@ -2,6 +2,7 @@
  * The user's OTP methods: add an SMS phone (a code is sent to it), create a TOTP secret (sealed at
  * rest, returned once with its otpauth URI), delete the TOTP secret with a current TOTP code.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { AlreadyConfigured, NotConfigured } from "../../Domain/Errors.js"
@@ -13,7 +14,7 @@ import { Totp } from "../../Totp.js"
 import { toProfile, UsersRepo } from "../Accounts/UsersRepo.js"
 import { SecretBox } from "../Crypto/SecretBox.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { transact } from "../Store/Transaction.js"
+import { ownStoreService, transactOn } from "../Store/Transaction.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { hasTotpSecret, totpAad, UserTotp } from "./UserTotp.js"
 import { VerificationBudget } from "./VerificationBudget.js"
@@ -21,6 +22,9 @@ import { VerificationBudget } from "./VerificationBudget.js"
 /** Adding, creating and deleting OTP methods. */
 export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/OtpMethods", {
   effect: Effect.gen(function*() {
+    // The store this service was built on: never a SqlClient of the caller's context.
+    const sql = yield* SqlClient.SqlClient
+    const transact = transactOn(sql)
     const users = yield* UsersRepo
     const codes = yield* OtpCodes
     const box = yield* SecretBox
@@ -81,7 +85,7 @@ export class OtpMethods extends Effect.Service<OtpMethods>()("Rampart/Server/Otp
         traced("OtpMethods.deleteTotp")
       )
 
-    return { addSms, createTotp, deleteTotp }
+    return ownStoreService(sql, { addSms, createTotp, deleteTotp })
   }),
   dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, VerificationBudget.Default]
 }) {}

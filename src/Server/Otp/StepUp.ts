@@ -17,7 +17,7 @@ import { isOtpCode, type OtpChannel, type OtpDeliveryChannel, StepUpProof } from
 import { traced } from "../../internal/Spans.js"
 import { type UserRow, UsersRepo } from "../Accounts/UsersRepo.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { transactOn } from "../Store/Transaction.js"
+import { ownStoreService, transactOn } from "../Store/Transaction.js"
 import { OtpCodes } from "./OtpCodes.js"
 import { hasTotpSecret, UserTotp } from "./UserTotp.js"
 import { VerificationBudget } from "./VerificationBudget.js"
@@ -36,13 +36,14 @@ const validatedChannels = (user: UserRow) => ({
 /** Step-up verification of a user's validated channels. */
 export class StepUp extends Effect.Service<StepUp>()("Rampart/Server/StepUp", {
   effect: Effect.gen(function*() {
+    // The store this service was built on: never a SqlClient of the caller's context.
+    const sql = yield* SqlClient.SqlClient
+    const transact = transactOn(sql)
     const users = yield* UsersRepo
     const codes = yield* OtpCodes
     const userTotp = yield* UserTotp
     const budget = yield* VerificationBudget
     const events = yield* SecurityEvents
-    // The store this service was built on: a caller's own SqlClient never carries its transaction.
-    const transact = transactOn(yield* SqlClient.SqlClient)
 
     /** The channel whose code `code` is: TOTP first (when validated), then the codes sent to validated channels. */
     const match = (user: UserRow, code: string, channels: ReturnType<typeof validatedChannels>) =>
@@ -83,7 +84,7 @@ export class StepUp extends Effect.Service<StepUp>()("Rampart/Server/StepUp", {
         traced("StepUp.verify")
       )
 
-    return { verify }
+    return ownStoreService(sql, { verify })
   }),
   dependencies: [UsersRepo.Default, OtpCodes.Default, UserTotp.Default, VerificationBudget.Default]
 }) {}

@@ -4,6 +4,7 @@
  * the account-wide budget), then an opaque access token stored only as an HMAC. Failures of any
  * field count per `client_id` under the 10 / 15-minute rule.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -24,7 +25,7 @@ import { RandomTokens } from "../Crypto/RandomTokens.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
 import { hasTotpSecret, UserTotp } from "../Otp/UserTotp.js"
 import { VerificationBudget } from "../Otp/VerificationBudget.js"
-import { transact } from "../Store/Transaction.js"
+import { ownStoreService, transactOn } from "../Store/Transaction.js"
 import { PartnerClientsRepo } from "./PartnerClientsRepo.js"
 import { PartnerSessionsRepo } from "./PartnerSessionsRepo.js"
 
@@ -34,6 +35,9 @@ class ClientFailure extends Data.TaggedError("ClientFailure")<{ readonly refusal
 /** Partner clients, logins and sessions. */
 export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partners", {
   effect: Effect.gen(function*() {
+    // The store this service was built on: never a SqlClient of the caller's context.
+    const sql = yield* SqlClient.SqlClient
+    const transact = transactOn(sql)
     const users = yield* UsersRepo
     const clients = yield* PartnerClientsRepo
     const sessions = yield* PartnerSessionsRepo
@@ -167,7 +171,7 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
         traced("Partners.logout")
       )
 
-    return { createClient, restoreClient, clientStatus, login, authenticate, logout }
+    return ownStoreService(sql, { createClient, restoreClient, clientStatus, login, authenticate, logout })
   }),
   dependencies: [
     UsersRepo.Default,

@@ -2,6 +2,7 @@
  * Sandbox conveniences: create users and partners without any real sign-up, list them with their
  * TOTP codes, read the codes the sandbox "delivered", and empty the store for a reset.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -17,7 +18,7 @@ import { OutboxRepo } from "../Otp/OutboxRepo.js"
 import { totpAad } from "../Otp/UserTotp.js"
 import { PartnerClientsRepo } from "../Partners/PartnerClientsRepo.js"
 import { Partners } from "../Partners/Partners.js"
-import { transact } from "../Store/Transaction.js"
+import { ownStoreService, transactOn } from "../Store/Transaction.js"
 import { wipeStore } from "../Store/Wipe.js"
 import { PartnerUsers } from "./PartnerUsers.js"
 import { qrSvg } from "./QrCode.js"
@@ -29,6 +30,9 @@ export const MAX_LISTED_ACCOUNTS = 200
 /** The sandbox's account factory and outbox reader. */
 export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox", {
   effect: Effect.gen(function*() {
+    // The store this service was built on: never a SqlClient of the caller's context.
+    const sql = yield* SqlClient.SqlClient
+    const transact = transactOn(sql)
     const outboxRepo = yield* OutboxRepo
     const accounts = yield* Accounts
     const partners = yield* Partners
@@ -102,9 +106,9 @@ export class Sandbox extends Effect.Service<Sandbox>()("Rampart/Server/Sandbox",
     })
 
     /** Empties the store (accounts, codes, tokens, sessions, outbox, events) and puts the clock offset back to 0. */
-    const wipe = transact(Effect.zipRight(wipeStore, sandboxClock.resetOffset)).pipe(traced("Sandbox.wipe"))
+    const wipe = transact(Effect.zipRight(wipeStore(sql), sandboxClock.resetOffset)).pipe(traced("Sandbox.wipe"))
 
-    return { createUser: accounts.createUser, createPartner, outbox, listAccounts, wipe }
+    return ownStoreService(sql, { createUser: accounts.createUser, createPartner, outbox, listAccounts, wipe })
   }),
   dependencies: [
     Accounts.Default,

@@ -6,17 +6,20 @@
  * cap, lockouts, partner sessions, the TOTP step — reads sandbox time without knowing it. Sleeping
  * stays on wall time (a delay of 1 s is 1 s). Production never uses it.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { SandboxTime } from "../../Domain/Sandbox.js"
 import { shiftedClock } from "../../internal/ShiftedClock.js"
+import { ownStoreService } from "../Store/Transaction.js"
 import { SandboxClockRepo } from "./SandboxClockRepo.js"
 
 /** The sandbox clock: its `Clock`, the offset in the store, and moving it. */
 export class SandboxClock extends Effect.Service<SandboxClock>()("Rampart/Server/SandboxClock", {
   effect: Effect.gen(function*() {
     const repo = yield* SandboxClockRepo
+    const sql = yield* SqlClient.SqlClient
     /** The offset last read from or written to the store; every reading of `clock` adds it. */
     let offsetMs = 0
     const offset = () => offsetMs
@@ -41,7 +44,8 @@ export class SandboxClock extends Effect.Service<SandboxClock>()("Rampart/Server
     const withSandboxTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
       Effect.zipRight(sync, Effect.clockWith((base) => Effect.withClock(effect, shiftedClock(base, offset))))
 
-    return { clock, time, sync, advance, resetOffset, withSandboxTime }
+    // withSandboxTime runs the caller's effect: only the clock's own statements are kept on Rampart's store.
+    return { clock, withSandboxTime, ...ownStoreService(sql, { time, sync, advance, resetOffset }) }
   }),
   dependencies: [SandboxClockRepo.Default]
 }) {}

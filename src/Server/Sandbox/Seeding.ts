@@ -4,6 +4,7 @@
  * is (reported, not changed). Start and `POST /sandbox/reset` apply the plan of `SeedPlan.ts`
  * through them, for the seed file (`SeedFile.ts`) and the demo accounts (`DemoAccounts.ts`).
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -18,7 +19,7 @@ import { Passwords } from "../Crypto/Passwords.js"
 import { SecretBox } from "../Crypto/SecretBox.js"
 import { totpAad } from "../Otp/UserTotp.js"
 import { Partners } from "../Partners/Partners.js"
-import { transact } from "../Store/Transaction.js"
+import { transactOn } from "../Store/Transaction.js"
 import { PartnerUsers } from "./PartnerUsers.js"
 import type { SeedFile } from "./SeedFile.js"
 
@@ -57,6 +58,8 @@ export interface SeededAccount {
 /** The seeding steps over the store. */
 export class Seeding extends Effect.Service<Seeding>()("Rampart/Server/Seeding", {
   effect: Effect.gen(function*() {
+    // The store this service was built on: never a SqlClient of the caller's context.
+    const transact = transactOn(yield* SqlClient.SqlClient)
     const accounts = yield* Accounts
     const partners = yield* Partners
     const users = yield* UsersRepo

@@ -1,5 +1,5 @@
 /** Emptying the store (`POST /sandbox/reset`): every table of the migrations, children before parents. */
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 
 /** The tables holding accounts, codes, tokens, sessions, messages and events, in deletion order. */
@@ -13,8 +13,6 @@ const TABLES = [
   "users"
 ] as const
 
-/** Deletes every row of every data table (the schema and the migrations table stay). */
-export const wipeStore = Effect.flatMap(
-  SqlClient.SqlClient,
-  (sql) => Effect.forEach(TABLES, (table) => sql`DELETE FROM ${sql(table)}`, { discard: true })
-)
+/** Deletes every row of every data table of `sql` (the schema and the migrations table stay). */
+export const wipeStore = (sql: SqlClient.SqlClient) =>
+  Effect.forEach(TABLES, (table) => sql`DELETE FROM ${sql(table)}`, { discard: true })
