@@ -18,6 +18,7 @@ import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import type { OtpDeliveryChannel } from "../../Domain/Otp.js"
 import { SecretBox } from "../Crypto/SecretBox.js"
+import { RollsBack } from "../Store/Transaction.js"
 import { OutboxRepo } from "./OutboxRepo.js"
 
 /** One code to deliver. */
@@ -27,17 +28,13 @@ export interface OtpMessage {
   readonly code: Redacted.Redacted<string>
 }
 
-/** Delivery failed; the code request is rolled back. */
+/** Delivery failed: a typed error of the request that sent the code, whose transaction rolls back (the code is not stored). */
 export class DeliveryError
   extends Data.TaggedError("DeliveryError")<{ readonly message: string; readonly cause?: unknown }>
-{}
-
-/** The `DeliveryError` a cause died with (how a failed send leaves `OtpCodes.issue`), if any. */
-export const deliveryFailure = (cause: Cause.Cause<unknown>): Option.Option<DeliveryError> =>
-  Cause.find(
-    cause,
-    (c) => (Cause.isDieType(c) && c.defect instanceof DeliveryError ? Option.some(c.defect) : Option.none())
-  )
+{
+  /** A failed delivery undoes its request: no stored code, no resend spacing spent. */
+  readonly [RollsBack] = true
+}
 
 /** Sends OTP codes to users. */
 export class OtpSender extends Context.Tag("Rampart/Server/OtpSender")<

@@ -17,7 +17,7 @@ import { type UserRow } from "../Accounts/UsersRepo.js"
 import { Hmac } from "../Crypto/Hmac.js"
 import { RandomTokens } from "../Crypto/RandomTokens.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { deliveryFailure, OtpSender } from "./Delivery.js"
+import { DeliveryError, OtpSender } from "./Delivery.js"
 import { OtpCodesRepo } from "./OtpCodesRepo.js"
 
 /** Issues and verifies delivered codes; callers hold the user's row lock (a transaction). */
@@ -58,8 +58,8 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
           now,
           validUntil
         })
-        // A failed delivery is a defect: the caller's transaction rolls the code row back and answers 500.
-        yield* Effect.orDie(sender.send({ channel, to: destination, code: Redacted.make(code) }))
+        // A failed delivery is a `DeliveryError` that rolls the caller's transaction (and the code row) back.
+        yield* sender.send({ channel, to: destination, code: Redacted.make(code) })
         yield* events.note({ type: "otp.sent", userId: user.id, channel })
         const validated = channel === "EMAIL" ? user.email_verified_at !== null : user.phone_verified_at !== null
         return new OtpCodeStatus({ validUntil: new Date(validUntil), channel, validated })
@@ -104,11 +104,10 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
      */
     const reportingDeliveryFailure =
       (userId: string, channel: OtpChannel) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-        Effect.tapDefect(self, (cause) =>
-          Option.match(deliveryFailure(cause), {
-            onNone: () => Effect.void,
-            onSome: (error) => events.publish({ type: "otp.delivery_failed", userId, channel, reason: error.message })
-          }))
+        Effect.tapError(self, (error) =>
+          error instanceof DeliveryError
+            ? events.publish({ type: "otp.delivery_failed", userId, channel, reason: error.message })
+            : Effect.void)
 
     return { issue, consume, consumeAny, reportingDeliveryFailure }
   }),

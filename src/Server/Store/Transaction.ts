@@ -1,7 +1,8 @@
 /**
  * One transaction per state change, always on the store the service was built on. A refusal (a
  * tagged domain error such as `InvalidOtp`) commits what the attempt recorded — the counters must
- * survive the refusal — while a store failure or a defect rolls everything back.
+ * survive the refusal — while a store failure, an error marked `RollsBack` (a failed delivery) or
+ * a defect rolls everything back.
  *
  * `@effect/sql` finds a transaction's connection in the fiber's context under one tag shared by
  * every client, so a host that calls Rampart inside its own transaction (on its own `SqlClient`)
@@ -17,6 +18,13 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+
+/** Marks an error class whose failure rolls its transaction back like a store failure (a failed delivery). */
+export const RollsBack: unique symbol = Symbol.for("rampart/Store/RollsBack")
+
+/** Whether `error` is a store failure or marked `RollsBack`: the transaction is rolled back, not committed. */
+const rollsBack = (error: unknown): boolean =>
+  error instanceof SqlError.SqlError || (typeof error === "object" && error !== null && RollsBack in error)
 
 /** The client whose transaction Rampart opened in the current fiber, if any. */
 class OwnTransaction extends Context.Reference<OwnTransaction>()("Rampart/Store/OwnTransaction", {
@@ -50,7 +58,7 @@ export const transactOn =
         effect.pipe(
           Effect.map((a) => Either.right(a) as Either.Either<A, E>),
           Effect.catchIf(
-            (e): e is Exclude<E, SqlError.SqlError> => !(e instanceof SqlError.SqlError),
+            (e): e is Exclude<E, SqlError.SqlError> => !rollsBack(e),
             (e) => Effect.succeed(Either.left(e) as Either.Either<A, E>)
           ),
           Effect.provideService(OwnTransaction, sql)
