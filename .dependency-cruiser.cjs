@@ -24,14 +24,14 @@ module.exports = {
       comment: "src/Client is built on the contract only: it never imports Server or Cli.",
       severity: "error",
       from: { path: "^src/Client/" },
-      to: { path: "^src/(Server|Cli)/" }
+      to: { path: "^src/(Server|Cli|Testing)/" }
     },
     {
       name: "server-not-client",
       comment: "src/Server never imports Client or Cli (the CLI sits on top of both).",
       severity: "error",
       from: { path: "^src/Server/" },
-      to: { path: "^src/(Client|Cli)/" }
+      to: { path: "^src/(Client|Cli|Testing)/" }
     },
     {
       name: "shared-is-side-free",

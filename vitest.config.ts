@@ -14,6 +14,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^rampart\/server$/, replacement: fileURLToPath(new URL("./src/server.ts", import.meta.url)) },
+      { find: /^rampart\/testing$/, replacement: fileURLToPath(new URL("./src/testing.ts", import.meta.url)) },
       { find: /^rampart$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }
     ]
   },
