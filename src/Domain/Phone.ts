@@ -4,7 +4,14 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { type CountryCode, getCountries, parsePhoneNumberFromString } from "libphonenumber-js/max"
+import {
+  type CountryCode,
+  type Examples,
+  getCountries,
+  getExampleNumber,
+  parsePhoneNumberFromString
+} from "libphonenumber-js/max"
+import { createRequire } from "node:module"
 import { lengthBetween, strictFields } from "./Requests.js"
 
 /** The region codes libphonenumber-js knows (the Criptan docs' `country` enum, e.g. `ES`, `AC`). */
@@ -22,7 +29,8 @@ export const Country = Schema.String.pipe(
   })
 ).annotations({
   identifier: "Country",
-  description: "ISO 3166-1 alpha-2 region code"
+  description: "ISO 3166-1 alpha-2 region code",
+  arbitrary: () => (fc) => fc.constantFrom(...countries)
 })
 /** A region code of the `country` enum. */
 export type Country = typeof Country.Type
@@ -53,6 +61,22 @@ export const SmsMethodFields = Schema.Struct({
   country: Country
 }).annotations(strictFields)
 
+/**
+ * Valid `{ phone, country }` pairs for Arbitraries: libphonenumber's example mobile numbers of the
+ * regions that have one, read once, only when an Arbitrary is asked for (never by the server).
+ */
+let examplePairs: ReadonlyArray<{ readonly phone: string; readonly country: CountryCode }> | undefined
+const validPhonePairs = () =>
+  examplePairs ??= (() => {
+    const examples = createRequire(import.meta.url)("libphonenumber-js/examples.mobile.json") as Examples
+    return countries.flatMap((country) => {
+      const example = getExampleNumber(country, examples)
+      if (example === undefined) return []
+      const pairs = [{ phone: example.number, country }, { phone: example.formatNational(), country }]
+      return pairs.filter((pair) => Either.isRight(toE164(pair.phone, pair.country)))
+    })
+  })()
+
 /** `POST /auth/otp/methods/sms` body; the phone must be a valid number of `country`. */
 export const SmsMethodRequest = SmsMethodFields.pipe(
   Schema.filter((body) =>
@@ -61,6 +85,9 @@ export const SmsMethodRequest = SmsMethodFields.pipe(
       onRight: () => true
     })
   )
-).annotations({ identifier: "SmsMethodRequest" })
+).annotations({
+  identifier: "SmsMethodRequest",
+  arbitrary: () => (fc) => fc.constantFrom(...validPhonePairs())
+})
 /** `POST /auth/otp/methods/sms` body. */
 export type SmsMethodRequest = typeof SmsMethodRequest.Type
