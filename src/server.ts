@@ -14,7 +14,9 @@ export {
   type ServerSettings
 } from "./Server/Config.js"
 export { IdTokens, IdTokenSettings } from "./Server/Crypto/IdTokens.js"
+export { MasterKeyError } from "./Server/Crypto/MasterKey.js"
 export { owaspPasswordCost, type PasswordCost, PasswordCostConfig, Passwords } from "./Server/Crypto/Passwords.js"
+export { SigningKeyError } from "./Server/Crypto/SigningKey.js"
 export type { EventSubject, Outcome } from "./Server/Events/EventReport.js"
 export { type Origin, RequestOrigin } from "./Server/Events/RequestOrigin.js"
 export { SecurityEvents, SUBSCRIBER_BUFFER } from "./Server/Events/SecurityEvents.js"
@@ -25,8 +27,15 @@ export {
 } from "./Server/Http/Authentication.js"
 export { layerApi, layerRoutes } from "./Server/Http/Routes.js"
 export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
-export { generateServerKeys, type ServerKeys } from "./Server/Keys.js"
-export { layerCrypto, layerOtpSender, layerServices, layerStore } from "./Server/Layers.js"
+export { generateServerKeys, MissingKeyError, type ServerKeys } from "./Server/Keys.js"
+export {
+  layerCrypto,
+  layerOtpSender,
+  layerServices,
+  layerStore,
+  type RampartServices,
+  type RampartStartError
+} from "./Server/Layers.js"
 export {
   DeliveryError,
   layerOutboxSender,

@@ -96,8 +96,11 @@ export const layerCrypto = Layer.mergeAll(
   )
 )
 
-/** Every domain service of the server, over `ServerConfig` (store, keys, crypto, delivery included). */
-export const layerServices = Layer.mergeAll(
+/**
+ * Every service of the server's domain, internals included (repositories, keys, the store), over
+ * `ServerConfig`: what the server's own composition, the testing kit and the project's tests build on.
+ */
+export const layerDomain = Layer.mergeAll(
   Accounts.Default,
   OtpMethods.Default,
   OtpChallenges.Default,
@@ -114,3 +117,28 @@ export const layerServices = Layer.mergeAll(
   Layer.provideMerge(layerCrypto),
   Layer.provideMerge(layerStore)
 )
+
+/** The services `layerServices` provides: the domain a host embeds. */
+export type RampartServices =
+  | Accounts
+  | OtpMethods
+  | OtpChallenges
+  | StepUp
+  | Partners
+  | Sandbox
+  | SandboxClock
+  | Faults
+  | SecurityEvents
+  | OtpSender
+  | IdTokens
+  | Passwords
+  | Totp
+
+/** Why the domain could not start: bad configuration or keys, an unreachable or unmigrated store, a missing driver. */
+export type RampartStartError = Layer.Layer.Error<typeof layerDomain>
+
+/**
+ * Every domain service of the server, over `ServerConfig` (store, keys, crypto, delivery included);
+ * its type names only what `rampart/server` exports, so a host can declare layers built from it.
+ */
+export const layerServices: Layer.Layer<RampartServices, RampartStartError, ServerConfig> = layerDomain

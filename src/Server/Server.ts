@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import { ServerConfig } from "./Config.js"
 import { layerRoutes } from "./Http/Routes.js"
 import { layerHttpServer, withTracing } from "./Http/Transport/Transport.js"
-import { layerServices } from "./Layers.js"
+import { layerDomain } from "./Layers.js"
 import { layerOtlpTracer } from "./OtlpTracing.js"
 import { layerSandboxSeed, layerSeedAtStart } from "./Sandbox/SeedPlan.js"
 import { describeStartFailure } from "./StartFailure.js"
@@ -59,7 +59,7 @@ const layerListening = (listen: ServerListen) =>
 const layerServed = (listen: ServerListen, demo: boolean) =>
   Layer.merge(layerListening(listen), layerSeedAtStart).pipe(
     Layer.provideMerge(layerSandboxSeed(demo)),
-    Layer.provideMerge(layerServices)
+    Layer.provideMerge(layerDomain)
   )
 
 /** The whole server as the options say; provides its `HttpServer`, the domain services and `ServerConfig`. */

@@ -17,7 +17,7 @@ import { UsersRepo } from "../Server/Accounts/UsersRepo.js"
 import { layerServerConfig, type ServerSettings } from "../Server/Config.js"
 import { SecretBox } from "../Server/Crypto/SecretBox.js"
 import { generateServerKeys } from "../Server/Keys.js"
-import { layerServices } from "../Server/Layers.js"
+import { layerDomain, type RampartServices, type RampartStartError } from "../Server/Layers.js"
 import { totpAad } from "../Server/Otp/UserTotp.js"
 import { Sandbox } from "../Server/Sandbox/Sandbox.js"
 import { Totp } from "../Totp.js"
@@ -112,9 +112,11 @@ export type TestOptions = Partial<ServerSettings>
  * `TestUsers`, `TestOutbox` and `TestTotp`, on a fresh in-memory SQLite store for each use, sandbox
  * mode, cheap hashing and keys made in memory; `options` override any setting.
  */
-export const layerTest = (options: TestOptions = {}) =>
+export const layerTest = (
+  options: TestOptions = {}
+): Layer.Layer<RampartServices | TestUsers | TestOutbox | TestTotp, RampartStartError> =>
   Layer.mergeAll(TestUsers.Default, TestOutbox.Default, TestTotp.Default).pipe(
-    Layer.provideMerge(layerServices),
+    Layer.provideMerge(layerDomain),
     Layer.provideMerge(Layer.suspend(() => {
       const keys = generateServerKeys()
       return layerServerConfig({

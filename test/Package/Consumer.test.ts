@@ -102,13 +102,29 @@ beforeAll(async () => {
         private: true,
         type: "module",
         dependencies: { rampart: `file:./${tarball}`, ...Object.fromEntries(peers.map((name) => [name, dev[name]!])) },
-        devDependencies: { typescript: dev["typescript"], "@types/node": dev["@types/node"] }
+        devDependencies: {
+          typescript: dev["typescript"],
+          "@types/node": dev["@types/node"],
+          vitest: dev["vitest"],
+          "@effect/vitest": dev["@effect/vitest"]
+        }
       },
       null,
       2
     )
   )
-  for (const file of ["app.ts", "client-only.ts", "resource-server.ts", "record-loads.mjs", "tsconfig.json"]) {
+  for (
+    const file of [
+      "app.ts",
+      "client-only.ts",
+      "resource-server.ts",
+      "declarations.ts",
+      "kit.test.ts",
+      "record-loads.mjs",
+      "tsconfig.json",
+      "tsconfig.declarations.json"
+    ]
+  ) {
     copyFileSync(join(fixtures, file), join(project, file))
   }
   writeFileSync(join(project, "embed.ts"), readmeSnippet("embed.ts"))
@@ -154,6 +170,25 @@ describe("the packed package", () => {
     ])
     expect(compiled.stdout + compiled.stderr).toBe("")
     expect(compiled.status).toBe(0)
+  })
+
+  it("emits declarations for a host module exporting layers built from Rampart's (no TS2742)", async () => {
+    const compiled = await run(process.execPath, [
+      join(project, "node_modules/typescript/bin/tsc"),
+      "-p",
+      "tsconfig.declarations.json"
+    ])
+    expect(compiled.stdout + compiled.stderr).toBe("")
+    expect(compiled.status).toBe(0)
+    const declarations = readFileSync(join(project, "out-declarations/declarations.d.ts"), "utf8")
+    expect(declarations).toContain("import(\"rampart/server\").RampartServices")
+    expect(declarations).not.toMatch(/import\("[^"]*rampart\/dist/)
+  })
+
+  it("runs a vitest suite on rampart/testing with TestClock and it.prop", async () => {
+    const ran = await run(process.execPath, [join(project, "node_modules/vitest/vitest.mjs"), "run", "kit.test.ts"])
+    expect(ran.stdout + ran.stderr).toContain("2 passed")
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0)
   })
 
   it("runs the consumer program with plain node: domain Layers, server Layer, AuthClient, Session, PartnerSession", async () => {

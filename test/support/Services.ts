@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { PartnerLoginRequest } from "../../src/Domain/Partner.js"
 import { UsersRepo } from "../../src/Server/Accounts/UsersRepo.js"
 import { layerServerConfig, type ServerSettings } from "../../src/Server/Config.js"
-import { layerServices } from "../../src/Server/Layers.js"
+import { layerDomain } from "../../src/Server/Layers.js"
 import { OtpChallenges } from "../../src/Server/Otp/OtpChallenges.js"
 import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
@@ -46,7 +46,7 @@ export const testSettings = (
 
 /** The domain services over a fresh store. */
 export const layerTestServices = (databaseUrl: string, overrides: Partial<ServerSettings> = {}) =>
-  layerServices.pipe(Layer.provideMerge(layerServerConfig(testSettings(databaseUrl, overrides))))
+  layerDomain.pipe(Layer.provideMerge(layerServerConfig(testSettings(databaseUrl, overrides))))
 
 /** Runs `program` with the services on a fresh store made by `fresh`. */
 export const onFreshStore = (fresh: () => Promise<string>) => <A, E, R>(program: Effect.Effect<A, E, R>) =>
