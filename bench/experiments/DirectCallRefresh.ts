@@ -13,9 +13,9 @@ import { createServer } from "node:http"
 import { RefreshRequest } from "../../src/Domain/Credentials.js"
 import { Accounts } from "../../src/Server/Accounts/Accounts.js"
 import { layerServerConfigFromEnv } from "../../src/Server/Config.js"
-import { layerServices } from "../../src/Server/Layers.js"
+import { layerDomain } from "../../src/Server/Layers.js"
 
-const managed = ManagedRuntime.make(layerServices.pipe(Layer.provideMerge(layerServerConfigFromEnv)))
+const managed = ManagedRuntime.make(layerDomain.pipe(Layer.provideMerge(layerServerConfigFromEnv)))
 const accounts = await managed.runPromise(Accounts)
 const run = Runtime.runCallback(await managed.runtime())
 const decode = Schema.decodeUnknownEither(RefreshRequest)

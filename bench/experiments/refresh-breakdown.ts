@@ -22,7 +22,7 @@ import { layerServerConfig } from "../../src/Server/Config.js"
 import { IdTokens } from "../../src/Server/Crypto/IdTokens.js"
 import { SecurityEvents } from "../../src/Server/Events/SecurityEvents.js"
 import { SecurityEventsRepo } from "../../src/Server/Events/SecurityEventsRepo.js"
-import { layerServices } from "../../src/Server/Layers.js"
+import { layerDomain } from "../../src/Server/Layers.js"
 import { refreshDigester } from "../lib/RefreshTokens.js"
 import { freshSqlite, makeKeys, migrateStore, seed, seededPasswordHash } from "../lib/Store.js"
 
@@ -34,7 +34,7 @@ const tokens = seeded.tokens
 const refreshDigest = refreshDigester(keys.secretKey)
 const digests = tokens.map(refreshDigest)
 
-const settingsLayer = layerServices.pipe(
+const settingsLayer = layerDomain.pipe(
   Layer.provideMerge(
     layerServerConfig({
       databaseUrl: store.url,
