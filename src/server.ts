@@ -32,6 +32,7 @@ export {
   layerCrypto,
   layerOtpSender,
   layerServices,
+  layerServicesOnSqlClient,
   layerStore,
   type RampartServices,
   type RampartStartError

@@ -41,8 +41,8 @@ interface Row {
   readonly status: string
 }
 
-const query = `SELECT r.user_id, u.email, u.status FROM refresh_tokens r
-  JOIN users u ON u.id = r.user_id
+const query = `SELECT r.user_id, u.email, u.status FROM rampart_refresh_tokens r
+  JOIN rampart_users u ON u.id = r.user_id
   WHERE r.token_hash = $1 AND r.revoked_at IS NULL AND r.expires_at > $2`
 
 /** The lookup on SQLite (better-sqlite3, prepared once) or PostgreSQL (a pool of 20, like Rampart). */

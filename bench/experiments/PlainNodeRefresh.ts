@@ -22,7 +22,7 @@ const refreshDigest = refreshDigester(env("RAMPART_SECRET_KEY"))
 const jwk = JSON.parse(env("RAMPART_SIGNING_KEY")) as { kid: string; x: string; d: string }
 const key = createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d }, format: "jwk" })
 const lookup = new Database(env("RAMPART_DATABASE_URL").slice("sqlite:".length)).prepare(
-  `SELECT r.user_id, u.email, u.status FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+  `SELECT r.user_id, u.email, u.status FROM rampart_refresh_tokens r JOIN rampart_users u ON u.id = r.user_id
    WHERE r.token_hash = ? AND r.revoked_at IS NULL AND r.expires_at > ?`
 )
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url")

@@ -89,14 +89,18 @@ const timeEffect = async <A, E>(name: string, f: (i: number) => Effect.Effect<A,
 
 // The baseline's work.
 const db = new Database(store.url.slice("sqlite:".length))
-const query = db.prepare(`SELECT r.user_id, u.email, u.status FROM refresh_tokens r JOIN users u ON u.id = r.user_id
-  WHERE r.token_hash = ? AND r.revoked_at IS NULL AND r.expires_at > ?`)
+const query = db.prepare(
+  `SELECT r.user_id, u.email, u.status FROM rampart_refresh_tokens r JOIN rampart_users u ON u.id = r.user_id
+  WHERE r.token_hash = ? AND r.revoked_at IS NULL AND r.expires_at > ?`
+)
 const jwk = JSON.parse(keys.signingKey) as { kid: string; x: string; d: string }
 const nodeKey = createPrivateKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d }, format: "jwk" })
 const joseKey = await importJWK({ ...jwk, alg: "EdDSA" }, "EdDSA")
 const pick = (i: number) => i % tokens.length
-const insertEvent = db.prepare(`INSERT INTO security_events (at, type, user_id, client_id, channel, ip, device, reason)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+const insertEvent = db.prepare(
+  `INSERT INTO rampart_security_events (at, type, user_id, client_id, channel, ip, device, reason)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+)
 const eventRow = {
   at: 0,
   type: "refresh.succeeded" as const,
@@ -134,7 +138,7 @@ for (const tracing of [true, false]) {
   await timeEffect(
     "@effect/sql lookup (sql`...`)",
     (i) =>
-      sql`SELECT r.user_id, u.email, u.status FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+      sql`SELECT r.user_id, u.email, u.status FROM rampart_refresh_tokens r JOIN rampart_users u ON u.id = r.user_id
         WHERE r.token_hash = ${digests[pick(i)]!} AND r.revoked_at IS NULL AND r.expires_at > ${Date.now()}`.pipe(
         Effect.orDie
       ),

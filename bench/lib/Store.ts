@@ -125,18 +125,18 @@ export const seed = async (
     db.transaction(() => {
       db.prepare(
         `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-         INSERT INTO users (id, email, password_hash, created_at, password_changed_at)
+         INSERT INTO rampart_users (id, email, password_hash, created_at, password_changed_at)
          SELECT printf('00000000-0000-4000-8000-%012d', i), 'user' || i || '@bench.test', ?, ?, ? FROM n`
       ).run(users, phc, now, now)
       if (users > realTokens) {
         db.prepare(
           `WITH RECURSIVE n(i) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-         INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
+         INSERT INTO rampart_refresh_tokens (token_hash, user_id, created_at, expires_at)
          SELECT substr(lower(hex(randomblob(32))), 1, 43), printf('00000000-0000-4000-8000-%012d', i), ?, ? FROM n`
         ).run(realTokens + 1, users, now, farFuture)
       }
       const insert = db.prepare(
-        `INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`
+        `INSERT INTO rampart_refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`
       )
       for (const [digest, user] of real) insert.run(digest, user, now, farFuture)
     })()
@@ -147,14 +147,14 @@ export const seed = async (
     await client.connect()
     try {
       await client.query(
-        `INSERT INTO users (id, email, password_hash, created_at, password_changed_at)
+        `INSERT INTO rampart_users (id, email, password_hash, created_at, password_changed_at)
          SELECT '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), 'user' || i || '@bench.test', $2, $3, $3
          FROM generate_series(1, $1::int) AS i`,
         [users, phc, now]
       )
       if (users > realTokens) {
         await client.query(
-          `INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at)
+          `INSERT INTO rampart_refresh_tokens (token_hash, user_id, created_at, expires_at)
          SELECT substr(md5(random()::text) || md5(i::text), 1, 43), '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), $3, $4
          FROM generate_series($1::int, $2::int) AS i`,
           [realTokens + 1, users, now, farFuture]
@@ -162,7 +162,7 @@ export const seed = async (
       }
       for (const [digest, user] of real) {
         await client.query(
-          `INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+          `INSERT INTO rampart_refresh_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
           [
             digest,
             user,

@@ -3,6 +3,9 @@
  * OTP methods and codes, partner logins and the sandbox on a SQLite or PostgreSQL store.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type { MigrationError } from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -28,7 +31,8 @@ import { Partners } from "./Partners/Partners.js"
 import { Faults } from "./Sandbox/Faults.js"
 import { Sandbox } from "./Sandbox/Sandbox.js"
 import { SandboxClock } from "./Sandbox/SandboxClock.js"
-import { layerDatabase } from "./Store/Database.js"
+import { layerDatabase, StoreInfo } from "./Store/Database.js"
+import { migrate } from "./Store/Migrations.js"
 import { StoreHealth } from "./Store/StoreHealth.js"
 
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
@@ -96,11 +100,8 @@ export const layerCrypto = Layer.mergeAll(
   )
 )
 
-/**
- * Every service of the server's domain, internals included (repositories, keys, the store), over
- * `ServerConfig`: what the server's own composition, the testing kit and the project's tests build on.
- */
-export const layerDomain = Layer.mergeAll(
+/** Every service of the server's domain, over a migrated `SqlClient` and its `StoreInfo` still to provide. */
+const layerDomainOnAnyStore = Layer.mergeAll(
   Accounts.Default,
   OtpMethods.Default,
   OtpChallenges.Default,
@@ -114,8 +115,26 @@ export const layerDomain = Layer.mergeAll(
 ).pipe(
   Layer.provideMerge(layerOtpSender),
   Layer.provideMerge(SecurityEvents.Default),
-  Layer.provideMerge(layerCrypto),
-  Layer.provideMerge(layerStore)
+  Layer.provideMerge(layerCrypto)
+)
+
+/**
+ * Every service of the server's domain, internals included (repositories, keys, the store), over
+ * `ServerConfig`: what the server's own composition, the testing kit and the project's tests build on.
+ */
+export const layerDomain = layerDomainOnAnyStore.pipe(Layer.provideMerge(layerStore))
+
+/**
+ * Rampart's migrations run on the `SqlClient` in context (its `rampart_*` tables beside the host's),
+ * and its `StoreInfo` read from the client's dialect.
+ */
+const layerMigratedHostStore: Layer.Layer<StoreInfo, SqlError | MigrationError, SqlClient.SqlClient> = Layer.effect(
+  StoreInfo,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* migrate
+    return { kind: sql.onDialectOrElse({ pg: () => "postgres" as const, orElse: () => "sqlite" as const }) }
+  })
 )
 
 /** The services `layerServices` provides: the domain a host embeds. */
@@ -142,3 +161,14 @@ export type RampartStartError = Layer.Layer.Error<typeof layerDomain>
  * its type names only what `rampart/server` exports, so a host can declare layers built from it.
  */
 export const layerServices: Layer.Layer<RampartServices, RampartStartError, ServerConfig> = layerDomain
+
+/**
+ * `layerServices` on the host's own `SqlClient` (SQLite or PostgreSQL) instead of a store of its
+ * own: Rampart's migrations run there, in its `rampart_*` tables, and `ServerConfig.databaseUrl` is
+ * not used. Rampart's transactions are its own (see `src/Server/Store/Transaction.ts`).
+ */
+export const layerServicesOnSqlClient: Layer.Layer<
+  RampartServices,
+  RampartStartError,
+  ServerConfig | SqlClient.SqlClient
+> = layerDomainOnAnyStore.pipe(Layer.provideMerge(layerMigratedHostStore))

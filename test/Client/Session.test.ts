@@ -156,7 +156,7 @@ describe("Session", () => {
       const { open, server, traffic } = yield* setUp
       const session = yield* open({ device: "RampartTest/1.0 (session)" })
       yield* Effect.provide(
-        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE refresh_tokens SET revoked_at = ${T0}`),
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE rampart_refresh_tokens SET revoked_at = ${T0}`),
         server
       )
       yield* session.refresh

@@ -35,12 +35,12 @@ describe.each(storeKinds)("concurrent wrong guesses against one EMAIL code on %s
   const codeRow = async (email: string) => (await query<{ attempts: unknown; consumed_at: unknown }>(
     server,
     (sql) =>
-      sql`SELECT c.attempts, c.consumed_at FROM otp_codes c JOIN users u ON u.id = c.user_id WHERE u.email = ${email}`
+      sql`SELECT c.attempts, c.consumed_at FROM rampart_otp_codes c JOIN rampart_users u ON u.id = c.user_id WHERE u.email = ${email}`
   ))
   const userRow = async (email: string) =>
     (await query<{ otp_failures: unknown; otp_locked_until: unknown; email_verified_at: unknown }>(
       server,
-      (sql) => sql`SELECT otp_failures, otp_locked_until, email_verified_at FROM users WHERE email = ${email}`
+      (sql) => sql`SELECT otp_failures, otp_locked_until, email_verified_at FROM rampart_users WHERE email = ${email}`
     ))[0]!
 
   it("30 concurrent wrong guesses: none succeeds, 5 count against the code, 10 lock the account, the right code is refused", async () => {

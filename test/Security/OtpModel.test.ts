@@ -153,7 +153,7 @@ const checkStore = async (m: Model, r: Real) => {
       Effect.flatMap(
         SqlClient.SqlClient,
         (sql) =>
-          sql<{ attempts: unknown; consumed_at: unknown }>`SELECT attempts, consumed_at FROM otp_codes
+          sql<{ attempts: unknown; consumed_at: unknown }>`SELECT attempts, consumed_at FROM rampart_otp_codes
           WHERE user_id = ${r.userId} AND channel = 'EMAIL' ORDER BY created_at DESC LIMIT 1`
       )
     )

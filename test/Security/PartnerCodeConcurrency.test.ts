@@ -71,7 +71,7 @@ describe.each(storeKinds)("one security_code, ten concurrent partner logins at s
         expect(results.filter(Either.isRight)).toHaveLength(1)
         expect(results.filter(Either.isLeft).map((r) => r.left._tag)).toEqual(Array(9).fill("InvalidOtp"))
         const sql = yield* SqlClient.SqlClient
-        const rows = yield* sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM partner_sessions`
+        const rows = yield* sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM rampart_partner_sessions`
         expect(Number(rows[0]!.n)).toBe(1)
       })
     ))

@@ -101,7 +101,7 @@ const serverFor = (fresh: () => Promise<string>) => {
       current(),
       (sql) =>
         sql`SELECT totp_secret, totp_verified_at, otp_failures, otp_locked_until, email_verified_at, phone_verified_at
-            FROM users WHERE email = ${email}`
+            FROM rampart_users WHERE email = ${email}`
     ))[0]!
   return { current, http, signedUp, enrolled, verify, removeTotp, partner, userRow }
 }
@@ -184,7 +184,7 @@ describe("better-auth #11162: a resend that resets the per-code or account count
         // A resend that re-sent the first code with its tries reset would accept it here. (A new
         // random code equal to the first, one chance in a million, would too.)
         expect((yield* Effect.flip(otp.verify(userId, "EMAIL", first)))._tag).toBe("InvalidOtp")
-        const rows = yield* sql<{ attempts: unknown }>`SELECT attempts FROM otp_codes WHERE user_id = ${userId}
+        const rows = yield* sql<{ attempts: unknown }>`SELECT attempts FROM rampart_otp_codes WHERE user_id = ${userId}
             ORDER BY created_at`
         expect(Number(rows[0]!.attempts)).toBe(5)
         // 7 failures so far (< 10): the resent code, and only it, verifies
@@ -202,7 +202,7 @@ describe("supabase/auth #2819: no cap of tries per code", () => {
           await query<{ attempts: unknown }>(
             current(),
             (sql) =>
-              sql`SELECT c.attempts FROM otp_codes c JOIN users u ON u.id = c.user_id
+              sql`SELECT c.attempts FROM rampart_otp_codes c JOIN rampart_users u ON u.id = c.user_id
                 WHERE u.email = ${email} AND c.channel = ${channel}`
           )
         )[0]!.attempts

@@ -51,7 +51,7 @@ describe.each(storeKinds)("ten concurrent uses of one TOTP code over HTTP on %s"
     >(
       server,
       (sql) =>
-        sql`SELECT totp_secret, totp_verified_at, totp_last_step, otp_locked_until FROM users WHERE email = ${email}`
+        sql`SELECT totp_secret, totp_verified_at, totp_last_step, otp_locked_until FROM rampart_users WHERE email = ${email}`
     ))[0]!
   const onlyAllowed = (answers: ReadonlyArray<Answer>, allowed: ReadonlyArray<string>) => {
     const counts = tally(answers)

@@ -122,7 +122,8 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
     expect(tally(answers)).toEqual({ "401 InvalidOtp": 10, "401 AttemptsExhausted": 20 })
     const rows = await query<{ attempts: unknown }>(
       b,
-      (sql) => sql`SELECT c.attempts FROM otp_codes c JOIN users u ON u.id = c.user_id WHERE u.email = ${email}`
+      (sql) =>
+        sql`SELECT c.attempts FROM rampart_otp_codes c JOIN rampart_users u ON u.id = c.user_id WHERE u.email = ${email}`
     )
     expect(Number(rows[0]!.attempts)).toBe(5)
     for (const server of [a, b]) {

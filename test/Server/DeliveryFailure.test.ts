@@ -30,13 +30,13 @@ describe("a failed OTP delivery", () => {
       // Again at once: the same failure, not AttemptsExhausted (the first send was not counted).
       expect((yield* Effect.flip(otp.request(userId, "EMAIL")))._tag).toBe("DeliveryError")
       const sql = yield* SqlClient.SqlClient
-      expect(yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM otp_codes`).toEqual([{ n: 0 }])
+      expect(yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM rampart_otp_codes`).toEqual([{ n: 0 }])
       const failed = yield* (yield* SecurityEvents).after(0, 100)
       expect(failed.filter((event) => event.type === "otp.delivery_failed")).toHaveLength(2)
       // addSms: the phone is not saved either.
       const sms = yield* Effect.flip((yield* OtpMethods).addSms(userId, "+34612345678" as never))
       expect(sms._tag).toBe("DeliveryError")
-      expect(yield* sql<{ phone: string | null }>`SELECT phone FROM users WHERE id = ${userId}`).toEqual([{
+      expect(yield* sql<{ phone: string | null }>`SELECT phone FROM rampart_users WHERE id = ${userId}`).toEqual([{
         phone: null
       }])
     }).pipe(Effect.provide(services())))

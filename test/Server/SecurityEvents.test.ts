@@ -359,7 +359,7 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
     for (const type of ["login.locked", "otp.locked", "totp.replayed", "partner.login", "partner.logout", "otp.sent"]) {
       expect(types).toContain(type)
     }
-    const rows = await query(server, (sql) => sql`SELECT * FROM security_events`)
+    const rows = await query(server, (sql) => sql`SELECT * FROM rampart_security_events`)
     const json = JSON.stringify(await eventsAfter(0))
     expect(secrets.size).toBeGreaterThan(20)
     for (const secret of secrets) {

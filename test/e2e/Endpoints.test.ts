@@ -298,14 +298,14 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
   it("a store failure mid-request is a 500 InternalError that leaks nothing", async () => {
     const user = await loggedIn()
     await server.runtime.runPromise(
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes RENAME TO otp_codes_gone`)
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE rampart_otp_codes RENAME TO otp_codes_gone`)
     )
     try {
       const failed = await http("GET", "/auth/otp/code?method=EMAIL", { token: user.idToken })
       expect(failed).toEqual({ status: 500, body: { _tag: "InternalError", message: "Internal error" } })
     } finally {
       await server.runtime.runPromise(
-        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes_gone RENAME TO otp_codes`)
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes_gone RENAME TO rampart_otp_codes`)
       )
     }
     expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: user.idToken })).status).toBe(201)

@@ -19,8 +19,8 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
         Result: Schema.Struct({ user_id: UserIdColumn, email: Schema.String, status: Schema.String, auth_at: Millis }),
         // auth_at is null for tokens issued before it was recorded: their creation was their login.
         execute: ({ now, tokenHash }) =>
-          sql`SELECT r.user_id, u.email, u.status, COALESCE(r.auth_at, r.created_at) AS auth_at FROM refresh_tokens r
-            JOIN users u ON u.id = r.user_id
+          sql`SELECT r.user_id, u.email, u.status, COALESCE(r.auth_at, r.created_at) AS auth_at FROM rampart_refresh_tokens r
+            JOIN rampart_users u ON u.id = r.user_id
             WHERE r.token_hash = ${tokenHash} AND r.revoked_at IS NULL AND r.expires_at > ${now}`
       })
     )
@@ -30,7 +30,7 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
       insert: (
         token: { readonly tokenHash: string; readonly userId: string; readonly now: number; readonly expiresAt: number }
       ) =>
-        sql`INSERT INTO refresh_tokens (token_hash, user_id, created_at, expires_at, auth_at)
+        sql`INSERT INTO rampart_refresh_tokens (token_hash, user_id, created_at, expires_at, auth_at)
             VALUES (${token.tokenHash}, ${token.userId}, ${token.now}, ${token.expiresAt}, ${token.now})`.pipe(
           Effect.asVoid
         ),

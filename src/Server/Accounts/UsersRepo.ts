@@ -74,23 +74,28 @@ export type Counter = "password" | "otp"
 export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/UsersRepo", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const findById = rowByKey(sql, { table: "users", key: "id", Key: Schema.String, Row: UserRow })
+    const findById = rowByKey(sql, { table: "rampart_users", key: "id", Key: Schema.String, Row: UserRow })
     const findByEmail = dieOnMismatch(
       SqlSchema.findOne({
         Request: Schema.String,
         Result: UserRow,
-        execute: (email) => sql`SELECT * FROM users WHERE email = ${email}`
+        execute: (email) => sql`SELECT * FROM rampart_users WHERE email = ${email}`
       })
     )
 
     const counters = {
       password: failureCounter(sql, {
-        table: "users",
+        table: "rampart_users",
         key: "id",
         failures: "password_failures",
         lockedUntil: "password_locked_until"
       }),
-      otp: failureCounter(sql, { table: "users", key: "id", failures: "otp_failures", lockedUntil: "otp_locked_until" })
+      otp: failureCounter(sql, {
+        table: "rampart_users",
+        key: "id",
+        failures: "otp_failures",
+        lockedUntil: "otp_locked_until"
+      })
     } satisfies Record<Counter, unknown>
 
     /** The user's row if it exists and is ACTIVE, else `AuthError` (the token outlived its user). */
@@ -104,7 +109,7 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
       SqlSchema.findAll({
         Request: Schema.Number,
         Result: UserRow,
-        execute: (limit) => sql`SELECT * FROM users ORDER BY created_at DESC, id LIMIT ${limit}`
+        execute: (limit) => sql`SELECT * FROM rampart_users ORDER BY created_at DESC, id LIMIT ${limit}`
       })
     )
 
@@ -118,7 +123,7 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
       /** Inserts a user; false when the email is already taken. */
       insert: (user: NewUser) =>
         Effect.map(
-          sql`INSERT INTO users (id, email, password_hash, created_at, password_changed_at)
+          sql`INSERT INTO rampart_users (id, email, password_hash, created_at, password_changed_at)
               VALUES (${user.id}, ${user.email}, ${user.passwordHash}, ${user.now}, ${user.now})
               ON CONFLICT (email) DO NOTHING RETURNING id`,
           (rows) => rows.length === 1
@@ -131,12 +136,12 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
       resetFailures: (id: string, which: Counter) => counters[which].resetFailures(id),
 
       /** Deletes a user (and, by cascade, everything of theirs). */
-      delete: (id: string) => sql`DELETE FROM users WHERE id = ${id}`.pipe(Effect.asVoid),
+      delete: (id: string) => sql`DELETE FROM rampart_users WHERE id = ${id}`.pipe(Effect.asVoid),
 
       /** Records a successful password login unless a lock started meanwhile; true when recorded. */
       recordLogin: (id: string, now: number, device: string | null, rehash: string | null) =>
         Effect.map(
-          sql`UPDATE users SET password_failures = 0, last_logged_at = ${now}, last_logged_device = ${device},
+          sql`UPDATE rampart_users SET password_failures = 0, last_logged_at = ${now}, last_logged_device = ${device},
                 password_hash = COALESCE(${rehash}, password_hash)
               WHERE id = ${id} AND (password_locked_until IS NULL OR password_locked_until <= ${now})
               RETURNING id`,
@@ -146,7 +151,7 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
       /** Sets (or replaces) the phone; refuses when a validated phone exists. True when set. */
       setPhone: (id: string, phone: string) =>
         Effect.map(
-          sql`UPDATE users SET phone = ${phone}, phone_verified_at = NULL
+          sql`UPDATE rampart_users SET phone = ${phone}, phone_verified_at = NULL
               WHERE id = ${id} AND phone_verified_at IS NULL RETURNING id`,
           (rows) => rows.length === 1
         ),
@@ -154,19 +159,19 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
       /** Stores a new sealed TOTP secret unless a validated one exists. True when stored. */
       setTotpSecret: (id: string, sealed: string) =>
         Effect.map(
-          sql`UPDATE users SET totp_secret = ${sealed}, totp_verified_at = NULL, totp_last_step = NULL
+          sql`UPDATE rampart_users SET totp_secret = ${sealed}, totp_verified_at = NULL, totp_last_step = NULL
               WHERE id = ${id} AND totp_verified_at IS NULL RETURNING id`,
           (rows) => rows.length === 1
         ),
 
       /** Stores a TOTP secret already validated (sandbox partners). */
       setValidatedTotpSecret: (id: string, sealed: string, now: number) =>
-        sql`UPDATE users SET totp_secret = ${sealed}, totp_verified_at = ${now}, totp_last_step = NULL
+        sql`UPDATE rampart_users SET totp_secret = ${sealed}, totp_verified_at = ${now}, totp_last_step = NULL
             WHERE id = ${id}`.pipe(Effect.asVoid),
 
       /** Removes the TOTP secret. */
       clearTotpSecret: (id: string) =>
-        sql`UPDATE users SET totp_secret = NULL, totp_verified_at = NULL, totp_last_step = NULL
+        sql`UPDATE rampart_users SET totp_secret = NULL, totp_verified_at = NULL, totp_last_step = NULL
             WHERE id = ${id}`.pipe(Effect.asVoid),
 
       /**
@@ -175,7 +180,7 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
        */
       advanceTotpStep: (id: string, step: number) =>
         Effect.map(
-          sql`UPDATE users SET totp_last_step = ${step}
+          sql`UPDATE rampart_users SET totp_last_step = ${step}
               WHERE id = ${id} AND totp_secret IS NOT NULL AND (totp_last_step IS NULL OR totp_last_step < ${step})
               RETURNING id`,
           (rows) => rows.length === 1
@@ -188,7 +193,7 @@ export class UsersRepo extends Effect.Service<UsersRepo>()("Rampart/Server/Users
           : channel === "SMS"
           ? "phone_verified_at"
           : "totp_verified_at"
-        return sql`UPDATE users SET ${sql(column)} = ${now} WHERE id = ${id} AND ${sql(column)} IS NULL`.pipe(
+        return sql`UPDATE rampart_users SET ${sql(column)} = ${now} WHERE id = ${id} AND ${sql(column)} IS NULL`.pipe(
           Effect.asVoid
         )
       }

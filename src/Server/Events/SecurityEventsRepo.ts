@@ -51,7 +51,7 @@ export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Ra
       Effect.map(
         sql<
           { readonly id: number | string }
-        >`INSERT INTO security_events (at, type, user_id, client_id, channel, ip, device, reason)
+        >`INSERT INTO rampart_security_events (at, type, user_id, client_id, channel, ip, device, reason)
             VALUES (${row.at}, ${row.type}, ${row.user_id}, ${row.client_id}, ${row.channel}, ${row.ip}, ${row.device}, ${row.reason})
             RETURNING id`,
         (rows) => Number(rows[0]!.id)
@@ -60,7 +60,8 @@ export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Ra
       SqlSchema.findAll({
         Request: Schema.Struct({ after: Schema.Number, limit: Schema.Number }),
         Result: EventRow,
-        execute: ({ after, limit }) => sql`SELECT * FROM security_events WHERE id > ${after} ORDER BY id LIMIT ${limit}`
+        execute: ({ after, limit }) =>
+          sql`SELECT * FROM rampart_security_events WHERE id > ${after} ORDER BY id LIMIT ${limit}`
       })
     )
     return {

@@ -31,7 +31,7 @@ export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server
         Request: Schema.Struct({ ...UserChannel.fields, since: Schema.Number }),
         Result: Schema.Struct({ created_at: Millis }),
         execute: ({ channel, since, userId }) =>
-          sql`SELECT created_at FROM otp_codes
+          sql`SELECT created_at FROM rampart_otp_codes
             WHERE user_id = ${userId} AND channel = ${channel} AND created_at > ${since}`
       })
     )
@@ -40,7 +40,7 @@ export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server
         Request: UserChannel,
         Result: CodeRow,
         execute: ({ channel, userId }) =>
-          sql`SELECT id, destination, code_hash, valid_until, attempts, consumed_at FROM otp_codes
+          sql`SELECT id, destination, code_hash, valid_until, attempts, consumed_at FROM rampart_otp_codes
             WHERE user_id = ${userId} AND channel = ${channel} ORDER BY created_at DESC LIMIT 1`
       })
     )
@@ -60,7 +60,7 @@ export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server
         readonly now: number
         readonly validUntil: number
       }) =>
-        sql`INSERT INTO otp_codes (id, user_id, channel, destination, code_hash, created_at, valid_until)
+        sql`INSERT INTO rampart_otp_codes (id, user_id, channel, destination, code_hash, created_at, valid_until)
             VALUES (${code.id}, ${code.userId}, ${code.channel}, ${code.destination},
                     ${code.codeHash}, ${code.now}, ${code.validUntil})`.pipe(Effect.asVoid),
 
@@ -69,13 +69,13 @@ export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server
 
       /** Spends one of a code's tries (never beyond `Limits.codeMaxAttempts`). */
       spendAttempt: (id: string) =>
-        sql`UPDATE otp_codes SET attempts = attempts + 1
+        sql`UPDATE rampart_otp_codes SET attempts = attempts + 1
             WHERE id = ${id} AND attempts < ${Limits.codeMaxAttempts}`.pipe(Effect.asVoid),
 
       /** Marks a code used at `now` if it is still live then; true when this caller consumed it. */
       consume: (id: string, now: number) =>
         Effect.map(
-          sql`UPDATE otp_codes SET consumed_at = ${now}
+          sql`UPDATE rampart_otp_codes SET consumed_at = ${now}
               WHERE id = ${id} AND consumed_at IS NULL AND attempts < ${Limits.codeMaxAttempts}
                 AND valid_until > ${now}
               RETURNING id`,

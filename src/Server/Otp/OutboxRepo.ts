@@ -26,7 +26,7 @@ export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/Out
         Request: Schema.String,
         Result: OutboxRow,
         execute: (destination) =>
-          sql`SELECT channel, destination, sealed_code, sent_at FROM outbox
+          sql`SELECT channel, destination, sealed_code, sent_at FROM rampart_outbox
             WHERE destination = ${destination} ORDER BY sent_at DESC, id DESC LIMIT 100`
       })
     )
@@ -36,7 +36,7 @@ export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/Out
         Request: Schema.Void,
         Result: OutboxRow,
         execute: () =>
-          sql`SELECT channel, destination, sealed_code, sent_at FROM outbox ORDER BY sent_at DESC, id DESC LIMIT 100`
+          sql`SELECT channel, destination, sealed_code, sent_at FROM rampart_outbox ORDER BY sent_at DESC, id DESC LIMIT 100`
       })
     )
 
@@ -52,7 +52,7 @@ export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/Out
         readonly sealedCode: string
         readonly sentAt: number
       }) =>
-        sql`INSERT INTO outbox (id, channel, destination, sealed_code, sent_at)
+        sql`INSERT INTO rampart_outbox (id, channel, destination, sealed_code, sent_at)
             VALUES (${message.id}, ${message.channel}, ${message.destination}, ${message.sealedCode}, ${message.sentAt})`
           .pipe(
             Effect.asVoid

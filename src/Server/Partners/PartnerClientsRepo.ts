@@ -24,7 +24,7 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const counter = failureCounter(sql, {
-      table: "partner_clients",
+      table: "rampart_partner_clients",
       key: "client_id",
       failures: "failures",
       lockedUntil: "locked_until"
@@ -34,7 +34,7 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
         Request: NewClient,
         Result: Schema.Struct({ client_id: Millis }),
         execute: (client) =>
-          sql`INSERT INTO partner_clients (user_id, secret_hash, created_at)
+          sql`INSERT INTO rampart_partner_clients (user_id, secret_hash, created_at)
             VALUES (${client.userId}, ${client.secretHash}, ${client.now}) RETURNING client_id`
       })
     )
@@ -45,8 +45,10 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
         Result: Schema.Struct({ client_id: Millis, user_id: UserIdColumn }),
         execute: (userIds) =>
           userIds.length === 0
-            ? sql`SELECT client_id, user_id FROM partner_clients WHERE 1 = 0`
-            : sql`SELECT client_id, user_id FROM partner_clients WHERE ${sql.in("user_id", userIds)} ORDER BY client_id`
+            ? sql`SELECT client_id, user_id FROM rampart_partner_clients WHERE 1 = 0`
+            : sql`SELECT client_id, user_id FROM rampart_partner_clients WHERE ${
+              sql.in("user_id", userIds)
+            } ORDER BY client_id`
       })
     )
 
@@ -55,7 +57,12 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
       clientsOf,
 
       /** The client with this id, locked for the rest of the transaction on PostgreSQL when asked. */
-      findById: rowByKey(sql, { table: "partner_clients", key: "client_id", Key: Schema.Number, Row: ClientRow }),
+      findById: rowByKey(sql, {
+        table: "rampart_partner_clients",
+        key: "client_id",
+        Key: Schema.Number,
+        Row: ClientRow
+      }),
 
       /** Inserts a client under a new id; the id. */
       insert: (client: typeof NewClient.Type) =>
@@ -67,14 +74,14 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
       /** Inserts client `clientId` (a known id); false, and nothing written, when that id is taken. */
       restore: (clientId: number, client: typeof NewClient.Type) =>
         Effect.gen(function*() {
-          const rows = yield* sql`INSERT INTO partner_clients (client_id, user_id, secret_hash, created_at)
+          const rows = yield* sql`INSERT INTO rampart_partner_clients (client_id, user_id, secret_hash, created_at)
               VALUES (${clientId}, ${client.userId}, ${client.secretHash}, ${client.now})
               ON CONFLICT (client_id) DO NOTHING RETURNING client_id`
           if (rows.length === 0) return false
           // PostgreSQL's identity sequence does not see explicit ids: move it past this one.
           yield* sql.onDialectOrElse({
             pg: () =>
-              sql`SELECT setval(pg_get_serial_sequence('partner_clients', 'client_id'), (SELECT MAX(client_id) FROM partner_clients))`
+              sql`SELECT setval(pg_get_serial_sequence('partner_clients', 'client_id'), (SELECT MAX(client_id) FROM rampart_partner_clients))`
                 .pipe(
                   Effect.asVoid
                 ),

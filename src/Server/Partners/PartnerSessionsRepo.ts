@@ -20,7 +20,7 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
         Request: TokenAt,
         Result: Schema.Struct({ session_id: Schema.String, client_id: Millis, user_id: UserIdColumn }),
         execute: ({ now, tokenHash }) =>
-          sql`SELECT session_id, client_id, user_id FROM partner_sessions
+          sql`SELECT session_id, client_id, user_id FROM rampart_partner_sessions
             WHERE token_hash = ${tokenHash} AND revoked_at IS NULL AND expires_at > ${now}`
       })
     )
@@ -30,7 +30,7 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
         Request: Schema.Struct({ sessionId: Schema.String, now: Schema.Number }),
         Result: Schema.Struct({ client_id: Millis, user_id: UserIdColumn }),
         execute: ({ now, sessionId }) =>
-          sql`UPDATE partner_sessions SET revoked_at = ${now}
+          sql`UPDATE rampart_partner_sessions SET revoked_at = ${now}
             WHERE session_id = ${sessionId} AND revoked_at IS NULL RETURNING client_id, user_id`
       })
     )
@@ -45,7 +45,7 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
         readonly now: number
         readonly expiresAt: number
       }) =>
-        sql`INSERT INTO partner_sessions (token_hash, session_id, client_id, user_id, created_at, expires_at)
+        sql`INSERT INTO rampart_partner_sessions (token_hash, session_id, client_id, user_id, created_at, expires_at)
             VALUES (${session.tokenHash}, ${session.sessionId}, ${session.clientId},
                     ${session.userId}, ${session.now}, ${session.expiresAt})`.pipe(Effect.asVoid),
 

@@ -18,14 +18,15 @@ export class SandboxClockRepo extends Effect.Service<SandboxClockRepo>()("Rampar
       SqlSchema.single({
         Request: Schema.Void,
         Result: OffsetRow,
-        execute: () => sql`SELECT offset_ms FROM sandbox_clock WHERE id = 1`
+        execute: () => sql`SELECT offset_ms FROM rampart_sandbox_clock WHERE id = 1`
       })
     )
     const add = dieOnMismatch(
       SqlSchema.single({
         Request: Schema.Number,
         Result: OffsetRow,
-        execute: (ms) => sql`UPDATE sandbox_clock SET offset_ms = offset_ms + ${ms} WHERE id = 1 RETURNING offset_ms`
+        execute: (ms) =>
+          sql`UPDATE rampart_sandbox_clock SET offset_ms = offset_ms + ${ms} WHERE id = 1 RETURNING offset_ms`
       })
     )
     return {
@@ -34,7 +35,7 @@ export class SandboxClockRepo extends Effect.Service<SandboxClockRepo>()("Rampar
       /** Adds `ms` to the offset atomically; the new offset. */
       addMs: (ms: number) => Effect.map(add(ms), (row) => row.offset_ms),
       /** Puts the offset back to 0. */
-      reset: sql`UPDATE sandbox_clock SET offset_ms = 0 WHERE id = 1`.pipe(Effect.asVoid)
+      reset: sql`UPDATE rampart_sandbox_clock SET offset_ms = 0 WHERE id = 1`.pipe(Effect.asVoid)
     }
   })
 }) {}

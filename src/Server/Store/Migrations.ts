@@ -1,6 +1,9 @@
 /**
  * The schema of the store, as ordered migrations that run on SQLite and PostgreSQL alike. Times are
- * Unix milliseconds (BIGINT); secrets, codes and tokens appear only sealed or as HMACs.
+ * Unix milliseconds (BIGINT); secrets, codes and tokens appear only sealed or as HMACs. Every table,
+ * index and sequence is named `rampart_*`, so Rampart can share a database with its host
+ * (`layerServicesOnSqlClient`). Stores created before the prefix (migrations 0001–0002 created
+ * unprefixed names then) are renamed in place by 0003; a fresh store gets the prefixed names at once.
  */
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -13,7 +16,7 @@ const identityKey = (sql: SqlClient.SqlClient, pgType: string, sqlite: string) =
 const init = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const identity = identityKey(sql, "INTEGER", "INTEGER PRIMARY KEY")
-  yield* sql`CREATE TABLE users (
+  yield* sql`CREATE TABLE rampart_users (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
@@ -33,17 +36,17 @@ const init = Effect.gen(function*() {
     otp_failures INTEGER NOT NULL DEFAULT 0,
     otp_locked_until BIGINT
   )`
-  yield* sql`CREATE TABLE refresh_tokens (
+  yield* sql`CREATE TABLE rampart_refresh_tokens (
     token_hash TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES rampart_users (id) ON DELETE CASCADE,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     revoked_at BIGINT
   )`
-  yield* sql`CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id)`
-  yield* sql`CREATE TABLE otp_codes (
+  yield* sql`CREATE INDEX rampart_refresh_tokens_user ON rampart_refresh_tokens (user_id)`
+  yield* sql`CREATE TABLE rampart_otp_codes (
     id TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES rampart_users (id) ON DELETE CASCADE,
     channel TEXT NOT NULL,
     destination TEXT NOT NULL,
     code_hash TEXT NOT NULL,
@@ -52,44 +55,44 @@ const init = Effect.gen(function*() {
     attempts INTEGER NOT NULL DEFAULT 0,
     consumed_at BIGINT
   )`
-  yield* sql`CREATE INDEX otp_codes_user_channel ON otp_codes (user_id, channel, created_at)`
-  yield* sql.unsafe(`CREATE TABLE partner_clients (
+  yield* sql`CREATE INDEX rampart_otp_codes_user_channel ON rampart_otp_codes (user_id, channel, created_at)`
+  yield* sql.unsafe(`CREATE TABLE rampart_partner_clients (
     client_id ${identity},
-    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES rampart_users (id) ON DELETE CASCADE,
     secret_hash TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     failures INTEGER NOT NULL DEFAULT 0,
     locked_until BIGINT
   )`)
-  yield* sql`CREATE TABLE partner_sessions (
+  yield* sql`CREATE TABLE rampart_partner_sessions (
     token_hash TEXT PRIMARY KEY,
     session_id TEXT NOT NULL UNIQUE,
-    client_id INTEGER NOT NULL REFERENCES partner_clients (client_id) ON DELETE CASCADE,
-    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    client_id INTEGER NOT NULL REFERENCES rampart_partner_clients (client_id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES rampart_users (id) ON DELETE CASCADE,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     revoked_at BIGINT
   )`
-  yield* sql`CREATE TABLE outbox (
+  yield* sql`CREATE TABLE rampart_outbox (
     id TEXT PRIMARY KEY,
     channel TEXT NOT NULL,
     destination TEXT NOT NULL,
     sealed_code TEXT NOT NULL,
     sent_at BIGINT NOT NULL
   )`
-  yield* sql`CREATE INDEX outbox_destination ON outbox (destination, sent_at)`
+  yield* sql`CREATE INDEX rampart_outbox_destination ON rampart_outbox (destination, sent_at)`
 })
 
 /** The sandbox clock's offset (one row) and the security events (the audit trail, no secrets). */
 const sandboxAndEvents = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const identity = identityKey(sql, "BIGINT", "INTEGER PRIMARY KEY AUTOINCREMENT")
-  yield* sql`CREATE TABLE sandbox_clock (
+  yield* sql`CREATE TABLE rampart_sandbox_clock (
     id INTEGER PRIMARY KEY,
     offset_ms BIGINT NOT NULL
   )`
-  yield* sql`INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, 0)`
-  yield* sql.unsafe(`CREATE TABLE security_events (
+  yield* sql`INSERT INTO rampart_sandbox_clock (id, offset_ms) VALUES (1, 0)`
+  yield* sql.unsafe(`CREATE TABLE rampart_security_events (
     id ${identity},
     at BIGINT NOT NULL,
     type TEXT NOT NULL,
@@ -105,14 +108,76 @@ const sandboxAndEvents = Effect.gen(function*() {
 /** Refresh tokens remember when the password login that started their chain happened (idToken `auth_time`). */
 const refreshAuthTime = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`ALTER TABLE refresh_tokens ADD COLUMN auth_at BIGINT`
+  yield* sql`ALTER TABLE rampart_refresh_tokens ADD COLUMN auth_at BIGINT`
+})
+
+/** The tables of the store, as named before the `rampart_` prefix. */
+const UNPREFIXED_TABLES = [
+  "users",
+  "refresh_tokens",
+  "otp_codes",
+  "partner_clients",
+  "partner_sessions",
+  "outbox",
+  "sandbox_clock",
+  "security_events"
+] as const
+
+/**
+ * A store made before the prefix has `users` and no `rampart_users`: its tables, indexes and
+ * (PostgreSQL) sequences are renamed in place, rows untouched. A fresh store, or a host's own
+ * `users` table beside `rampart_users`, is left alone.
+ */
+const prefixTables = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const exists = (table: string) =>
+    sql.onDialectOrElse({
+      pg: () =>
+        sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM information_schema.tables
+        WHERE table_schema = current_schema() AND table_name = ${table}`,
+      orElse: () =>
+        sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ${table}`
+    }).pipe(Effect.map((rows) => Number(rows[0]?.n ?? 0) > 0))
+  if ((yield* exists("rampart_users")) || !(yield* exists("users"))) return
+  for (const table of UNPREFIXED_TABLES) {
+    yield* sql.unsafe(`ALTER TABLE ${table} RENAME TO rampart_${table}`)
+  }
+  yield* sql.onDialectOrElse({
+    pg: () =>
+      sql.unsafe(`DO $$
+        DECLARE r record;
+        BEGIN
+          FOR r IN SELECT i.relname AS name FROM pg_index x
+              JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+              JOIN pg_namespace n ON n.oid = t.relnamespace
+            WHERE n.nspname = current_schema() AND left(t.relname, 8) = 'rampart_' AND left(i.relname, 8) <> 'rampart_'
+          LOOP EXECUTE format('ALTER INDEX %I RENAME TO %I', r.name, 'rampart_' || r.name); END LOOP;
+          FOR r IN SELECT s.relname AS name FROM pg_class s
+              JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
+              JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = s.relnamespace
+            WHERE s.relkind = 'S' AND n.nspname = current_schema() AND left(t.relname, 8) = 'rampart_'
+              AND left(s.relname, 8) <> 'rampart_'
+          LOOP EXECUTE format('ALTER SEQUENCE %I RENAME TO %I', r.name, 'rampart_' || r.name); END LOOP;
+        END $$`),
+    // SQLite cannot rename an index: the three are made again under their new names.
+    orElse: () =>
+      Effect.gen(function*() {
+        yield* sql`DROP INDEX IF EXISTS refresh_tokens_user`
+        yield* sql`DROP INDEX IF EXISTS otp_codes_user_channel`
+        yield* sql`DROP INDEX IF EXISTS outbox_destination`
+        yield* sql`CREATE INDEX rampart_refresh_tokens_user ON rampart_refresh_tokens (user_id)`
+        yield* sql`CREATE INDEX rampart_otp_codes_user_channel ON rampart_otp_codes (user_id, channel, created_at)`
+        yield* sql`CREATE INDEX rampart_outbox_destination ON rampart_outbox (destination, sent_at)`
+      })
+  })
 })
 
 /** Every migration, keyed `<id>_<name>` as `Migrator.fromRecord` expects. */
 export const migrations = Migrator.fromRecord({
   "0001_init": init,
   "0002_sandbox_and_events": sandboxAndEvents,
-  "0003_refresh_auth_time": refreshAuthTime
+  "0003_rampart_prefix": prefixTables,
+  "0004_refresh_auth_time": refreshAuthTime
 })
 
 /** Runs the pending migrations (PostgreSQL: under a table lock, so concurrent starts are safe). */

@@ -4,13 +4,13 @@ import * as Effect from "effect/Effect"
 
 /** The tables holding accounts, codes, tokens, sessions, messages and events, in deletion order. */
 const TABLES = [
-  "security_events",
-  "outbox",
-  "partner_sessions",
-  "partner_clients",
-  "otp_codes",
-  "refresh_tokens",
-  "users"
+  "rampart_security_events",
+  "rampart_outbox",
+  "rampart_partner_sessions",
+  "rampart_partner_clients",
+  "rampart_otp_codes",
+  "rampart_refresh_tokens",
+  "rampart_users"
 ] as const
 
 /** Deletes every row of every data table of `sql` (the schema and the migrations table stay). */
