@@ -6,7 +6,7 @@ import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -126,6 +126,10 @@ export interface ServerSettings {
   readonly mailFrom: string
   /** The bound on one delivery by webhook or SMTP: 10 s, lowered only by test configuration (not from the environment). */
   readonly deliveryTimeout: Duration.Duration
+  /** Where the security events are posted (`RAMPART_EVENTS_WEBHOOK_URL`), signed with `eventsWebhookSecret`; or nowhere. */
+  readonly eventsWebhook: Option.Option<{ readonly url: string; readonly secret: Redacted.Redacted<string> }>
+  /** The feed's timing: defaults (`defaultEventFeedTiming`), lowered only by test configuration. */
+  readonly eventFeedTiming: EventFeedTiming
   readonly stateDirectory: string
   /** Argon2id cost of new password hashes: OWASP's, lowered only by test configuration (not from the environment). */
   readonly passwordCost: PasswordCost
@@ -140,6 +144,51 @@ export interface ServerSettings {
   /** The per-request log line (`RAMPART_LOG_FORMAT`: `text`, the default, `json` or `off`). */
   readonly logFormat: RequestLogFormat
 }
+
+/** How the security-event feed paces itself. */
+export interface EventFeedTiming {
+  /** How often the store is read for new events. */
+  readonly pollInterval: Duration.Duration
+  /** How long a sender's lease lasts (renewed at every poll). */
+  readonly lease: Duration.Duration
+  /** The bound on one POST to the receiver. */
+  readonly requestTimeout: Duration.Duration
+  /** The first wait after a failed delivery; doubled at each failure up to `maxBackoff`. */
+  readonly backoff: Duration.Duration
+  /** The longest wait between two attempts. */
+  readonly maxBackoff: Duration.Duration
+  /** The most events in one POST. */
+  readonly batchSize: number
+}
+
+/** The feed's defaults: a poll a second, a 30 s lease, 10 s per POST, backoff 1 s doubling to 60 s, 100 events a batch. */
+export const defaultEventFeedTiming: EventFeedTiming = {
+  pollInterval: Duration.seconds(1),
+  lease: Duration.seconds(30),
+  requestTimeout: Duration.seconds(10),
+  backoff: Duration.seconds(1),
+  maxBackoff: Duration.seconds(60),
+  batchSize: 100
+}
+
+/** `RAMPART_EVENTS_WEBHOOK_URL` with its secret: both or neither; the refusal names the missing variable. */
+const eventsWebhookSettings = Config.all({
+  url: Config.option(Config.url("RAMPART_EVENTS_WEBHOOK_URL").pipe(Config.map((u) => u.toString()))),
+  secret: Config.option(Config.redacted("RAMPART_EVENTS_WEBHOOK_SECRET"))
+}).pipe(
+  Config.mapOrFail(({ secret, url }) =>
+    Option.isNone(url)
+      ? Either.right(Option.none())
+      : Option.isNone(secret) || Redacted.value(secret.value).length < 16
+      ? Either.left(
+        ConfigError.InvalidData(
+          ["RAMPART_EVENTS_WEBHOOK_SECRET"],
+          "is required (16 characters or more) when RAMPART_EVENTS_WEBHOOK_URL is set: it signs every delivery"
+        )
+      )
+      : Either.right(Option.some({ url: url.value, secret: secret.value }))
+  )
+)
 
 /** The server's settings as a service. */
 export class ServerConfig extends Context.Tag("Rampart/ServerConfig")<ServerConfig, ServerSettings>() {}
@@ -185,6 +234,8 @@ export const serverSettings: Config.Config<ServerSettings> = Config.all({
   smtpUrl: Config.option(Config.redacted("RAMPART_SMTP_URL").pipe(Config.mapOrFail(smtpUrl("RAMPART_SMTP_URL")))),
   mailFrom: Config.nonEmptyString("RAMPART_MAIL_FROM").pipe(Config.withDefault(defaultMailFrom)),
   deliveryTimeout: Config.succeed(defaultDeliveryTimeout),
+  eventsWebhook: eventsWebhookSettings,
+  eventFeedTiming: Config.succeed(defaultEventFeedTiming),
   stateDirectory: Config.string("RAMPART_STATE_DIR").pipe(Config.withDefault(".rampart")),
   passwordCost: Config.succeed(owaspPasswordCost),
   http: Config.literal("fast", "platform")("RAMPART_HTTP").pipe(Config.withDefault("fast" as const)),

@@ -19,7 +19,10 @@ import { OpaqueTokens } from "./Crypto/OpaqueTokens.js"
 import { PasswordCostConfig, Passwords } from "./Crypto/Passwords.js"
 import { RandomTokens } from "./Crypto/RandomTokens.js"
 import { SecretBox } from "./Crypto/SecretBox.js"
+import { layerEventFeed } from "./Events/EventFeed.js"
+import { EventFeedRepo } from "./Events/EventFeedRepo.js"
 import { SecurityEvents } from "./Events/SecurityEvents.js"
+import { SecurityEventsRepo } from "./Events/SecurityEventsRepo.js"
 import { layerKeys, MissingKeyError } from "./Keys.js"
 import { makeOutboxSender, makeWebhookSender, OtpSender, routeByChannel } from "./Otp/Delivery.js"
 import { OtpChallenges } from "./Otp/OtpChallenges.js"
@@ -100,8 +103,14 @@ export const layerCrypto = Layer.mergeAll(
   )
 )
 
+/** The security-event feed (when `RAMPART_EVENTS_WEBHOOK_URL` is set), with its store and HTTP client. */
+const layerFeed = layerEventFeed.pipe(
+  Layer.provide(Layer.mergeAll(EventFeedRepo.Default, SecurityEventsRepo.Default, FetchHttpClient.layer))
+)
+
 /** Every service of the server's domain, over a migrated `SqlClient` and its `StoreInfo` still to provide. */
 const layerDomainOnAnyStore = Layer.mergeAll(
+  layerFeed,
   Accounts.Default,
   OtpMethods.Default,
   OtpChallenges.Default,

@@ -172,12 +172,25 @@ const prefixTables = Effect.gen(function*() {
   })
 })
 
+/** The security-event feed's position (the last event delivered) and its sender's lease: one row. */
+const eventFeed = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE rampart_event_feed (
+    id INTEGER PRIMARY KEY,
+    cursor BIGINT NOT NULL,
+    lease_owner TEXT,
+    lease_until BIGINT
+  )`
+  yield* sql`INSERT INTO rampart_event_feed (id, cursor) VALUES (1, 0)`
+})
+
 /** Every migration, keyed `<id>_<name>` as `Migrator.fromRecord` expects. */
 export const migrations = Migrator.fromRecord({
   "0001_init": init,
   "0002_sandbox_and_events": sandboxAndEvents,
   "0003_rampart_prefix": prefixTables,
-  "0004_refresh_auth_time": refreshAuthTime
+  "0004_refresh_auth_time": refreshAuthTime,
+  "0005_event_feed": eventFeed
 })
 
 /** Runs the pending migrations (PostgreSQL: under a table lock, so concurrent starts are safe). */
