@@ -1,16 +1,18 @@
 /** Every recipe in docs/recipes/ is backed by a file under examples/ that runs here. */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect, Option, Redacted } from "effect"
 import { runEmbedded } from "../../examples/embed-domain-layers.js"
 import * as enrolTotp from "../../examples/enrol-totp.js"
 import * as keepFresh from "../../examples/keep-session-fresh.js"
 import * as partnerSession from "../../examples/partner-session.js"
 import * as protectHttpApi from "../../examples/protect-your-httpapi.js"
+import * as receiveEvents from "../../examples/receive-security-events.js"
 import * as requireFreshOtp from "../../examples/require-fresh-otp.js"
 import * as securityAlerts from "../../examples/security-alerts.js"
 import * as stepUp from "../../examples/step-up-email.js"
 import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-testclock.js"
 import * as typedErrors from "../../examples/typed-errors.js"
+import { defaultEventFeedTiming } from "../../src/Server/Config.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
 import { freshSqliteUrl, storeKinds } from "../support/Stores.js"
@@ -129,5 +131,35 @@ describe("recipe: require a fresh OTP before a withdrawal", () => {
     expect(result.withdrawal).toMatchObject({ email, channel: "EMAIL", amount: 100 })
     expect(result.again).toBe("InvalidOtp")
     await own.close()
+  })
+})
+
+describe("recipe: receive the security-event feed", () => {
+  it("a Rampart server with the feed on delivers its events to the receiver, signed", async () => {
+    const secret = "the shared secret of the recipe"
+    const receiver = await receiveEvents.startReceiver(secret)
+    const server = await startServer(freshSqliteUrl(), {
+      eventsWebhook: Option.some({ url: receiver.url, secret: Redacted.make(secret) }),
+      eventFeedTiming: { ...defaultEventFeedTiming, pollInterval: Duration.millis(50) }
+    })
+    try {
+      const password = "recipe password 1"
+      await call(server.url, "POST", "/sandbox/users", { body: { email: "fed@example.com", password } })
+      await call(server.url, "POST", "/auth/login", { body: { email: "fed@example.com", password: "wrong one!" } })
+      await call(server.url, "POST", "/auth/login", { body: { email: "fed@example.com", password } })
+      const deadline = Date.now() + 10_000
+      while (receiver.events.size < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      expect([...receiver.events.values()].map((event) => event.type)).toEqual(["login.refused", "login.succeeded"])
+      // A POST that is not signed with the secret is refused by the receiver.
+      const forged = await fetch(receiver.url, {
+        method: "POST",
+        body: "[]",
+        headers: { "Rampart-Signature": "t=1,v1=00" }
+      })
+      expect(forged.status).toBe(401)
+    } finally {
+      await server.close()
+      receiver.server.close()
+    }
   })
 })
