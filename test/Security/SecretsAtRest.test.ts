@@ -229,11 +229,11 @@ describe("no plaintext secret in the store or the logs", () => {
         server.runtime.runPromise(
           Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE ${sql(from)} RENAME TO ${sql(to)}`)
         )
-      await rename("outbox", "outbox_gone")
+      await rename("rampart_outbox", "outbox_gone")
       try {
         expect((await http("GET", "/auth/otp/code?method=EMAIL", { token: otherToken })).status).toBe(500)
       } finally {
-        await rename("outbox_gone", "outbox")
+        await rename("outbox_gone", "rampart_outbox")
       }
 
       // the store, while the server runs (WAL not yet checkpointed)
@@ -249,9 +249,10 @@ describe("no plaintext secret in the store or the logs", () => {
       // the logs: non-empty, with the refusal and the failure in them, and clean
       const logs = server.logs.join("\n")
       expect(logs).toContain("idToken refused")
-      expect(logs).toContain("unexpected defect")
+      // A failed delivery is a typed DeliveryError (issue 24), logged with its cause, no longer a defect.
+      expect(logs).toContain("OTP delivery failed")
       expectNoSecretsInText(secrets, logs, "server logs")
-      expect(server.errors.join("\n")).toContain("no such table: outbox")
+      expect(server.errors.join("\n")).toContain("no such table: rampart_outbox")
       expectNoSecretsInText(secrets, server.errors.join("\n"), "logged error objects")
       expectNoSecretsInText(secrets, consoleOutput.join("\n"), "console output")
 

@@ -23,7 +23,7 @@ export const boundary = <A, E, R>(
       (error) =>
         Effect.zipRight(
           error instanceof DeliveryError
-            ? Effect.logError(`OTP delivery failed: ${error.message}`)
+            ? Effect.logError(`OTP delivery failed: ${error.message}`, Cause.fail(error))
             : Effect.logError("store failure", Cause.fail(error)),
           Effect.fail(internalError())
         )
