@@ -6,6 +6,7 @@ import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { LoginRequest, LoginResponse, RefreshRequest, RefreshResponse } from "../Domain/Credentials.js"
 import { AuthError } from "../Domain/Errors.js"
+import { documentTransportRefusals } from "./TransportRefusals.js"
 
 /** `/auth/login` and `/auth/login/refresh`. */
 export class AuthApi extends HttpApiGroup.make("auth")
@@ -25,4 +26,5 @@ export class AuthApi extends HttpApiGroup.make("auth")
   )
   .annotate(OpenApi.Title, "Auth (Criptan)")
   .annotate(OpenApi.Description, "Criptan password login and idToken refresh")
+  .annotateEndpoints(OpenApi.Transform, documentTransportRefusals)
 {}

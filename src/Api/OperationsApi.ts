@@ -5,6 +5,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { Health, Jwks } from "../Domain/Operations.js"
+import { documentTransportRefusals } from "./TransportRefusals.js"
 
 /** `/health` and `/.well-known/jwks.json`. */
 export class OperationsApi extends HttpApiGroup.make("operations")
@@ -20,4 +21,5 @@ export class OperationsApi extends HttpApiGroup.make("operations")
   )
   .annotate(OpenApi.Title, "Operations")
   .annotate(OpenApi.Description, "Health check and the JWKS that verifies idTokens")
+  .annotateEndpoints(OpenApi.Transform, documentTransportRefusals)
 {}

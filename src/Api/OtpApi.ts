@@ -10,6 +10,7 @@ import { SmsMethodRequest } from "../Domain/Phone.js"
 import { SecurityProfile, TotpEnrollment } from "../Domain/Profile.js"
 import { NoInput } from "../Domain/Requests.js"
 import { UserAuthentication } from "./Security.js"
+import { documentTransportRefusals } from "./TransportRefusals.js"
 
 /** `/auth/otp/methods/*` and `/auth/otp/code`. */
 export class OtpApi extends HttpApiGroup.make("otp")
@@ -77,4 +78,5 @@ export class OtpApi extends HttpApiGroup.make("otp")
     OpenApi.Description,
     "Criptan OTP methods (SMS, TOTP) and one-time codes (request, verify); every endpoint needs the idToken"
   )
+  .annotateEndpoints(OpenApi.Transform, documentTransportRefusals)
 {}

@@ -8,6 +8,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
 import { PartnerLoginRequest, PartnerLoginResponse } from "../Domain/Partner.js"
 import { PartnerAuthentication } from "./Security.js"
+import { documentTransportRefusals } from "./TransportRefusals.js"
 
 /** `/api/v1/partners/auth/login` and `/api/v1/partners/auth/logout`. */
 export class PartnersApi extends HttpApiGroup.make("partners")
@@ -31,4 +32,5 @@ export class PartnersApi extends HttpApiGroup.make("partners")
     OpenApi.Description,
     "KriptoAPI white-label partner login (client credentials and a TOTP security_code) and logout"
   )
+  .annotateEndpoints(OpenApi.Transform, documentTransportRefusals)
 {}

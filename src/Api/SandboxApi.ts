@@ -24,6 +24,7 @@ import {
   SandboxTime
 } from "../Domain/Sandbox.js"
 import { EventsQuery, SecurityEvent } from "../Domain/SecurityEvent.js"
+import { documentTransportRefusals } from "./TransportRefusals.js"
 
 /** The sandbox page: HTML. */
 const SandboxPage = Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/html" }))
@@ -115,4 +116,5 @@ export class SandboxApi extends HttpApiGroup.make("sandbox")
     OpenApi.Description,
     "Sandbox only: accounts, delivered codes, time travel, reset, signing-key rotation, faults, security events and the sandbox page; 404 in production"
   )
+  .annotateEndpoints(OpenApi.Transform, documentTransportRefusals)
 {}

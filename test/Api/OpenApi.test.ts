@@ -1,12 +1,15 @@
-import { HttpApi, OpenApi } from "@effect/platform"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Option, SchemaAST as AST } from "effect"
+import { Option, Schema, SchemaAST as AST } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { AuthApi } from "../../src/Api/AuthApi.js"
+import { OtpApi } from "../../src/Api/OtpApi.js"
 import { RampartApi } from "../../src/Api/RampartApi.js"
+import { UserAuthentication } from "../../src/Api/Security.js"
 import { DEFAULT_BASE_URL } from "../../src/Client/AuthClient.js"
 import { criptanSeed, kriptoSeed, readSeed, seedEndpoints } from "../fixtures/Seeds.js"
 import { runProcess } from "../support/Cli.js"
@@ -106,6 +109,44 @@ interface LintProblem {
 /** The endpoints the KriptoAPI page names only in its navigation (Logout), taken from SPEC. */
 const specOnly = [{ method: "POST", path: "/api/v1/partners/auth/logout", statuses: [204, 403] }]
 
+/** The problems `redocly lint` (recommended rules, offline) reports on `doc`, one line each; none when clean. */
+const lintProblems = async (doc: unknown): Promise<ReadonlyArray<string>> => {
+  const dir = mkdtempSync(join(tmpdir(), "rampart-openapi-lint-"))
+  try {
+    const file = join(dir, "openapi.json")
+    const config = join(dir, "redocly.yaml")
+    writeFileSync(file, JSON.stringify(doc, null, 2))
+    writeFileSync(config, "extends:\n  - recommended\n")
+    const run = await runProcess(redocly, ["lint", "--format=json", `--config=${config}`, file], {
+      cwd: dir,
+      env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
+      timeoutMs: 45_000
+    })
+    expect(run.stdout.trimStart().startsWith("{"), `redocly printed no JSON report:\n${run.stderr}`).toBe(true)
+    const report = JSON.parse(run.stdout) as {
+      readonly totals: { readonly errors: number; readonly warnings: number }
+      readonly problems: ReadonlyArray<LintProblem>
+    }
+    const problems = report.problems.map((problem) =>
+      `${problem.severity} ${problem.ruleId} at ${problem.location[0]?.pointer ?? "?"}: ${problem.message}`
+    )
+    expect(report.totals.errors + report.totals.warnings).toBe(problems.length)
+    return problems
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** A response's JSON body schema, inline or by reference into `doc`'s components. */
+const bodySchema = (
+  doc: { readonly components: { readonly schemas: Record<string, Json> } },
+  response: Json | undefined
+): Json | undefined => {
+  const schema: Json | undefined = response?.["content"]?.["application/json"]?.["schema"]
+  const ref: unknown = schema?.["$ref"]
+  return typeof ref === "string" ? doc.components.schemas[ref.replace("#/components/schemas/", "")] : schema
+}
+
 describe("OpenAPI document", () => {
   const documented = [...seedEndpoints(readSeed(criptanSeed)), ...seedEndpoints(readSeed(kriptoSeed)), ...specOnly]
 
@@ -158,31 +199,7 @@ describe("OpenAPI document", () => {
   })
 
   it("is lint clean: redocly lint with the recommended rules reports no error and no warning (offline)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rampart-openapi-lint-"))
-    try {
-      const file = join(dir, "openapi.json")
-      const config = join(dir, "redocly.yaml")
-      writeFileSync(file, JSON.stringify(spec, null, 2))
-      writeFileSync(config, "extends:\n  - recommended\n")
-      const run = await runProcess(redocly, ["lint", "--format=json", `--config=${config}`, file], {
-        cwd: dir,
-        env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
-        timeoutMs: 45_000
-      })
-      expect(run.stdout.trimStart().startsWith("{"), `redocly printed no JSON report:\n${run.stderr}`).toBe(true)
-      const report = JSON.parse(run.stdout) as {
-        readonly totals: { readonly errors: number; readonly warnings: number }
-        readonly problems: ReadonlyArray<LintProblem>
-      }
-      const problems = report.problems.map((problem) =>
-        `${problem.severity} ${problem.ruleId} at ${problem.location[0]?.pointer ?? "?"}: ${problem.message}`
-      )
-      expect(problems).toEqual([])
-      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 })
-      expect(run.status).toBe(0)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    expect(await lintProblems(spec)).toEqual([])
   })
 
   it("names the server npm start listens on (the client's default base URL), and the license", () => {
@@ -212,10 +229,7 @@ describe("OpenAPI document", () => {
     )
     const withBody = operations.filter(([, operation]) => operation.requestBody !== undefined)
     expect(withBody.length).toBeGreaterThanOrEqual(8)
-    const bodyOf = (response: Json | undefined): Json | undefined => {
-      const ref: unknown = response?.["content"]?.["application/json"]?.["schema"]?.["$ref"]
-      return typeof ref === "string" ? document.components.schemas[ref.replace("#/components/schemas/", "")] : undefined
-    }
+    const bodyOf = (response: Json | undefined): Json | undefined => bodySchema(document, response)
     const tagged = (tag: string) =>
       expect.objectContaining({
         required: expect.arrayContaining(["_tag", "message"]),
@@ -230,4 +244,48 @@ describe("OpenAPI document", () => {
       expect(operation.responses["405"]?.["headers"]?.["Allow"], `${name} 405 Allow`).toBeDefined()
     }
   })
+})
+
+describe("OpenAPI document of a host's HttpApi that folds Rampart in", () => {
+  class Balance extends Schema.Class<Balance>("Balance")({ amount: Schema.Number }) {}
+  class WalletFrozen extends Schema.TaggedError<WalletFrozen>()("WalletFrozen", { message: Schema.String }, {
+    [HttpApiSchema.AnnotationStatus]: 409
+  }) {}
+  const Wallet = HttpApiGroup.make("wallet")
+    .add(HttpApiEndpoint.get("balance", "/wallet/balance").addSuccess(Balance).addError(WalletFrozen))
+    .middleware(UserAuthentication)
+    .annotate(OpenApi.Title, "Wallet")
+  const combined = (api: HttpApi.HttpApi.Any) =>
+    OpenApi.fromApi(
+      (api as typeof RampartApi)
+        .annotate(OpenApi.Title, "Wallet service")
+        .annotate(OpenApi.Version, "1.0.0")
+        .annotate(OpenApi.License, { name: "MIT", url: "https://opensource.org/licenses/MIT" })
+        .annotate(OpenApi.Servers, [{ url: "http://127.0.0.1:9000", description: "local" }])
+    ) as unknown as {
+      readonly paths: Record<
+        string,
+        Record<string, { readonly responses: Record<string, Json>; readonly requestBody?: unknown }>
+      >
+      readonly components: { readonly schemas: Record<string, Json> }
+    }
+
+  it.each(
+    [
+      ["addHttpApi(RampartApi)", () => HttpApi.make("svc").add(Wallet).addHttpApi(RampartApi)],
+      ["add(AuthApi).add(OtpApi)", () => HttpApi.make("svc").add(Wallet).add(AuthApi).add(OtpApi)]
+    ] as const
+  )("%s: builds, keeps the host's operations and errors and Rampart's 400/405/413/415, lints clean", async (_, api) => {
+    const doc = combined(api() as HttpApi.HttpApi.Any)
+    const balance = doc.paths["/wallet/balance"]?.["get"]
+    expect(Object.keys(balance?.responses ?? {})).toEqual(expect.arrayContaining(["200", "403", "409"]))
+    const login = doc.paths["/auth/login"]?.["post"]
+    expect(Object.keys(login?.responses ?? {})).toEqual(
+      expect.arrayContaining(["200", "400", "403", "405", "413", "415"])
+    )
+    expect(bodySchema(doc, login?.responses["413"])).toMatchObject({
+      properties: { _tag: { enum: ["PayloadTooLarge"] } }
+    })
+    expect(await lintProblems(doc)).toEqual([])
+  }, 60_000)
 })
