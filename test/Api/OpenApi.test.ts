@@ -252,9 +252,15 @@ describe("OpenAPI document of a host's HttpApi that folds Rampart in", () => {
     [HttpApiSchema.AnnotationStatus]: 409
   }) {}
   const Wallet = HttpApiGroup.make("wallet")
-    .add(HttpApiEndpoint.get("balance", "/wallet/balance").addSuccess(Balance).addError(WalletFrozen))
+    .add(
+      HttpApiEndpoint.get("balance", "/wallet/balance").addSuccess(Balance).addError(WalletFrozen).annotate(
+        OpenApi.Summary,
+        "The caller's balance"
+      )
+    )
     .middleware(UserAuthentication)
     .annotate(OpenApi.Title, "Wallet")
+    .annotate(OpenApi.Description, "The host's own endpoints")
   const combined = (api: HttpApi.HttpApi.Any) =>
     OpenApi.fromApi(
       (api as typeof RampartApi)
