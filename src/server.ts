@@ -25,7 +25,12 @@ export {
   layerPartnerAuthentication,
   layerUserAuthenticationInProcess
 } from "./Server/Http/Authentication.js"
+export { layerAuthHttp } from "./Server/Http/AuthHttp.js"
+export { layerOperationsHttp } from "./Server/Http/OperationsHttp.js"
+export { layerOtpHttp } from "./Server/Http/OtpHttp.js"
+export { layerPartnersHttp } from "./Server/Http/PartnersHttp.js"
 export { layerApi, layerRoutes } from "./Server/Http/Routes.js"
+export { layerSandboxHttp } from "./Server/Http/SandboxHttp.js"
 export { layerInProcessServer, ServerUrl } from "./Server/InProcess.js"
 export { generateServerKeys, MissingKeyError, type ServerKeys } from "./Server/Keys.js"
 export {
@@ -67,3 +72,4 @@ export {
   type ServerOptions
 } from "./Server/Server.js"
 export { DatabaseUrlError, layerDatabase, MissingDriverError } from "./Server/Store/Database.js"
+export { StoreHealth } from "./Server/Store/StoreHealth.js"

@@ -161,6 +161,7 @@ export type RampartServices =
   | IdTokens
   | Passwords
   | Totp
+  | StoreHealth
 
 /** Why the domain could not start: bad configuration or keys, an unreachable or unmigrated store, a missing driver. */
 export type RampartStartError = Layer.Layer.Error<typeof layerDomain>

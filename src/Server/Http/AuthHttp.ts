@@ -3,10 +3,11 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { Accounts } from "../Accounts/Accounts.js"
+import { forAnyApi } from "./AnyApi.js"
 import { boundary } from "./Boundary.js"
 
 /** `POST /auth/login`, `POST /auth/login/refresh`. */
-export const layerAuthHttp = HttpApiBuilder.group(
+export const layerAuthHttp = forAnyApi(HttpApiBuilder.group(
   RampartApi,
   "auth",
   (handlers) =>
@@ -18,4 +19,4 @@ export const layerAuthHttp = HttpApiBuilder.group(
             boundary(accounts.login(payload.email, payload.password, request.headers["user-agent"] ?? null))
         )
         .handle("refresh", ({ payload }) => boundary(accounts.refresh(payload.refreshToken))))
-)
+))

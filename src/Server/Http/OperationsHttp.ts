@@ -5,14 +5,17 @@ import { RampartApi } from "../../Api/RampartApi.js"
 import { Health, Jwks } from "../../Domain/Operations.js"
 import { IdTokens } from "../Crypto/IdTokens.js"
 import { StoreHealth } from "../Store/StoreHealth.js"
+import { forAnyApi } from "./AnyApi.js"
 import { boundary } from "./Boundary.js"
 
 /** `GET /health`, `GET /.well-known/jwks.json`. */
-export const layerOperationsHttp = HttpApiBuilder.group(RampartApi, "operations", (handlers) =>
-  Effect.gen(function*() {
-    const store = yield* StoreHealth
-    const idTokens = yield* IdTokens
-    return handlers
-      .handle("health", () => boundary(Effect.as(store.ping, new Health({ status: "ok", store: store.kind }))))
-      .handle("jwks", () => Effect.sync(() => new Jwks(idTokens.jwks(), true)))
-  }))
+export const layerOperationsHttp = forAnyApi(
+  HttpApiBuilder.group(RampartApi, "operations", (handlers) =>
+    Effect.gen(function*() {
+      const store = yield* StoreHealth
+      const idTokens = yield* IdTokens
+      return handlers
+        .handle("health", () => boundary(Effect.as(store.ping, new Health({ status: "ok", store: store.kind }))))
+        .handle("jwks", () => Effect.sync(() => new Jwks(idTokens.jwks(), true)))
+    }))
+)

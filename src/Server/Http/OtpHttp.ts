@@ -7,10 +7,11 @@ import { toE164 } from "../../Domain/Phone.js"
 import { OtpChallenges } from "../Otp/OtpChallenges.js"
 import { OtpMethods } from "../Otp/OtpMethods.js"
 import { StepUp } from "../Otp/StepUp.js"
+import { forAnyApi } from "./AnyApi.js"
 import { boundary } from "./Boundary.js"
 
 /** `/auth/otp/methods/*` and `/auth/otp/code`. */
-export const layerOtpHttp = HttpApiBuilder.group(RampartApi, "otp", (handlers) =>
+export const layerOtpHttp = forAnyApi(HttpApiBuilder.group(RampartApi, "otp", (handlers) =>
   Effect.gen(function*() {
     const methods = yield* OtpMethods
     const challenges = yield* OtpChallenges
@@ -49,4 +50,4 @@ export const layerOtpHttp = HttpApiBuilder.group(RampartApi, "otp", (handlers) =
         ({ headers }) =>
           Effect.flatMap(CurrentUser, (user) => boundary(stepUp.verify(user.userId, headers["x-otp"])))
       )
-  }))
+  })))

@@ -4,10 +4,11 @@ import * as Effect from "effect/Effect"
 import { RampartApi } from "../../Api/RampartApi.js"
 import { CurrentPartner } from "../../Api/Security.js"
 import { Partners } from "../Partners/Partners.js"
+import { forAnyApi } from "./AnyApi.js"
 import { boundary } from "./Boundary.js"
 
 /** `POST /api/v1/partners/auth/login`, `POST /api/v1/partners/auth/logout`. */
-export const layerPartnersHttp = HttpApiBuilder.group(
+export const layerPartnersHttp = forAnyApi(HttpApiBuilder.group(
   RampartApi,
   "partners",
   (handlers) =>
@@ -18,4 +19,4 @@ export const layerPartnersHttp = HttpApiBuilder.group(
           "logout",
           () => Effect.flatMap(CurrentPartner, (session) => boundary(partners.logout(session.sessionId)))
         ))
-)
+))

@@ -12,9 +12,10 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ServerConfig } from "../Config.js"
+import type { RampartServices } from "../Layers.js"
 import { demoSeed, seedAndPrintDemo } from "./DemoAccounts.js"
 import type { Sandbox } from "./Sandbox.js"
-import { readSeedFile } from "./SeedFile.js"
+import { readSeedFile, type SeedFileError } from "./SeedFile.js"
 import { type SeededAccount, Seeding } from "./Seeding.js"
 
 /** What start and reset apply: the seed file, the demo accounts, or nothing. */
@@ -33,6 +34,17 @@ const noSeed: SeedPlan = { source: "none", apply: Effect.succeed([]), applyAtSta
 /** The sandbox's seed, as the server was started with it. */
 export class SandboxSeed extends Context.Tag("Rampart/Server/SandboxSeed")<SandboxSeed, SeedPlan>() {}
 
+/**
+ * The sandbox seed plan as a host's `HttpApi` uses it (`layerSandboxHttp` needs it): over the public
+ * domain services. The seeding steps also use the store's internals (repositories, the secret box,
+ * the `SqlClient`), which every layer that provides `RampartServices` (`layerServices`,
+ * `layerServicesOnSqlClient`, `layerTest`) brings along at run time; its type names only the public ones.
+ */
+export const layerSandboxSeed = (
+  demo: boolean
+): Layer.Layer<SandboxSeed, SeedFileError, ServerConfig | RampartServices> =>
+  makeSandboxSeed(demo) as unknown as Layer.Layer<SandboxSeed, SeedFileError, ServerConfig | RampartServices>
+
 /** One line per seeded account for the start-up banner: created, present, or left alone and why. */
 const seededLines = (accounts: ReadonlyArray<SeededAccount>): Array<string> =>
   accounts.map((account) =>
@@ -50,7 +62,7 @@ const seededLines = (accounts: ReadonlyArray<SeededAccount>): Array<string> =>
  * The seed of `ServerConfig.seedFile` when set (read and checked now, so a bad file stops the
  * start), else the demo accounts when `demo` is asked for, else none.
  */
-export const layerSandboxSeed = (demo: boolean) =>
+const makeSandboxSeed = (demo: boolean) =>
   Layer.effect(
     SandboxSeed,
     Effect.gen(function*() {
