@@ -118,9 +118,15 @@ describe.each(storeKinds)("hostile input on %s", (_kind, fresh) => {
     expect((await http("POST", "/auth/otp/methods/totp", { body: {}, token: idToken })).status).toBe(200)
     before = await snapshot()
     expect(Object.keys(before)).toEqual(
-      expect.arrayContaining(["users", "otp_codes", "outbox", "partner_sessions", "refresh_tokens"])
+      expect.arrayContaining([
+        "rampart_users",
+        "rampart_otp_codes",
+        "rampart_outbox",
+        "rampart_partner_sessions",
+        "rampart_refresh_tokens"
+      ])
     )
-    expect(before["partner_sessions"]).toHaveLength(1)
+    expect(before["rampart_partner_sessions"]).toHaveLength(1)
   })
   afterAll(() => server.close())
 

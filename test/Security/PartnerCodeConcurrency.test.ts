@@ -43,13 +43,13 @@ describe.each(storeKinds)("one security_code, ten concurrent partner logins over
       Array.from({ length: 10 }, () => http("POST", "/api/v1/partners/auth/login", { body: body(code) }))
     )
     expect(tally(answers)).toEqual({ "200": 1, "401 InvalidOtp": 9 })
-    expect(await countRows(server, "partner_sessions", ["client_id", creds.client_id])).toBe(1)
+    expect(await countRows(server, "rampart_partner_sessions", ["client_id", creds.client_id])).toBe(1)
     const winner = answers.find((a) => a.status === 200)!
     expect((await http("POST", "/api/v1/partners/auth/logout", { token: winner.body.access_token })).status).toBe(204)
     // nine failures are below the 10-failure lock: the next step's code logs in
     const next = await http("POST", "/api/v1/partners/auth/login", { body: body(totpWall(creds.totp_secret, 1)) })
     expect(next.status).toBe(200)
-    expect(await countRows(server, "partner_sessions", ["client_id", creds.client_id])).toBe(2)
+    expect(await countRows(server, "rampart_partner_sessions", ["client_id", creds.client_id])).toBe(2)
   })
 })
 

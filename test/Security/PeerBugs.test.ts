@@ -123,10 +123,10 @@ describe("better-auth #10387: a TOTP code accepted twice", () => {
       const code = totpWall(p.creds.totp_secret)
       expect((await p.login(code)).status).toBe(200)
       expect(await p.login(code)).toMatchObject(invalidOtp)
-      expect(await countRows(current(), "partner_sessions", ["client_id", p.creds.client_id])).toBe(1)
+      expect(await countRows(current(), "rampart_partner_sessions", ["client_id", p.creds.client_id])).toBe(1)
       // the refusal was about the code, not the partner: a later step's code still logs in
       expect((await p.login(totpWall(p.creds.totp_secret, 1))).status).toBe(200)
-      expect(await countRows(current(), "partner_sessions", ["client_id", p.creds.client_id])).toBe(2)
+      expect(await countRows(current(), "rampart_partner_sessions", ["client_id", p.creds.client_id])).toBe(2)
     })
 
     it("after a code of step S is accepted, the code of step S−1 (still inside the window) is refused", async () => {
@@ -345,7 +345,7 @@ describe("hanko #2723: the code used to validate the TOTP secret accepted again 
       const code = totpWall(secret)
       expect((await verify(idToken, "TOTP", code)).status).toBe(200)
       expect(await p.login(code)).toMatchObject(invalidOtp)
-      expect(await countRows(current(), "partner_sessions", ["client_id", p.creds.client_id])).toBe(0)
+      expect(await countRows(current(), "rampart_partner_sessions", ["client_id", p.creds.client_id])).toBe(0)
       expect((await p.login(totpWall(secret, 1))).status).toBe(200)
     })
   })
@@ -363,7 +363,7 @@ describe("a last-used-step check that races: two concurrent uses of one TOTP cod
         const code = totpWall(p.creds.totp_secret)
         const answers = await Promise.all([p.login(code), p.login(code)])
         expect(tally(answers), `round ${round}`).toEqual({ "200": 1, "401 InvalidOtp": 1 })
-        expect(await countRows(current(), "partner_sessions", ["client_id", p.creds.client_id])).toBe(1)
+        expect(await countRows(current(), "rampart_partner_sessions", ["client_id", p.creds.client_id])).toBe(1)
       }
     })
 

@@ -190,7 +190,7 @@ describe.skipIf(testPostgresUrl === undefined)("two server instances on one Post
     const code = totpWall(creds.totp_secret)
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => login(on(i), code)))
     expect(tally(answers)).toEqual({ "200": 1, "401 InvalidOtp": 9 })
-    expect(await countRows(a, "partner_sessions", ["client_id", creds.client_id])).toBe(1)
+    expect(await countRows(a, "rampart_partner_sessions", ["client_id", creds.client_id])).toBe(1)
     const token = answers.find((x) => x.status === 200)!.body.access_token as string
     // the session opened on one instance is known to the other
     const other = answers.findIndex((x) => x.status === 200) % 2 === 0 ? b : a

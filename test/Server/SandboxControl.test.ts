@@ -46,13 +46,13 @@ const SEED = {
 }
 
 const DATA_TABLES = [
-  "users",
-  "refresh_tokens",
-  "otp_codes",
-  "partner_clients",
-  "partner_sessions",
-  "outbox",
-  "security_events"
+  "rampart_users",
+  "rampart_refresh_tokens",
+  "rampart_otp_codes",
+  "rampart_partner_clients",
+  "rampart_partner_sessions",
+  "rampart_outbox",
+  "rampart_security_events"
 ]
 
 describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
@@ -123,10 +123,10 @@ describe.each(storeKinds)("the sandbox control plane on %s", (_kind, fresh) => {
     expect((await call(base, "GET", "/sandbox/clock")).body.offsetSeconds).toBe(0)
     expect((await call(base, "GET", "/health")).status).toBe(200)
     expect((await call(base, "GET", `/sandbox/outbox?to=${email}`)).body).toEqual([])
-    for (const table of ["refresh_tokens", "otp_codes", "partner_sessions", "outbox"]) {
+    for (const table of ["rampart_refresh_tokens", "rampart_otp_codes", "rampart_partner_sessions", "rampart_outbox"]) {
       expect(await countRows(server, table), table).toBe(0)
     }
-    expect(await countRows(server, "users")).toBe(3)
+    expect(await countRows(server, "rampart_users")).toBe(3)
     expect((await call(base, "POST", "/auth/login", { body: { email, password: PASSWORD } })).status).toBe(403)
     expect(
       (await call(base, "POST", "/auth/login/refresh", { body: { refreshToken: login.body.refreshToken } })).status

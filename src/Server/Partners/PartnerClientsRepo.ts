@@ -81,7 +81,7 @@ export class PartnerClientsRepo extends Effect.Service<PartnerClientsRepo>()("Ra
           // PostgreSQL's identity sequence does not see explicit ids: move it past this one.
           yield* sql.onDialectOrElse({
             pg: () =>
-              sql`SELECT setval(pg_get_serial_sequence('partner_clients', 'client_id'), (SELECT MAX(client_id) FROM rampart_partner_clients))`
+              sql`SELECT setval(pg_get_serial_sequence('rampart_partner_clients', 'client_id'), (SELECT MAX(client_id) FROM rampart_partner_clients))`
                 .pipe(
                   Effect.asVoid
                 ),
