@@ -73,3 +73,4 @@ export {
 } from "./Server/Server.js"
 export { DatabaseUrlError, layerDatabase, MissingDriverError } from "./Server/Store/Database.js"
 export { StoreHealth } from "./Server/Store/StoreHealth.js"
+export { StoreInUseError } from "./Server/Store/StoreLock.js"

@@ -15,6 +15,8 @@ import * as Redacted from "effect/Redacted"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { migrate } from "./Migrations.js"
+import type { StoreInUseError } from "./StoreLock.js"
+import { layerStoreLock } from "./StoreLock.js"
 
 /** The kind of store a database URL selects. */
 export type StoreKind = "sqlite" | "postgres"
@@ -69,7 +71,10 @@ export class StoreInfo extends Effect.Tag("Rampart/StoreInfo")<StoreInfo, { read
 /** The client layer for a parsed target; SQLite's directory is created first. */
 const layerClient = (
   target: { kind: "sqlite"; filename: string } | { kind: "postgres"; url: string }
-): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError | ConfigError.ConfigError | MissingDriverError> =>
+): Layer.Layer<
+  SqlClient.SqlClient,
+  SqlError.SqlError | ConfigError.ConfigError | MissingDriverError | StoreInUseError
+> =>
   target.kind === "postgres"
     ? Layer.unwrapEffect(
       Effect.map(
@@ -81,8 +86,9 @@ const layerClient = (
       Effect.map(
         loadDriver("better-sqlite3", "The SQLite store", () => import("./SqliteStore.js")),
         (SqliteStore) => {
-          if (target.filename !== ":memory:") mkdirSync(dirname(target.filename), { recursive: true })
-          return SqliteStore.layer(target.filename)
+          if (target.filename === ":memory:") return SqliteStore.layer(target.filename)
+          mkdirSync(dirname(target.filename), { recursive: true })
+          return SqliteStore.layer(target.filename).pipe(Layer.provideMerge(layerStoreLock(target.filename)))
         }
       )
     )
