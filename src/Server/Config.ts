@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { owaspPasswordCost, type PasswordCost } from "./Crypto/Passwords.js"
+import { type ConnectionLimits, defaultConnectionLimits } from "./Http/Transport/ConnectionLimits.js"
 import { defaultDeliveryTimeout } from "./Otp/Delivery.js"
 
 /** `sandbox` (the default: demo data, sandbox routes, generated keys) or `production`. */
@@ -128,6 +129,8 @@ export interface ServerSettings {
   readonly deliveryTimeout: Duration.Duration
   /** Where the security events are posted (`RAMPART_EVENTS_WEBHOOK_URL`), signed with `eventsWebhookSecret`; or nowhere. */
   readonly eventsWebhook: Option.Option<{ readonly url: string; readonly secret: Redacted.Redacted<string> }>
+  /** The server socket's timeouts and connection cap (`RAMPART_MAX_CONNECTIONS`; the timeouts lowered only by tests). */
+  readonly connectionLimits: ConnectionLimits
   /** The feed's timing: defaults (`defaultEventFeedTiming`), lowered only by test configuration. */
   readonly eventFeedTiming: EventFeedTiming
   readonly stateDirectory: string
@@ -236,6 +239,14 @@ export const serverSettings: Config.Config<ServerSettings> = Config.all({
   deliveryTimeout: Config.succeed(defaultDeliveryTimeout),
   eventsWebhook: eventsWebhookSettings,
   eventFeedTiming: Config.succeed(defaultEventFeedTiming),
+  connectionLimits: Config.integer("RAMPART_MAX_CONNECTIONS").pipe(
+    Config.validate({
+      message: "must be a whole number of connections from 16 to 1000000",
+      validation: (n) => n >= 16 && n <= 1_000_000
+    }),
+    Config.withDefault(defaultConnectionLimits.maxConnections),
+    Config.map((maxConnections): ConnectionLimits => ({ ...defaultConnectionLimits, maxConnections }))
+  ),
   stateDirectory: Config.string("RAMPART_STATE_DIR").pipe(Config.withDefault(".rampart")),
   passwordCost: Config.succeed(owaspPasswordCost),
   http: Config.literal("fast", "platform")("RAMPART_HTTP").pipe(Config.withDefault("fast" as const)),

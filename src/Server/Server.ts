@@ -45,7 +45,7 @@ const layerListening = (listen: ServerListen) =>
         : { port: 0, host: "127.0.0.1" }
       const routes = listen === "configured" ? HttpServer.withLogAddress(layerRoutes) : layerRoutes
       const served = withTracing(
-        routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address))),
+        routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address, config.connectionLimits))),
         config.tracing || Option.isSome(config.otlp)
       )
       return Option.match(config.otlp, {

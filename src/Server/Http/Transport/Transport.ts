@@ -4,22 +4,33 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { createServer } from "node:http"
 import type { HttpTransport } from "../../Config.js"
 import { MAX_BODY_BYTES } from "../BodyLimits.js"
 import { answerClientErrors } from "./ClientErrors.js"
+import { type ConnectionLimits, createLimitedServer, defaultConnectionLimits } from "./ConnectionLimits.js"
 import { layerLeanServer } from "./LeanHttpServer.js"
 import { lingerOnOversize } from "./LingeringClose.js"
 
 /**
  * The `HttpServer` of a transport listening on `listen` (`fast`: the lean node:http server; `platform`:
- * `NodeHttpServer`). Both answer parser refusals in JSON and drain refused bodies before closing.
+ * `NodeHttpServer`). Both answer parser refusals in JSON, drain refused bodies before closing, and
+ * apply the connection `limits` (timeouts, cap).
  */
-export const layerHttpServer = (transport: HttpTransport, listen: { readonly port: number; readonly host: string }) =>
-  transport === "fast"
-    ? layerLeanServer(createServer, listen, { maxBodyBytes: MAX_BODY_BYTES })
-    : NodeHttpServer.layer(() => lingerOnOversize(answerClientErrors(createServer()), MAX_BODY_BYTES), listen)
+export const layerHttpServer = (
+  transport: HttpTransport,
+  listen: { readonly port: number; readonly host: string },
+  limits: ConnectionLimits = defaultConnectionLimits
+) =>
+  Layer.unwrapEffect(
+    Effect.map(Effect.runtime<never>(), (runtime) => {
+      const create = () => createLimitedServer(limits, runtime)
+      return transport === "fast"
+        ? layerLeanServer(create, listen, { maxBodyBytes: MAX_BODY_BYTES })
+        : NodeHttpServer.layer(() => lingerOnOversize(answerClientErrors(create()), MAX_BODY_BYTES), listen)
+    })
+  )
 
 /**
  * `layer` with Effect's tracer on or off. Off (the default: neither `RAMPART_TRACING` nor an OTLP

@@ -1,0 +1,63 @@
+/**
+ * The connection policy of the server socket, set on purpose rather than left to Node's defaults
+ * (headers 60 s, request 300 s, no cap): a client has `headersTimeout` to send its headers,
+ * `requestTimeout` for the whole request (a socket that sends nothing is closed after
+ * `headersTimeout` too), an idle keep-alive connection is closed after
+ * `keepAliveTimeout`, and beyond `maxConnections` open sockets a new one is closed at once (one
+ * log line per burst, with the count). Running out of file descriptors is logged, not fatal.
+ */
+import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
+import { createServer } from "node:http"
+import type * as Http from "node:http"
+import type { Socket } from "node:net"
+
+/** How long a connection may take and how many may be open. */
+export interface ConnectionLimits {
+  readonly headersTimeoutMs: number
+  readonly requestTimeoutMs: number
+  readonly keepAliveTimeoutMs: number
+  readonly maxConnections: number
+}
+
+/** 10 s for the headers, 30 s for a request, 5 s of keep-alive idleness, 4096 open connections. */
+export const defaultConnectionLimits: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 4096
+}
+
+/** A `node:http` server with `limits` applied; dropped connections and descriptor exhaustion logged through `runtime`. */
+export const createLimitedServer = (limits: ConnectionLimits, runtime: Runtime.Runtime<never>): Http.Server => {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the two timeouts on this interval; a short headers timeout needs a finer check.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(limits.headersTimeoutMs / 4)))
+  })
+  server.maxConnections = limits.maxConnections
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs
+  // Node's headers timeout starts at a request's first byte: a socket that sends nothing at all
+  // would stay open forever. It gets the same time to begin, then is closed (Node's own timeout
+  // handler destroys it); a request that starts takes the timeout off.
+  server.on("connection", (socket: Socket) => socket.setTimeout(limits.headersTimeoutMs))
+  server.on("request", (request: Http.IncomingMessage) => request.socket.setTimeout(0))
+  const log = (message: string) => Runtime.runFork(runtime)(Effect.logWarning(message))
+  let dropped = 0
+  server.on("drop", () => {
+    if (dropped++ === 0) {
+      setTimeout(() => {
+        log(`connection cap (${limits.maxConnections}) reached: ${dropped} new connection(s) closed at once`)
+        dropped = 0
+      }, 1000).unref()
+    }
+  })
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EMFILE" || error.code === "ENFILE") {
+      log(`out of file descriptors (${error.code}): a connection was not accepted`)
+    }
+  })
+  return server
+}
