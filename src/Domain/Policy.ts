@@ -24,7 +24,13 @@ export const Limits = {
   /** Lifetime of an idToken in seconds. */
   idTokenTtlSeconds: 3600,
   /** The longest `User-Agent` kept as `lastLoggedDevice`. */
-  deviceMaxLength: 256
+  deviceMaxLength: 256,
+  /** Live refresh tokens kept per user: a login beyond them revokes the oldest. */
+  liveRefreshTokensPerUser: 100,
+  /** Outbox messages (sandbox) are kept this long. */
+  outboxRetentionMs: 24 * 60 * 60_000,
+  /** The most rows one pruning statement deletes (each its own short statement). */
+  pruneBatch: 500
 } as const
 
 /** Whole seconds from `now` until `until`, rounded up, never negative. */

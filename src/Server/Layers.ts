@@ -35,6 +35,7 @@ import { Faults } from "./Sandbox/Faults.js"
 import { Sandbox } from "./Sandbox/Sandbox.js"
 import { SandboxClock } from "./Sandbox/SandboxClock.js"
 import { layerDatabase, StoreInfo } from "./Store/Database.js"
+import { LeasesRepo } from "./Store/LeasesRepo.js"
 import { migrate } from "./Store/Migrations.js"
 import { StoreHealth } from "./Store/StoreHealth.js"
 
@@ -105,7 +106,9 @@ export const layerCrypto = Layer.mergeAll(
 
 /** The security-event feed (when `RAMPART_EVENTS_WEBHOOK_URL` is set), with its store and HTTP client. */
 const layerFeed = layerEventFeed.pipe(
-  Layer.provide(Layer.mergeAll(EventFeedRepo.Default, SecurityEventsRepo.Default, FetchHttpClient.layer))
+  Layer.provide(
+    Layer.mergeAll(EventFeedRepo.Default, LeasesRepo.Default, SecurityEventsRepo.Default, FetchHttpClient.layer)
+  )
 )
 
 /** Every service of the server's domain, over a migrated `SqlClient` and its `StoreInfo` still to provide. */

@@ -11,7 +11,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { EVENT_SIGNATURE_HEADER, verifyEventSignature } from "rampart"
 import { serverSettings } from "../../src/Server/Config.js"
-import { EventFeedRepo } from "../../src/Server/Events/EventFeedRepo.js"
+import { EVENT_FEED_LEASE, EventFeedRepo } from "../../src/Server/Events/EventFeedRepo.js"
+import { LeasesRepo } from "../../src/Server/Store/LeasesRepo.js"
 import { call } from "../support/Http.js"
 import { startServer } from "../support/Server.js"
 import { layerTestServices, testSettings } from "../support/Services.js"
@@ -168,22 +169,24 @@ describe("the security-event feed (RAMPART_EVENTS_WEBHOOK_URL)", () => {
   })
 })
 
-describe.each(storeKinds)("the feed's lease on %s", (_kind, fresh) => {
-  it.scoped("one sender at a time: taken when free or expired, renewed by its owner, the cursor moved only by it", () =>
+describe.each(storeKinds)("the background jobs' leases on %s", (_kind, fresh) => {
+  it.scoped("one holder at a time: taken when free or expired, renewed by its owner; the feed's cursor moved only by its holder", () =>
     Effect.gen(function*() {
       const url = yield* Effect.promise(fresh)
-      const repo = yield* Effect.provide(
-        EventFeedRepo,
-        yield* Layer.build(EventFeedRepo.Default.pipe(Layer.provide(layerTestServices(url))))
+      const context = yield* Layer.build(
+        Layer.mergeAll(EventFeedRepo.Default, LeasesRepo.Default).pipe(Layer.provide(layerTestServices(url)))
       )
-      expect(yield* repo.lease("a", 1_000, 31_000)).toEqual(Option.some(0))
-      expect(yield* repo.lease("b", 2_000, 32_000)).toEqual(Option.none())
-      expect(yield* repo.lease("a", 3_000, 33_000)).toEqual(Option.some(0))
-      expect(yield* repo.advance("a", 5)).toBe(true)
-      expect(yield* repo.advance("b", 9)).toBe(false)
-      expect(yield* repo.lease("b", 34_000, 64_000)).toEqual(Option.some(5)) // a's lease ran out
-      expect(yield* repo.advance("a", 7)).toBe(false)
-      yield* repo.release("b")
-      expect(yield* repo.lease("a", 35_000, 65_000)).toEqual(Option.some(5))
+      const { feed, leases } = yield* Effect.provide(Effect.all({ feed: EventFeedRepo, leases: LeasesRepo }), context)
+      expect(yield* leases.take(EVENT_FEED_LEASE, "a", 1_000, 31_000)).toBe(true)
+      expect(yield* leases.take(EVENT_FEED_LEASE, "b", 2_000, 32_000)).toBe(false)
+      expect(yield* leases.take("pruner", "b", 2_000, 32_000)).toBe(true) // another job's lease is its own
+      expect(yield* leases.take(EVENT_FEED_LEASE, "a", 3_000, 33_000)).toBe(true)
+      expect(yield* feed.advance("a", 5)).toBe(true)
+      expect(yield* feed.advance("b", 9)).toBe(false)
+      expect(yield* leases.take(EVENT_FEED_LEASE, "b", 34_000, 64_000)).toBe(true) // a's lease ran out
+      expect(yield* feed.cursor).toBe(5)
+      expect(yield* feed.advance("a", 7)).toBe(false)
+      yield* leases.release(EVENT_FEED_LEASE, "b")
+      expect(yield* leases.take(EVENT_FEED_LEASE, "a", 35_000, 65_000)).toBe(true)
     }))
 })

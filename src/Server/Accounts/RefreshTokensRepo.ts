@@ -26,6 +26,23 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
     )
 
     return {
+      /** Deletes up to `limit` tokens past their lifetime or revoked; how many. */
+      prune: (now: number, limit: number) =>
+        Effect.map(
+          sql<{ readonly token_hash: string }>`DELETE FROM rampart_refresh_tokens WHERE token_hash IN (
+            SELECT token_hash FROM rampart_refresh_tokens WHERE expires_at <= ${now} OR revoked_at IS NOT NULL LIMIT ${limit}
+          ) RETURNING token_hash`,
+          (rows) => rows.length
+        ),
+
+      /** Revokes `userId`'s live tokens beyond the `keep` newest, at `now`. */
+      revokeBeyond: (userId: string, keep: number, now: number) =>
+        sql`UPDATE rampart_refresh_tokens SET revoked_at = ${now}
+          WHERE user_id = ${userId} AND revoked_at IS NULL AND token_hash NOT IN (
+            SELECT token_hash FROM rampart_refresh_tokens WHERE user_id = ${userId} AND revoked_at IS NULL
+            ORDER BY created_at DESC, token_hash LIMIT ${keep}
+          )`.pipe(Effect.asVoid),
+
       /** Stores a new refresh token of `userId`, created `now` by a password login (its `auth_at`). */
       insert: (
         token: { readonly tokenHash: string; readonly userId: string; readonly now: number; readonly expiresAt: number }

@@ -28,7 +28,8 @@ import { randomUUID } from "node:crypto"
 import { EVENT_SIGNATURE_HEADER, signEventBatch } from "../../Crypto/EventSignature.js"
 import { SecurityEvent } from "../../Domain/SecurityEvent.js"
 import { type EventFeedTiming, ServerConfig } from "../Config.js"
-import { EventFeedRepo } from "./EventFeedRepo.js"
+import { LeasesRepo } from "../Store/LeasesRepo.js"
+import { EVENT_FEED_LEASE, EventFeedRepo } from "./EventFeedRepo.js"
 import { SecurityEventsRepo } from "./SecurityEventsRepo.js"
 
 const encodeBatch = Schema.encodeSync(Schema.Array(SecurityEvent))
@@ -42,6 +43,7 @@ const runFeed = (
 ) =>
   Effect.gen(function*() {
     const feed = yield* EventFeedRepo
+    const leases = yield* LeasesRepo
     const events = yield* SecurityEventsRepo
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.filterStatusOk)
     /** The highest id seen at the previous poll: events up to it have settled. */
@@ -70,11 +72,13 @@ const runFeed = (
     /** One round: the lease, the next settled batch, its delivery. How long to wait before the next round. */
     const round = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const cursor = yield* feed.lease(owner, now, now + Duration.toMillis(timing.lease))
-      if (Option.isNone(cursor)) return timing.pollInterval // another instance sends
-      const batch = yield* events.after(cursor.value, timing.batchSize)
+      if (!(yield* leases.take(EVENT_FEED_LEASE, owner, now, now + Duration.toMillis(timing.lease)))) {
+        return timing.pollInterval // another instance sends
+      }
+      const cursor = yield* feed.cursor
+      const batch = yield* events.after(cursor, timing.batchSize)
       const ready = batch.filter((event) => event.id <= settled)
-      settled = Math.max(settled, ...batch.map((event) => event.id), cursor.value)
+      settled = Math.max(settled, ...batch.map((event) => event.id), cursor)
       if (ready.length === 0) return timing.pollInterval
       const delivered = yield* Effect.either(post(JSON.stringify(encodeBatch(ready))))
       if (delivered._tag === "Left") {
@@ -106,7 +110,7 @@ const runFeed = (
       ),
       Effect.flatMap((wait) => Effect.sleep(wait)),
       Effect.forever,
-      Effect.ensuring(Effect.ignore(feed.release(owner)))
+      Effect.ensuring(Effect.ignore(leases.release(EVENT_FEED_LEASE, owner)))
     )
   })
 
@@ -114,7 +118,7 @@ const runFeed = (
 export const layerEventFeed: Layer.Layer<
   never,
   never,
-  ServerConfig | EventFeedRepo | SecurityEventsRepo | HttpClient.HttpClient
+  ServerConfig | EventFeedRepo | LeasesRepo | SecurityEventsRepo | HttpClient.HttpClient
 > = Layer.scopedDiscard(
   Effect.gen(function*() {
     const config = yield* ServerConfig

@@ -65,6 +65,14 @@ export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Ra
       })
     )
     return {
+      /** Deletes up to `limit` events older than `before` with an id of at most `maxId`; how many. */
+      prune: (before: number, maxId: number, limit: number) =>
+        Effect.map(
+          sql<{ readonly id: unknown }>`DELETE FROM rampart_security_events WHERE id IN (
+            SELECT id FROM rampart_security_events WHERE at < ${before} AND id <= ${maxId} ORDER BY id LIMIT ${limit}
+          ) RETURNING id`,
+          (rows) => rows.length
+        ),
       /** Stores an event; its id. */
       insert,
       /** Up to `limit` events with an id greater than `after`, oldest first. */

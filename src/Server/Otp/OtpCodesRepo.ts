@@ -46,6 +46,15 @@ export class OtpCodesRepo extends Effect.Service<OtpCodesRepo>()("Rampart/Server
     )
 
     return {
+      /** Deletes up to `limit` codes created before `before` (past the resend window: no rule reads them); how many. */
+      prune: (before: number, limit: number) =>
+        Effect.map(
+          sql<{ readonly id: string }>`DELETE FROM rampart_otp_codes WHERE id IN (
+            SELECT id FROM rampart_otp_codes WHERE created_at < ${before} LIMIT ${limit}
+          ) RETURNING id`,
+          (rows) => rows.length
+        ),
+
       /** The send times (ms) of the user's codes on `channel` created after `since`. */
       sendTimesSince: (userId: string, channel: OtpDeliveryChannel, since: number) =>
         Effect.map(sendTimes({ userId, channel, since }), (rows) => rows.map((row) => row.created_at)),

@@ -41,6 +41,15 @@ export class OutboxRepo extends Effect.Service<OutboxRepo>()("Rampart/Server/Out
     )
 
     return {
+      /** Deletes up to `limit` messages sent before `before`; how many. */
+      prune: (before: number, limit: number) =>
+        Effect.map(
+          sql<{ readonly id: string }>`DELETE FROM rampart_outbox WHERE id IN (
+            SELECT id FROM rampart_outbox WHERE sent_at < ${before} LIMIT ${limit}
+          ) RETURNING id`,
+          (rows) => rows.length
+        ),
+
       /** The last 100 codes delivered to anyone, newest first. */
       latest: () => latest(undefined),
 

@@ -36,6 +36,15 @@ export class PartnerSessionsRepo extends Effect.Service<PartnerSessionsRepo>()("
     )
 
     return {
+      /** Deletes up to `limit` sessions expired or revoked by `now`; how many. */
+      prune: (now: number, limit: number) =>
+        Effect.map(
+          sql<{ readonly token_hash: string }>`DELETE FROM rampart_partner_sessions WHERE token_hash IN (
+            SELECT token_hash FROM rampart_partner_sessions WHERE expires_at <= ${now} OR revoked_at IS NOT NULL LIMIT ${limit}
+          ) RETURNING token_hash`,
+          (rows) => rows.length
+        ),
+
       /** Stores a new session of `clientId` for `userId`, created `now`. */
       insert: (session: {
         readonly tokenHash: string

@@ -172,14 +172,20 @@ const prefixTables = Effect.gen(function*() {
   })
 })
 
-/** The security-event feed's position (the last event delivered) and its sender's lease: one row. */
-const eventFeed = Effect.gen(function*() {
+/**
+ * Leases of the background jobs that run on one instance at a time (the security-event feed, the
+ * pruner), and the feed's position (the last event delivered): one row.
+ */
+const leasesAndEventFeed = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE rampart_leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT,
+    until BIGINT NOT NULL
+  )`
   yield* sql`CREATE TABLE rampart_event_feed (
     id INTEGER PRIMARY KEY,
-    cursor BIGINT NOT NULL,
-    lease_owner TEXT,
-    lease_until BIGINT
+    cursor BIGINT NOT NULL
   )`
   yield* sql`INSERT INTO rampart_event_feed (id, cursor) VALUES (1, 0)`
 })
@@ -190,7 +196,7 @@ export const migrations = Migrator.fromRecord({
   "0002_sandbox_and_events": sandboxAndEvents,
   "0003_rampart_prefix": prefixTables,
   "0004_refresh_auth_time": refreshAuthTime,
-  "0005_event_feed": eventFeed
+  "0005_leases_and_event_feed": leasesAndEventFeed
 })
 
 /** Runs the pending migrations (PostgreSQL: under a table lock, so concurrent starts are safe). */
