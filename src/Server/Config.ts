@@ -129,6 +129,10 @@ export interface ServerSettings {
   readonly deliveryTimeout: Duration.Duration
   /** Where the security events are posted (`RAMPART_EVENTS_WEBHOOK_URL`), signed with `eventsWebhookSecret`; or nowhere. */
   readonly eventsWebhook: Option.Option<{ readonly url: string; readonly secret: Redacted.Redacted<string> }>
+  /** How long security events are kept (`RAMPART_EVENTS_RETENTION_DAYS`, default 90; 0 keeps them forever). */
+  readonly eventsRetentionDays: number
+  /** How often the pruner runs (60 s; lowered only by test configuration). */
+  readonly pruneInterval: Duration.Duration
   /** The server socket's timeouts and connection cap (`RAMPART_MAX_CONNECTIONS`; the timeouts lowered only by tests). */
   readonly connectionLimits: ConnectionLimits
   /** The feed's timing: defaults (`defaultEventFeedTiming`), lowered only by test configuration. */
@@ -239,6 +243,14 @@ export const serverSettings: Config.Config<ServerSettings> = Config.all({
   deliveryTimeout: Config.succeed(defaultDeliveryTimeout),
   eventsWebhook: eventsWebhookSettings,
   eventFeedTiming: Config.succeed(defaultEventFeedTiming),
+  eventsRetentionDays: Config.integer("RAMPART_EVENTS_RETENTION_DAYS").pipe(
+    Config.validate({
+      message: "must be a whole number of days from 0 (keep forever) to 36500",
+      validation: (days) => days >= 0 && days <= 36_500
+    }),
+    Config.withDefault(90)
+  ),
+  pruneInterval: Config.succeed(Duration.seconds(60)),
   connectionLimits: Config.integer("RAMPART_MAX_CONNECTIONS").pipe(
     Config.validate({
       message: "must be a whole number of connections from 16 to 1000000",

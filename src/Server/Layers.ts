@@ -37,6 +37,7 @@ import { SandboxClock } from "./Sandbox/SandboxClock.js"
 import { layerDatabase, StoreInfo } from "./Store/Database.js"
 import { LeasesRepo } from "./Store/LeasesRepo.js"
 import { migrate } from "./Store/Migrations.js"
+import { layerPruner, Pruner } from "./Store/Pruner.js"
 import { StoreHealth } from "./Store/StoreHealth.js"
 
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
@@ -111,9 +112,13 @@ const layerFeed = layerEventFeed.pipe(
   )
 )
 
+/** The pruner (store retention), one round a minute. */
+const layerRetention = layerPruner.pipe(Layer.provide(Layer.merge(Pruner.Default, LeasesRepo.Default)))
+
 /** Every service of the server's domain, over a migrated `SqlClient` and its `StoreInfo` still to provide. */
 const layerDomainOnAnyStore = Layer.mergeAll(
   layerFeed,
+  layerRetention,
   Accounts.Default,
   OtpMethods.Default,
   OtpChallenges.Default,

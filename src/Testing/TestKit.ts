@@ -7,6 +7,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -126,6 +127,8 @@ export const layerTest = (
         secretKey: Option.some(Redacted.make(keys.secretKey)),
         signingKey: Option.some(Redacted.make(keys.signingKey)),
         logFormat: "off",
+        // No pruning under a test's TestClock unless asked for (`pruneInterval`).
+        pruneInterval: Duration.infinity,
         ...options
       })
     }))

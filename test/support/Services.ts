@@ -3,7 +3,7 @@
  * Argon2 cost lowered by test configuration. Time is whatever Clock the caller runs under, so
  * `it.effect` tests drive every rule with `TestClock`.
  */
-import { Effect, Layer, Redacted, TestClock } from "effect"
+import { Duration, Effect, Layer, Redacted, TestClock } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -41,6 +41,8 @@ export const testSettings = (
   passwordCost: testPasswordCost,
   // No request line per request on the test runner's output (test/Server/RequestLogs.test.ts reads them).
   logFormat: "off",
+  // Rows a test counts are not pruned under it; test/Server/Retention.test.ts sets its own interval.
+  pruneInterval: Duration.infinity,
   ...overrides
 })
 

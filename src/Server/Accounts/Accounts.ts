@@ -97,6 +97,8 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
           now,
           expiresAt: now + Limits.refreshTokenTtlMs
         })
+        // A script logging in in a loop cannot grow one account without bound: the oldest go.
+        yield* refreshTokens.revokeBeyond(user.id, Limits.liveRefreshTokensPerUser, now)
         const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
         return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken.token) })
       }).pipe(events.reporting({ succeeded: "login.succeeded", refused: "login.refused" }), traced("Accounts.login"))
