@@ -26,6 +26,7 @@ export {
   layerUserAuthenticationInProcess
 } from "./Server/Http/Authentication.js"
 export { layerAuthHttp } from "./Server/Http/AuthHttp.js"
+export { type EdgeOptions, layerServeWithEdge } from "./Server/Http/Edge.js"
 export { layerOperationsHttp } from "./Server/Http/OperationsHttp.js"
 export { layerOtpHttp } from "./Server/Http/OtpHttp.js"
 export { layerPartnersHttp } from "./Server/Http/PartnersHttp.js"

@@ -24,6 +24,7 @@ import {
   layerSandboxHttp,
   layerSandboxSeed,
   layerServerConfig,
+  layerServeWithEdge,
   layerServices,
   layerUserAuthenticationInProcess
 } from "rampart/server"
@@ -52,11 +53,11 @@ const layerWallet = HttpApiBuilder.group(
           : Effect.succeed(new Balance({ email: user.email, amount: 42 }))))
 )
 
-describe("a host HttpApi that folds RampartApi in, served with NodeHttpServer", () => {
+describe("a host HttpApi that folds RampartApi in, served with NodeHttpServer behind Rampart's edge", () => {
   it("Rampart's endpoints and the host's answer from one server; the host's declared error keeps its status and body", async () => {
     const services = layerServices.pipe(Layer.provideMerge(layerServerConfig(testSettings(freshSqliteUrl()))))
     const runtime = ManagedRuntime.make(
-      HttpApiBuilder.serve().pipe(
+      layerServeWithEdge(SvcApi, { logFormat: "off" }).pipe(
         Layer.provide(
           HttpApiBuilder.api(SvcApi).pipe(
             Layer.provide([
@@ -104,6 +105,20 @@ describe("a host HttpApi that folds RampartApi in, served with NodeHttpServer", 
       expect(refused.status).toBe(403)
       expect(((await refused.json()) as { _tag: string })._tag).toBe("AuthError")
       expect((await fetch(`${url}/.well-known/jwks.json`)).status).toBe(200)
+      // Rampart's edge around the whole API, the host's routes included.
+      const unknown = await fetch(`${url}/nowhere`)
+      expect(unknown.status).toBe(404)
+      expect(((await unknown.json()) as { _tag: string })._tag).toBe("NotFound")
+      const wrongMethod = await fetch(`${url}/wallet/balance`, { method: "DELETE" })
+      expect(wrongMethod.status).toBe(405)
+      expect(wrongMethod.headers.get("allow")).toContain("GET")
+      const tooBig = await post("/auth/login", { email: "a@example.com", password: "x".repeat(70 * 1024) })
+      expect(tooBig.status).toBe(413)
+      const bad = await post("/auth/login", { email: 42, password: "correct horse battery" })
+      expect(bad.status).toBe(400)
+      const badText = await bad.text()
+      expect(badText).toContain("`email`")
+      expect(badText.length).toBeLessThan(1024)
     } finally {
       await runtime.dispose()
     }

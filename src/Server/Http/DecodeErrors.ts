@@ -174,10 +174,10 @@ export const bodyShapeOf = (schema: { readonly ast: SchemaAST.AST }): BodyShape 
   return { required: names(false), optional: names(true) }
 }
 
-/** `METHOD path` of every endpoint with a payload, and what its body must hold (built once). */
-const bodyShapes: ReadonlyMap<string, BodyShape> = (() => {
+/** `METHOD path` of every endpoint of `api` with a payload, and what its body must hold. */
+const bodyShapesOf = (api: HttpApi.HttpApi.Any): ReadonlyMap<string, BodyShape> => {
   const shapes = new Map<string, BodyShape>()
-  HttpApi.reflect(RampartApi, {
+  HttpApi.reflect(api as typeof RampartApi, {
     onGroup: () => undefined,
     onEndpoint: ({ endpoint }) => {
       const shape = Option.flatMapNullable(endpoint.payloadSchema, (schema) => bodyShapeOf(schema))
@@ -185,32 +185,41 @@ const bodyShapes: ReadonlyMap<string, BodyShape> = (() => {
     }
   })
   return shapes
-})()
+}
 
-/** The plain, bounded form of a decoding failure of `request`. */
-export const plainDecodeError = (
+/** The plain, bounded form of a decoding failure of `request`, given the body shapes of its API. */
+const plainDecodeErrorOf = (shapes: ReadonlyMap<string, BodyShape>) =>
+(
   error: HttpApiError.HttpApiDecodeError,
   request: HttpServerRequest.HttpServerRequest
 ): HttpApiError.HttpApiDecodeError => {
-  const shape = bodyShapes.get(`${request.method} ${new URL(request.url, "http://x").pathname}`)
+  const shape = shapes.get(`${request.method} ${new URL(request.url, "http://x").pathname}`)
   const issues = plainIssues(error.issues, shape)
   return new HttpApiError.HttpApiDecodeError({ issues, message: plainMessageOf(issues) })
 }
+
+/** The plain, bounded form of a decoding failure of `request` to Rampart's API. */
+export const plainDecodeError = plainDecodeErrorOf(bodyShapesOf(RampartApi))
 
 const isDecodeError = (error: unknown): error is HttpApiError.HttpApiDecodeError =>
   error instanceof HttpApiError.HttpApiDecodeError
 
 /**
- * The API middleware that answers every decoding failure in plain, bounded words. It wraps the
- * routes inside the API's error encoding, so the failure it sees is still the typed error (the
+ * The API middleware that answers every decoding failure of `api` in plain, bounded words. It wraps
+ * the routes inside the API's error encoding, so the failure it sees is still the typed error (the
  * platform types that channel as `never`; the routes' decoding failures are really there).
  */
-export const layerPlainDecodeErrors = HttpApiBuilder.middleware(
-  (app) =>
-    Effect.catchIf(
-      app as HttpApp.Default<unknown>,
-      isDecodeError,
-      (error) =>
-        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.fail(plainDecodeError(error, request)))
-    ) as HttpApp.Default
-)
+export const layerPlainDecodeErrorsFor = (api: HttpApi.HttpApi.Any) => {
+  const plain = plainDecodeErrorOf(bodyShapesOf(api))
+  return HttpApiBuilder.middleware(
+    (app) =>
+      Effect.catchIf(
+        app as HttpApp.Default<unknown>,
+        isDecodeError,
+        (error) => Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.fail(plain(error, request)))
+      ) as HttpApp.Default
+  )
+}
+
+/** `layerPlainDecodeErrorsFor(RampartApi)`. */
+export const layerPlainDecodeErrors = layerPlainDecodeErrorsFor(RampartApi)
