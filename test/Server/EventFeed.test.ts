@@ -11,12 +11,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { EVENT_SIGNATURE_HEADER, verifyEventSignature } from "rampart"
 import { serverSettings } from "../../src/Server/Config.js"
+import { generateMasterKeyBase64 } from "../../src/Server/Crypto/MasterKey.js"
+import { generateSigningJwk } from "../../src/Server/Crypto/SigningKey.js"
 import { EVENT_FEED_LEASE, EventFeedRepo } from "../../src/Server/Events/EventFeedRepo.js"
 import { LeasesRepo } from "../../src/Server/Store/LeasesRepo.js"
 import { call } from "../support/Http.js"
 import { startServer } from "../support/Server.js"
 import { layerTestServices, testSettings } from "../support/Services.js"
-import { freshSqliteUrl, storeKinds } from "../support/Stores.js"
+import { freshPostgresUrl, freshSqliteUrl, storeKinds, testPostgresUrl } from "../support/Stores.js"
 
 const secret = "a receiver's shared secret, 32+"
 const password = "correct horse battery"
@@ -168,6 +170,48 @@ describe("the security-event feed (RAMPART_EVENTS_WEBHOOK_URL)", () => {
     expect(Either.isRight(ok) && Option.isSome(ok.right.eventsWebhook)).toBe(true)
   })
 })
+
+describe.skipIf(testPostgresUrl === undefined)(
+  "the security-event feed with two instances on one PostgreSQL store",
+  () => {
+    it(
+      "both running: every event acknowledged once, in order; the second takes over when the first stops",
+      async () => {
+        const sink = receiver()
+        await sink.start()
+        cleanups.push(() => sink.stop().catch(() => undefined))
+        const url = await freshPostgresUrl()
+        const keys = {
+          secretKey: Option.some(Redacted.make(generateMasterKeyBase64())),
+          signingKey: Option.some(Redacted.make(generateSigningJwk()))
+        }
+        const settings = {
+          ...keys,
+          eventsWebhook: Option.some({ url: sink.url(), secret: Redacted.make(secret) }),
+          eventFeedTiming: { ...fastTiming, lease: Duration.millis(400) }
+        }
+        const a = await startServer(url, settings)
+        const b = await startServer(url, settings)
+        cleanups.push(() => b.close())
+        const login = (server: typeof a, pw = password) =>
+          call(server.url, "POST", "/auth/login", { body: { email: "two@example.com", password: pw } })
+        await call(a.url, "POST", "/sandbox/users", { body: { email: "two@example.com", password } })
+        for (let i = 0; i < 6; i++) expect((await login(i % 2 === 0 ? a : b)).status).toBe(200)
+        const stored = async () => (await call(b.url, "GET", "/sandbox/events")).body as Array<{ id: number }>
+        const firstIds = (await stored()).map((event) => event.id)
+        await until(() => acknowledgedIds(sink.state).at(-1) === firstIds.at(-1), "every event of both instances")
+        expect(acknowledgedIds(sink.state)).toEqual(firstIds)
+        // The first stops: the second takes the lease over when it expires and delivers what follows.
+        await a.close()
+        expect((await login(b, "wrong password!")).status).toBe(403)
+        const all = (await stored()).map((event) => event.id)
+        await until(() => acknowledgedIds(sink.state).at(-1) === all.at(-1), "the event after the handover")
+        expect(acknowledgedIds(sink.state)).toEqual(all)
+      },
+      60_000
+    )
+  }
+)
 
 describe.each(storeKinds)("the background jobs' leases on %s", (_kind, fresh) => {
   it.scoped("one holder at a time: taken when free or expired, renewed by its owner; the feed's cursor moved only by its holder", () =>
