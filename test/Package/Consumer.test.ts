@@ -119,6 +119,7 @@ beforeAll(async () => {
       "client-only.ts",
       "resource-server.ts",
       "declarations.ts",
+      "host.ts",
       "kit.test.ts",
       "record-loads.mjs",
       "tsconfig.json",
@@ -183,6 +184,20 @@ describe("the packed package", () => {
     const declarations = readFileSync(join(project, "out-declarations/declarations.d.ts"), "utf8")
     expect(declarations).toContain("import(\"rampart/server\").RampartServices")
     expect(declarations).not.toMatch(/import\("[^"]*rampart\/dist/)
+  })
+
+  it("runs a host service: its own users table, Rampart's domain on its SqlClient, one HttpApi behind Rampart's edge", async () => {
+    const ran = await run(process.execPath, ["out/host.js"], { HOST_DB: join(project, "host.db") })
+    expect(ran.status, ran.stderr).toBe(0)
+    expect(JSON.parse(ran.stdout.trim().split("\n").at(-1)!)).toEqual({
+      login: 200,
+      balance: 200,
+      email: "host@example.com",
+      unknown: 404,
+      unknownTag: "NotFound",
+      hostUsers: ["a host user"],
+      rampartUsers: 1
+    })
   })
 
   it("runs a vitest suite on rampart/testing with TestClock and it.prop", async () => {

@@ -1,7 +1,10 @@
 /** Every recipe in docs/recipes/ is backed by a file under examples/ that runs here. */
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option, Redacted } from "effect"
+import { Duration, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
 import { runEmbedded } from "../../examples/embed-domain-layers.js"
+import * as embedInApi from "../../examples/embed-in-your-api.js"
 import * as enrolTotp from "../../examples/enrol-totp.js"
 import * as keepFresh from "../../examples/keep-session-fresh.js"
 import * as partnerSession from "../../examples/partner-session.js"
@@ -12,9 +15,11 @@ import * as securityAlerts from "../../examples/security-alerts.js"
 import * as stepUp from "../../examples/step-up-email.js"
 import { codeExpiryScenario, layerSandbox } from "../../examples/testing-with-testclock.js"
 import * as typedErrors from "../../examples/typed-errors.js"
-import { defaultEventFeedTiming } from "../../src/Server/Config.js"
+import { defaultEventFeedTiming, layerServerConfig } from "../../src/Server/Config.js"
+import { layerDatabase } from "../../src/Server/Store/Database.js"
 import { call } from "../support/Http.js"
 import { type RunningServer, startServer } from "../support/Server.js"
+import { testSettings } from "../support/Services.js"
 import { freshSqliteUrl, storeKinds } from "../support/Stores.js"
 
 describe("recipe: embedding the domain Layers", () => {
@@ -160,6 +165,37 @@ describe("recipe: receive the security-event feed", () => {
     } finally {
       await server.close()
       receiver.server.close()
+    }
+  })
+})
+
+describe("recipe: Rampart inside your service (your database, your HttpApi)", () => {
+  it("your table and Rampart's share one SqlClient; one server answers Rampart's routes and yours", async () => {
+    const runtime = ManagedRuntime.make(
+      embedInApi.layerService(0).pipe(
+        Layer.provideMerge(layerServerConfig(testSettings("sqlite:unused"))),
+        Layer.provideMerge(layerDatabase(freshSqliteUrl())) // stands for your own SqlClient
+      )
+    )
+    try {
+      const url = await runtime.runPromise(
+        HttpServer.addressWith((address) =>
+          Effect.succeed(`http://127.0.0.1:${address._tag === "TcpAddress" ? address.port : 0}`)
+        )
+      )
+      await runtime.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)`)
+      )
+      const password = "recipe password 1"
+      expect((await call(url, "POST", "/sandbox/users", { body: { email: "svc@example.com", password } })).status).toBe(
+        201
+      )
+      const login = await call(url, "POST", "/auth/login", { body: { email: "svc@example.com", password } })
+      const balance = await call(url, "GET", "/wallet/balance", { token: login.body.idToken })
+      expect(balance).toEqual({ status: 200, body: { email: "svc@example.com" } })
+      expect((await call(url, "GET", "/nowhere")).body._tag).toBe("NotFound")
+    } finally {
+      await runtime.dispose()
     }
   })
 })
