@@ -3,8 +3,12 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, ManagedRuntime, Option, Redacted } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { runEmbedded } from "../../examples/embed-domain-layers.js"
 import * as embedInApi from "../../examples/embed-in-your-api.js"
+import * as typedFailures from "../../examples/embed-typed-failures.js"
 import * as enrolTotp from "../../examples/enrol-totp.js"
 import * as keepFresh from "../../examples/keep-session-fresh.js"
 import * as partnerSession from "../../examples/partner-session.js"
@@ -197,5 +201,13 @@ describe("recipe: Rampart inside your service (your database, your HttpApi)", ()
     } finally {
       await runtime.dispose()
     }
+  })
+})
+
+describe("recipe: what an embedding program can count on", () => {
+  it("a failed delivery is a typed DeliveryError, recovered as a value", async () => {
+    const state = mkdtempSync(join(tmpdir(), "rampart-recipe-"))
+    const result = await Effect.runPromise(typedFailures.run(state, `sqlite:${join(state, "r.db")}`))
+    expect(result).toMatch(/^not sent: webhook delivery failed/)
   })
 })
