@@ -16,7 +16,7 @@ import { join } from "node:path"
 import type { Ed25519Jwk } from "../Crypto/IdTokenChecks.js"
 import { ServerConfig } from "./Config.js"
 import type { IdTokens } from "./Crypto/IdTokens.js"
-import { MAX_PREVIOUS_KEYS, type RotatedKeys } from "./Crypto/IdTokens.js"
+import { keptPreviousKeys, type RotatedKeys } from "./Crypto/IdTokens.js"
 import { generateMasterKeyBase64, MasterKey, masterKeyFromBase64 } from "./Crypto/MasterKey.js"
 import {
   generateSigningJwk,
@@ -127,8 +127,9 @@ export const rotateSigningVariables = (
   Effect.gen(function*() {
     const current = yield* signingKeyFromJwk(signingKey)
     const previous = Option.isSome(previousSigningKeys) ? yield* previousKeysFromJson(previousSigningKeys.value) : []
-    const kept = [current.publicJwk, ...previous.filter((jwk) => jwk.kid !== current.kid)].slice(0, MAX_PREVIOUS_KEYS)
-    return { signingKey: generateSigningJwk(), previousSigningKeys: JSON.stringify(kept) }
+    const next = generateSigningJwk()
+    const kept = keptPreviousKeys((JSON.parse(next) as { readonly kid: string }).kid, [current.publicJwk, ...previous])
+    return { signingKey: next, previousSigningKeys: JSON.stringify(kept) }
   })
 
 /**

@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { normaliseEmail } from "../Domain/Email.js"
 import type { UserId } from "../Domain/Identity.js"
 import { Accounts } from "../Server/Accounts/Accounts.js"
 import { UsersRepo } from "../Server/Accounts/UsersRepo.js"
@@ -52,7 +53,7 @@ export class TestUsers extends Effect.Service<TestUsers>()("Rampart/Testing/Test
           const secret = typeof password === "string" ? Redacted.make(password) : password
           yield* sandbox.createUser(email, secret)
           const tokens = yield* accounts.login(email, secret, "rampart-testing")
-          const row = yield* Effect.orDie(Effect.flatten(users.findByEmail(email.trim().toLowerCase())))
+          const row = yield* Effect.orDie(Effect.flatten(users.findByEmail(normaliseEmail(email))))
           return { userId: row.id, idToken: tokens.idToken, refreshToken: tokens.refreshToken } satisfies TestUser
         })
     }

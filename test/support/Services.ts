@@ -16,8 +16,9 @@ import { OtpMethods } from "../../src/Server/Otp/OtpMethods.js"
 import { Sandbox } from "../../src/Server/Sandbox/Sandbox.js"
 import { Totp } from "../../src/Totp.js"
 
-/** Argon2id parameters for tests only (production uses OWASP's m=19456, t=2, p=1). */
-export const testPasswordCost = { memoryCost: 1024, timeCost: 1 } as const
+/** Argon2id parameters for tests only (production uses OWASP's m=19456, t=2, p=1): the testing kit's. */
+import { testPasswordCost } from "../../src/Testing/TestKit.js"
+export { testPasswordCost }
 
 /** The transport test servers use: `RAMPART_TEST_HTTP` (the suite runs the end-to-end files on both), else the default. */
 const testTransport = (): Partial<ServerSettings> => {

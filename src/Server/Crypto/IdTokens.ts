@@ -93,11 +93,17 @@ const jwksKey = (jwk: Ed25519Jwk): JwksKey => ({
   use: "sig"
 })
 
-/** The key set of `signing` and `previous` (duplicates of the signing key's `kid` and beyond `MAX_PREVIOUS_KEYS` left out). */
+/** The previous keys kept beside signing key `signingKid`: each `kid` once, not the signing one, at most `MAX_PREVIOUS_KEYS`. */
+export const keptPreviousKeys = (
+  signingKid: string,
+  candidates: ReadonlyArray<Ed25519Jwk>
+): ReadonlyArray<Ed25519Jwk> =>
+  candidates.filter((jwk, i) => jwk.kid !== signingKid && candidates.findIndex((other) => other.kid === jwk.kid) === i)
+    .slice(0, MAX_PREVIOUS_KEYS)
+
+/** The key set of `signing` and `previous` (as `keptPreviousKeys` keeps them). */
 const keySet = (signing: SigningKeyValue, previous: ReadonlyArray<Ed25519Jwk>): KeySet => {
-  const kept = previous.filter((jwk, i) =>
-    jwk.kid !== signing.kid && previous.findIndex((other) => other.kid === jwk.kid) === i
-  ).slice(0, MAX_PREVIOUS_KEYS)
+  const kept = keptPreviousKeys(signing.kid, previous)
   const byKid = new Map<string, KeyObject>([[signing.kid, createPublicKey(signing.privateKey)]])
   for (const jwk of kept) {
     byKid.set(jwk.kid, createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x }, format: "jwk" }))

@@ -14,12 +14,13 @@ export class LeasesRepo extends Effect.Service<LeasesRepo>()("Rampart/Server/Lea
       /** Takes or renews lease `name` for `owner` until `until` when it is free, expired or already `owner`'s; whether it did. */
       take: (name: string, owner: string, now: number, until: number) =>
         Effect.gen(function*() {
-          yield* sql`INSERT INTO rampart_leases (name, owner, until) VALUES (${name}, NULL, 0) ON CONFLICT (name) DO NOTHING`
-          const rows = yield* sql<
-            { readonly name: string }
-          >`UPDATE rampart_leases SET owner = ${owner}, until = ${until}
+          const claim = sql<{ readonly name: string }>`UPDATE rampart_leases SET owner = ${owner}, until = ${until}
             WHERE name = ${name} AND (owner IS NULL OR owner = ${owner} OR until < ${now}) RETURNING name`
-          return rows.length > 0
+          if ((yield* claim).length > 0) return true
+          // The lease's row is made the first time it is asked for, not at every renewal.
+          const made = yield* sql<{ readonly name: string }>`INSERT INTO rampart_leases (name, owner, until)
+            VALUES (${name}, NULL, 0) ON CONFLICT (name) DO NOTHING RETURNING name`
+          return made.length > 0 && (yield* claim).length > 0
         }),
       /** Gives lease `name` up, if `owner` holds it. */
       release: (name: string, owner: string) =>
