@@ -4,7 +4,7 @@
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
-import { Health, Jwks } from "../Domain/Operations.js"
+import { Health, HealthUnavailable, Jwks } from "../Domain/Operations.js"
 import { documentTransportRefusals } from "./TransportRefusals.js"
 
 /** `/health` and `/.well-known/jwks.json`. */
@@ -12,7 +12,11 @@ export class OperationsApi extends HttpApiGroup.make("operations")
   .add(
     HttpApiEndpoint.get("health", "/health")
       .addSuccess(Health)
-      .annotate(OpenApi.Summary, "200 when the store answers")
+      .addError(HealthUnavailable)
+      .annotate(
+        OpenApi.Summary,
+        "200 when the store can be read and written within 1 s; 503 otherwise or while shutting down"
+      )
   )
   .add(
     HttpApiEndpoint.get("jwks", "/.well-known/jwks.json")

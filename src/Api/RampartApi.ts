@@ -4,7 +4,7 @@
  */
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
-import { InternalError } from "../Domain/Errors.js"
+import { InternalError, ServiceUnavailable } from "../Domain/Errors.js"
 import { AuthApi } from "./AuthApi.js"
 import { OperationsApi } from "./OperationsApi.js"
 import { OtpApi } from "./OtpApi.js"
@@ -22,6 +22,7 @@ export class RampartApi extends HttpApi.make("rampart")
   .add(SandboxApi)
   .add(OperationsApi)
   .addError(InternalError)
+  .addError(ServiceUnavailable)
   .annotate(OpenApi.Title, "Rampart")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(

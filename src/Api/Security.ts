@@ -9,7 +9,14 @@ import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
-import { AttemptsExhausted, AuthError, InternalError, InvalidOtp, NotConfigured } from "../Domain/Errors.js"
+import {
+  AttemptsExhausted,
+  AuthError,
+  InternalError,
+  InvalidOtp,
+  NotConfigured,
+  ServiceUnavailable
+} from "../Domain/Errors.js"
 import type { AuthenticatedPartner, AuthenticatedUser } from "../Domain/Identity.js"
 import type { StepUpProof } from "../Domain/Otp.js"
 
@@ -21,7 +28,7 @@ export class CurrentPartner extends Context.Tag("Rampart/CurrentPartner")<Curren
 
 /** Bearer idToken (EdDSA JWT) security for the Criptan endpoints. */
 export class UserAuthentication extends HttpApiMiddleware.Tag<UserAuthentication>()("Rampart/UserAuthentication", {
-  failure: Schema.Union(AuthError, InternalError),
+  failure: Schema.Union(AuthError, InternalError, ServiceUnavailable),
   provides: CurrentUser,
   security: {
     idToken: HttpApiSecurity.bearer.pipe(
@@ -35,7 +42,7 @@ export class UserAuthentication extends HttpApiMiddleware.Tag<UserAuthentication
 export class PartnerAuthentication extends HttpApiMiddleware.Tag<PartnerAuthentication>()(
   "Rampart/PartnerAuthentication",
   {
-    failure: Schema.Union(AuthError, InternalError),
+    failure: Schema.Union(AuthError, InternalError, ServiceUnavailable),
     provides: CurrentPartner,
     security: {
       partnerToken: HttpApiSecurity.bearer.pipe(
@@ -56,7 +63,7 @@ export class VerifiedOtp extends Context.Tag("Rampart/VerifiedOtp")<VerifiedOtp,
  * in process) and `layerOtpVerificationRemote` (`rampart`, over a Rampart server).
  */
 export class OtpVerification extends HttpApiMiddleware.Tag<OtpVerification>()("Rampart/OtpVerification", {
-  failure: Schema.Union(InvalidOtp, AttemptsExhausted, NotConfigured, AuthError, InternalError),
+  failure: Schema.Union(InvalidOtp, AttemptsExhausted, NotConfigured, AuthError, InternalError, ServiceUnavailable),
   provides: VerifiedOtp,
   security: {
     otp: HttpApiSecurity.apiKey({ key: "x-otp", in: "header" }).pipe(

@@ -42,7 +42,7 @@ export type RampartGroups = typeof RampartApi extends HttpApi.HttpApi<infer _Id,
   ? Groups
   : never
 
-/** Errors every endpoint may answer: `InternalError` (500) and `HttpApiDecodeError` (400, a refused request). */
+/** Errors every endpoint may answer: `InternalError` (500), `ServiceUnavailable` (503) and `HttpApiDecodeError` (400, a refused request). */
 export type RampartApiError = typeof RampartApi extends HttpApi.HttpApi<infer _Id, infer _Groups, infer E, infer _R> ? E
   : never
 

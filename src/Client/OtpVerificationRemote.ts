@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { RampartApi } from "../Api/RampartApi.js"
 import { OtpVerification } from "../Api/Security.js"
-import { AuthError, InternalError } from "../Domain/Errors.js"
+import { AuthError, InternalError, ServiceUnavailable } from "../Domain/Errors.js"
 import { isOtpCode, otpHeaderRefusal } from "../Domain/Otp.js"
 import { AuthClient } from "./AuthClient.js"
 
@@ -50,7 +50,8 @@ export const layerOtpVerificationRemote: Layer.Layer<OtpVerification, never, Aut
               // The server refused the header itself (not 6 digits): a bad code, answered as one.
               HttpApiDecodeError: () => otpHeaderRefusal(true),
               ParseError: () => new InternalError({ message: "Internal error" }),
-              RequestError: () => new InternalError({ message: "Internal error" }),
+              // The Rampart server could not be reached: the step-up cannot be checked now.
+              RequestError: () => new ServiceUnavailable({ message: "The OTP verification service cannot be reached" }),
               ResponseError: () => new InternalError({ message: "Internal error" })
             })
           )

@@ -27,7 +27,14 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { RampartApi } from "../Api/RampartApi.js"
 import { LoginRequest, type LoginResponse, RefreshRequest } from "../Domain/Credentials.js"
-import type { AttemptsExhausted, AuthError, InternalError, InvalidOtp, NotConfigured } from "../Domain/Errors.js"
+import type {
+  AttemptsExhausted,
+  AuthError,
+  InternalError,
+  InvalidOtp,
+  NotConfigured,
+  ServiceUnavailable
+} from "../Domain/Errors.js"
 import type { StepUpProof } from "../Domain/Otp.js"
 import { traced } from "../internal/Spans.js"
 import { AuthClient, type RampartApiError, type RampartGroups } from "./AuthClient.js"
@@ -68,7 +75,10 @@ export interface SessionService {
    */
   readonly stepUp: (
     code: string
-  ) => Effect.Effect<StepUpProof, InvalidOtp | AttemptsExhausted | NotConfigured | InternalError | SessionError>
+  ) => Effect.Effect<
+    StepUpProof,
+    InvalidOtp | AttemptsExhausted | NotConfigured | InternalError | ServiceUnavailable | SessionError
+  >
   /** An `HttpClient` that sends the session's idToken as `Authorization: Bearer` (and retries a 403 once). */
   readonly httpClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError | SessionError>
   /** Runs `f` with a valid idToken; when it fails with `AuthError`, refreshes and runs it once more. */

@@ -67,6 +67,16 @@ export class InternalError extends Schema.TaggedError<InternalError>()(
   HttpApiSchema.annotations({ status: 500, description: "Internal error" })
 ) {}
 
+/**
+ * 503: the store is down, frozen or full (or the server is shedding load or shutting down): nothing
+ * was changed; retry after the `Retry-After` header's seconds.
+ */
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
+  "ServiceUnavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503, description: "Service unavailable: retry after Retry-After seconds" })
+) {}
+
 /** Every tagged error of the domain, for exhaustive handling. */
 export type RampartError =
   | AuthError
@@ -77,3 +87,4 @@ export type RampartError =
   | MethodNotAllowed
   | NotFound
   | InternalError
+  | ServiceUnavailable

@@ -1,6 +1,7 @@
 /**
  * Payloads of the operational endpoints: health and the JSON Web Key Set.
  */
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Schema from "effect/Schema"
 
 /** `GET /health` answer. */
@@ -8,6 +9,20 @@ export class Health extends Schema.Class<Health>("Health")({
   status: Schema.Literal("ok"),
   store: Schema.Literal("sqlite", "postgres")
 }) {}
+
+/** `GET /health` answer 503: the store cannot be read and written within 1 s, or the server is shutting down. */
+export class HealthUnavailable extends Schema.TaggedError<HealthUnavailable>()(
+  "HealthUnavailable",
+  {
+    status: Schema.Literal("unavailable"),
+    store: Schema.Literal("sqlite", "postgres"),
+    reason: Schema.String
+  },
+  HttpApiSchema.annotations({
+    status: 503,
+    description: "The store cannot be read and written, or the server is shutting down"
+  })
+) {}
 
 /** One public key of the JWKS (Ed25519, OKP). */
 export const Jwk = Schema.Struct({

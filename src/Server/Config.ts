@@ -133,8 +133,12 @@ export interface ServerSettings {
   readonly eventsRetentionDays: number
   /** How often the pruner runs (60 s; lowered only by test configuration). */
   readonly pruneInterval: Duration.Duration
-  /** The server socket's timeouts and connection cap (`RAMPART_MAX_CONNECTIONS`; the timeouts lowered only by tests). */
+  /** The server socket's timeouts and caps (`RAMPART_MAX_CONNECTIONS`, `RAMPART_MAX_IN_FLIGHT`; the timeouts lowered only by tests). */
   readonly connectionLimits: ConnectionLimits
+  /** The bound on one store call: connecting, waiting for a connection, one statement (`RAMPART_STORE_TIMEOUT`, seconds, default 5). */
+  readonly storeTimeout: Duration.Duration
+  /** How long a shutdown lets the requests in flight finish (`RAMPART_SHUTDOWN_TIMEOUT`, seconds, default 10). */
+  readonly shutdownTimeout: Duration.Duration
   /** The feed's timing: defaults (`defaultEventFeedTiming`), lowered only by test configuration. */
   readonly eventFeedTiming: EventFeedTiming
   readonly stateDirectory: string
@@ -218,6 +222,17 @@ const smtpUrl =
       )
   }
 
+/** A whole number of seconds from `min` to `max` in `variable`, `fallback` when unset. */
+const seconds = (variable: string, fallback: number, min: number, max: number): Config.Config<Duration.Duration> =>
+  Config.integer(variable).pipe(
+    Config.validate({
+      message: `must be a whole number of seconds from ${min} to ${max}`,
+      validation: (n) => n >= min && n <= max
+    }),
+    Config.withDefault(fallback),
+    Config.map(Duration.seconds)
+  )
+
 /** The `Config` description of the settings, with SPEC's defaults. */
 export const serverSettings: Config.Config<ServerSettings> = Config.all({
   host: Config.string("RAMPART_HOST").pipe(Config.withDefault("127.0.0.1")),
@@ -251,14 +266,24 @@ export const serverSettings: Config.Config<ServerSettings> = Config.all({
     Config.withDefault(90)
   ),
   pruneInterval: Config.succeed(Duration.seconds(60)),
-  connectionLimits: Config.integer("RAMPART_MAX_CONNECTIONS").pipe(
-    Config.validate({
-      message: "must be a whole number of connections from 16 to 1000000",
-      validation: (n) => n >= 16 && n <= 1_000_000
-    }),
-    Config.withDefault(defaultConnectionLimits.maxConnections),
-    Config.map((maxConnections): ConnectionLimits => ({ ...defaultConnectionLimits, maxConnections }))
-  ),
+  connectionLimits: Config.all({
+    maxConnections: Config.integer("RAMPART_MAX_CONNECTIONS").pipe(
+      Config.validate({
+        message: "must be a whole number of connections from 16 to 1000000",
+        validation: (n) => n >= 16 && n <= 1_000_000
+      }),
+      Config.withDefault(defaultConnectionLimits.maxConnections)
+    ),
+    maxInFlight: Config.integer("RAMPART_MAX_IN_FLIGHT").pipe(
+      Config.validate({
+        message: "must be a whole number of requests from 1 to 1000000",
+        validation: (n) => n >= 1 && n <= 1_000_000
+      }),
+      Config.withDefault(defaultConnectionLimits.maxInFlight)
+    )
+  }).pipe(Config.map((caps): ConnectionLimits => ({ ...defaultConnectionLimits, ...caps }))),
+  storeTimeout: seconds("RAMPART_STORE_TIMEOUT", 5, 1, 600),
+  shutdownTimeout: seconds("RAMPART_SHUTDOWN_TIMEOUT", 10, 0, 3600),
   stateDirectory: Config.string("RAMPART_STATE_DIR").pipe(Config.withDefault(".rampart")),
   passwordCost: Config.succeed(owaspPasswordCost),
   http: Config.literal("fast", "platform")("RAMPART_HTTP").pipe(Config.withDefault("fast" as const)),

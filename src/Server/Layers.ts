@@ -41,7 +41,9 @@ import { layerPruner, Pruner } from "./Store/Pruner.js"
 import { StoreHealth } from "./Store/StoreHealth.js"
 
 /** The store named by `ServerConfig.databaseUrl`, migrated. */
-export const layerStore = Layer.unwrapEffect(Effect.map(ServerConfig, (config) => layerDatabase(config.databaseUrl)))
+export const layerStore = Layer.unwrapEffect(
+  Effect.map(ServerConfig, (config) => layerDatabase(config.databaseUrl, { timeout: config.storeTimeout }))
+)
 
 /** idToken issuer and audiences from `ServerConfig`, over the defaults (lifetime, leeway). */
 export const layerIdTokenSettings = Layer.effect(

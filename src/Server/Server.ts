@@ -13,7 +13,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import { ServerConfig } from "./Config.js"
 import { layerRoutes } from "./Http/Routes.js"
-import { layerHttpServer, withTracing } from "./Http/Transport/Transport.js"
+import { layerDrainOnClose, layerHttpServer, withTracing } from "./Http/Transport/Transport.js"
 import { layerDomain } from "./Layers.js"
 import { layerOtlpTracer } from "./OtlpTracing.js"
 import { layerSandboxSeed, layerSeedAtStart } from "./Sandbox/SeedPlan.js"
@@ -45,7 +45,10 @@ const layerListening = (listen: ServerListen) =>
         : { port: 0, host: "127.0.0.1" }
       const routes = listen === "configured" ? HttpServer.withLogAddress(layerRoutes) : layerRoutes
       const served = withTracing(
-        routes.pipe(Layer.provideMerge(layerHttpServer(config.http, address, config.connectionLimits))),
+        layerDrainOnClose(config.shutdownTimeout).pipe(
+          Layer.provideMerge(routes),
+          Layer.provideMerge(layerHttpServer(config.http, address, config.connectionLimits))
+        ),
         config.tracing || Option.isSome(config.otlp)
       )
       return Option.match(config.otlp, {

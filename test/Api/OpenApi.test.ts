@@ -246,6 +246,21 @@ describe("OpenAPI document", () => {
   })
 })
 
+describe("OpenAPI document: ServiceUnavailable", () => {
+  it("documents 503 ServiceUnavailable with Retry-After on every operation", () => {
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation] as const)
+    )
+    expect(operations.length).toBeGreaterThanOrEqual(20)
+    for (const [name, operation] of operations) {
+      const unavailable = operation.responses["503"]
+      expect(unavailable, `${name} 503`).toBeDefined()
+      expect(JSON.stringify(unavailable), `${name} 503 body`).toContain("ServiceUnavailable")
+      expect(unavailable?.["headers"]?.["Retry-After"], `${name} 503 Retry-After`).toBeDefined()
+    }
+  })
+})
+
 describe("OpenAPI document of a host's HttpApi that folds Rampart in", () => {
   class Balance extends Schema.Class<Balance>("Balance")({ amount: Schema.Number }) {}
   class WalletFrozen extends Schema.TaggedError<WalletFrozen>()("WalletFrozen", { message: Schema.String }, {

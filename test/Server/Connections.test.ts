@@ -9,7 +9,13 @@ import { connect, type Socket } from "node:net"
 import { startLoggedServer } from "../support/LoggedServer.js"
 import { freshSqliteUrl } from "../support/Stores.js"
 
-const limits = { headersTimeoutMs: 600, requestTimeoutMs: 2_000, keepAliveTimeoutMs: 300, maxConnections: 20 }
+const limits = {
+  headersTimeoutMs: 600,
+  requestTimeoutMs: 2_000,
+  keepAliveTimeoutMs: 300,
+  maxConnections: 20,
+  maxInFlight: 1024
+}
 
 /** A raw TCP connection to `url`'s port, and a promise of when the server closes it. */
 const rawSocket = (url: string) =>

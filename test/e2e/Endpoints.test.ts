@@ -295,14 +295,17 @@ describe.each(storeKinds)("HTTP endpoints on %s", (_kind, fresh) => {
     expect(big.status).toBe(413)
   })
 
-  it("a store failure mid-request is a 500 InternalError that leaks nothing", async () => {
+  it("a store failure mid-request is a 503 ServiceUnavailable with Retry-After that leaks nothing", async () => {
     const user = await loggedIn()
     await server.runtime.runPromise(
       Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE rampart_otp_codes RENAME TO otp_codes_gone`)
     )
     try {
       const failed = await http("GET", "/auth/otp/code?method=EMAIL", { token: user.idToken })
-      expect(failed).toEqual({ status: 500, body: { _tag: "InternalError", message: "Internal error" } })
+      expect(failed).toEqual({
+        status: 503,
+        body: { _tag: "ServiceUnavailable", message: "The store is unavailable; nothing was changed. Retry later." }
+      })
     } finally {
       await server.runtime.runPromise(
         Effect.flatMap(SqlClient.SqlClient, (sql) => sql`ALTER TABLE otp_codes_gone RENAME TO rampart_otp_codes`)

@@ -3,7 +3,7 @@
  * other): what `layerRoutes` does around Rampart's API, as one layer to serve with instead of
  * `HttpApiBuilder.serve()` — the body refused with 413 before it is read past 64 KiB (and a
  * non-JSON body with 415), JSON 404/405 (with `Allow`) for requests no route takes, decoding
- * failures in plain, bounded words naming the field, a request id and one log line per request,
+ * failures in plain, bounded words naming the field, `Retry-After` on 503s, a request id and one log line per request,
  * and the caller's IP and device for security events. The host's own declared errors are encoded
  * by its API as it declares them.
  */
@@ -16,6 +16,7 @@ import { limitBody } from "./BodyLimits.js"
 import { layerPlainDecodeErrorsFor } from "./DecodeErrors.js"
 import { layerRequestOrigin } from "./Origin.js"
 import { requestLog } from "./RequestLog.js"
+import { retryAfterOn503 } from "./RetryAfter.js"
 import { answerUnrouted, apiRoutes, routePattern, routeTable, shownPath } from "./RouteTable.js"
 
 /** How the edge logs: one line per request as `text` (default), `json`, or `off`. */
@@ -34,7 +35,7 @@ export const layerServeWithEdge = <Id extends string, Groups extends HttpApiGrou
     format: options.logFormat ?? "text",
     routeOf: (url) => routePatternOf(url) ?? shownPath(url)
   })
-  return HttpApiBuilder.serve((app) => log(limitBody(app))).pipe(
+  return HttpApiBuilder.serve((app) => log(retryAfterOn503(limitBody(app)))).pipe(
     Layer.provide(layerPlainDecodeErrorsFor(api as unknown as HttpApi.HttpApi.Any)),
     Layer.provide(HttpApiBuilder.middleware((app) => answerUnrouted(app, routes))),
     Layer.provide(layerRequestOrigin)

@@ -24,6 +24,7 @@ import { layerOtpHttp } from "./OtpHttp.js"
 import { layerPartnersHttp } from "./PartnersHttp.js"
 import { requestLog } from "./RequestLog.js"
 import { requestSpan } from "./RequestSpan.js"
+import { retryAfterOn503 } from "./RetryAfter.js"
 import { answerUnrouted, apiRoutes, routePattern, routeTable, shownPath } from "./RouteTable.js"
 import { layerSandboxControl } from "./SandboxControl.js"
 import { layerSandboxHttp } from "./SandboxHttp.js"
@@ -91,8 +92,8 @@ const layerDocs = HttpApiBuilder.Router.use((router) =>
 )
 
 /**
- * The whole app served, outermost first: the request's span, its id and log line, the body policy,
- * then the API. Outside the API, so that every answer (404, 405, 413, decoding failures) has them.
+ * The whole app served, outermost first: the request's span, its id and log line, `Retry-After` on
+ * 503s, the body policy, then the API. Outside the API, so that every answer (404, 405, 413, decoding failures) has them.
  */
 const layerServe = Layer.unwrapEffect(
   Effect.map(ServerConfig, (config) => {
@@ -100,7 +101,7 @@ const layerServe = Layer.unwrapEffect(
     const routePatternOf = (url: string) => routePattern(routes, url)
     const span = requestSpan({ routePatternOf, pathOf: shownPath })
     const log = requestLog({ format: config.logFormat, routeOf: (url) => routePatternOf(url) ?? shownPath(url) })
-    return HttpApiBuilder.serve((app) => span(log(limitBody(app))))
+    return HttpApiBuilder.serve((app) => span(log(retryAfterOn503(limitBody(app)))))
   })
 )
 

@@ -2,18 +2,21 @@
  * The sandbox's hold on every request (sandbox mode only): an armed fault (`Faults`) delays the
  * request and/or answers it with its status and `{ _tag: "SandboxFault", message }` — never on
  * `/sandbox` and `/sandbox/*` — and everything else runs on sandbox time (`SandboxClock`), the
- * offset read from the store first so that every instance on one store agrees.
+ * offset read from the store first so that every instance on one store agrees (a store that cannot
+ * be read is a 503 `ServiceUnavailable`, as everywhere).
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as SqlError from "@effect/sql/SqlError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { ServerConfig } from "../Config.js"
 import { Faults } from "../Sandbox/Faults.js"
 import { SandboxClock } from "../Sandbox/SandboxClock.js"
+import { unavailableAfterLogging } from "./Boundary.js"
 import { pathOf } from "./RouteTable.js"
 
 /** Whether `path` is a sandbox control route, which faults never touch. */
@@ -39,7 +42,17 @@ const controlled = (faults: Faults, sandboxClock: SandboxClock) => (app: HttpApp
         if (status !== undefined) return faultAnswer(id, status)
       }
     }
-    return yield* sandboxClock.withSandboxTime(app)
+    // A store that cannot give the sandbox time is a 503 like any other store failure.
+    return yield* sandboxClock.withSandboxTime(app).pipe(
+      Effect.catchIf(
+        (error): error is SqlError.SqlError => error instanceof SqlError.SqlError,
+        (error) =>
+          unavailableAfterLogging(error).pipe(
+            Effect.catchAll((unavailable) => HttpServerResponse.json(unavailable, { status: 503 })),
+            Effect.orDie
+          )
+      )
+    )
   })
 
 /** The sandbox's faults and time on every request, in sandbox mode; nothing in production. */

@@ -7,6 +7,7 @@
  * stays on wall time (a delay of 1 s is 1 s). Production never uses it.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -30,18 +31,20 @@ export class SandboxClock extends Effect.Service<SandboxClock>()("Rampart/Server
       new SandboxTime({ now: new Date(clock.unsafeCurrentTimeMillis()), offsetSeconds: Math.floor(offsetMs / 1000) })
     )
 
-    /** Reads the offset another instance (or a restart) may have moved. */
-    const sync = Effect.flatMap(repo.offsetMs, adopt).pipe(Effect.orDie)
+    /** Reads the offset another instance (or a restart) may have moved; a store failure is a `SqlError`. */
+    const sync = Effect.flatMap(Effect.catchTag(repo.offsetMs, "NoSuchElementException", Effect.die), adopt)
 
     /** Moves sandbox time forward by `seconds`, atomically in the store; the new time. */
     const advance = (seconds: number) =>
-      Effect.flatMap(Effect.orDie(repo.addMs(seconds * 1000)), adopt).pipe(Effect.zipRight(time))
+      Effect.flatMap(Effect.catchTag(repo.addMs(seconds * 1000), "NoSuchElementException", Effect.die), adopt).pipe(
+        Effect.zipRight(time)
+      )
 
     /** Puts sandbox time back on wall time (part of a reset, in the caller's transaction). */
     const resetOffset = repo.reset.pipe(Effect.zipRight(Effect.sync(() => (offsetMs = 0))))
 
     /** Runs `effect` on sandbox time (the `Clock` in place plus the offset, so `TestClock` still drives it), the offset read from the store first. */
-    const withSandboxTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    const withSandboxTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
       Effect.zipRight(sync, Effect.clockWith((base) => Effect.withClock(effect, shiftedClock(base, offset))))
 
     // withSandboxTime runs the caller's effect: only the clock's own statements are kept on Rampart's store.

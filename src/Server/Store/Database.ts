@@ -9,6 +9,7 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import type * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -68,9 +69,33 @@ const loadDriver = <A>(
 /** Which store is in use, for `/health` and for dialect-specific tuning. */
 export class StoreInfo extends Effect.Tag("Rampart/StoreInfo")<StoreInfo, { readonly kind: StoreKind }>() {}
 
+/** How long one store call may take: connecting, waiting for a pooled connection, one statement. */
+export const DEFAULT_STORE_TIMEOUT: Duration.Duration = Duration.seconds(5)
+
+/**
+ * How long SQLite waits, blocking the event loop, for a lock another program holds on the file
+ * (Rampart itself never waits: it is the only process on its file and takes turns on its one connection).
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 100
+
+/**
+ * `url` with PostgreSQL's `statement_timeout` (the server cancels a statement past `timeout`) and
+ * node-postgres's `query_timeout` (the client gives up on a server that does not answer at all,
+ * a little later), unless the URL sets them itself.
+ */
+export const withStatementTimeouts = (url: string, timeout: Duration.Duration): string => {
+  const ms = Math.max(1, Math.round(Duration.toMillis(timeout)))
+  const parameters = [["statement_timeout", ms], ["query_timeout", ms + 250]] as const
+  const missing = parameters.filter(([name]) => !new RegExp(`[?&]${name}=`).test(url))
+  if (missing.length === 0) return url
+  const query = missing.map(([name, value]) => `${name}=${value}`).join("&")
+  return `${url}${url.includes("?") ? "&" : "?"}${query}`
+}
+
 /** The client layer for a parsed target; SQLite's directory is created first. */
 const layerClient = (
-  target: { kind: "sqlite"; filename: string } | { kind: "postgres"; url: string }
+  target: { kind: "sqlite"; filename: string } | { kind: "postgres"; url: string },
+  timeout: Duration.Duration
 ): Layer.Layer<
   SqlClient.SqlClient,
   SqlError.SqlError | ConfigError.ConfigError | MissingDriverError | StoreInUseError
@@ -79,26 +104,40 @@ const layerClient = (
     ? Layer.unwrapEffect(
       Effect.map(
         loadDriver("@effect/sql-pg", "A postgres:// RAMPART_DATABASE_URL", () => import("@effect/sql-pg/PgClient")),
-        (PgClient) => PgClient.layer({ url: Redacted.make(target.url), maxConnections: 20, applicationName: "rampart" })
+        (PgClient) =>
+          PgClient.layer({
+            url: Redacted.make(withStatementTimeouts(target.url, timeout)),
+            // Both connecting and waiting for a free connection of the pool.
+            connectTimeout: timeout,
+            maxConnections: 20,
+            applicationName: "rampart"
+          })
       )
     )
     : Layer.unwrapEffect(
       Effect.map(
         loadDriver("better-sqlite3", "The SQLite store", () => import("./SqliteStore.js")),
         (SqliteStore) => {
-          if (target.filename === ":memory:") return SqliteStore.layer(target.filename)
+          const options = { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }
+          if (target.filename === ":memory:") return SqliteStore.layer(target.filename, options)
           mkdirSync(dirname(target.filename), { recursive: true })
-          return SqliteStore.layer(target.filename).pipe(Layer.provideMerge(layerStoreLock(target.filename)))
+          return SqliteStore.layer(target.filename, options).pipe(Layer.provideMerge(layerStoreLock(target.filename)))
         }
       )
     )
 
+/** What bounds the store's calls. */
+export interface DatabaseOptions {
+  /** One store call at most (connect, acquire, statement); `DEFAULT_STORE_TIMEOUT` by default. */
+  readonly timeout?: Duration.Duration | undefined
+}
+
 /** A migrated SqlClient for the given database URL, plus `StoreInfo`. */
-export const layerDatabase = (url: string) =>
+export const layerDatabase = (url: string, options: DatabaseOptions = {}) =>
   Layer.unwrapEffect(
     Effect.map(parseDatabaseUrl(url), (target) =>
       Layer.effectDiscard(migrate).pipe(
-        Layer.provideMerge(layerClient(target)),
+        Layer.provideMerge(layerClient(target, options.timeout ?? DEFAULT_STORE_TIMEOUT)),
         Layer.merge(Layer.succeed(StoreInfo, { kind: target.kind }))
       ))
   )

@@ -28,11 +28,17 @@ const PREPARED_STATEMENTS = 500
 const runPrepared = (statement: Sqlite.Statement, params: ReadonlyArray<unknown>, raw: boolean): unknown =>
   statement.reader ? statement.all(...params) : raw ? statement.run(...params) : (statement.run(...params), [])
 
+/** How the SQLite client waits. */
+export interface SqliteStoreOptions {
+  /** How long a statement waits (blocking) for a lock another program holds, in ms; better-sqlite3's 5000 by default. */
+  readonly busyTimeoutMs?: number | undefined
+}
+
 /** The client of a SQLite file (created if missing). */
-const make = (filename: string) =>
+const make = (filename: string, options: SqliteStoreOptions) =>
   Effect.gen(function*() {
     const db = yield* Effect.try({
-      try: () => new Sqlite(filename),
+      try: () => new Sqlite(filename, options.busyTimeoutMs === undefined ? {} : { timeout: options.busyTimeoutMs }),
       catch: (cause) => new SqlError({ cause, message: `Failed to open the SQLite file ${filename}` })
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
@@ -120,5 +126,5 @@ const make = (filename: string) =>
   })
 
 /** `SqlClient` over the SQLite file `filename`. */
-export const layer = (filename: string): Layer.Layer<SqlClient.SqlClient, SqlError> =>
-  Layer.scoped(SqlClient.SqlClient, make(filename)).pipe(Layer.provide(Reactivity.layer))
+export const layer = (filename: string, options: SqliteStoreOptions = {}): Layer.Layer<SqlClient.SqlClient, SqlError> =>
+  Layer.scoped(SqlClient.SqlClient, make(filename, options)).pipe(Layer.provide(Reactivity.layer))

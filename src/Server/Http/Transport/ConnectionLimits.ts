@@ -3,14 +3,16 @@
  * (headers 60 s, request 300 s, no cap): a client has `headersTimeout` to send its headers,
  * `requestTimeout` for the whole request (a socket that sends nothing is closed after
  * `headersTimeout` too), an idle keep-alive connection is closed after
- * `keepAliveTimeout`, and beyond `maxConnections` open sockets a new one is closed at once (one
- * log line per burst, with the count). Running out of file descriptors is logged, not fatal.
+ * `keepAliveTimeout`, beyond `maxConnections` open sockets a new one is closed at once (one
+ * log line per burst, with the count), and beyond `maxInFlight` requests in flight a new one is
+ * answered 503 at once (`RequestGate.ts`). Running out of file descriptors is logged, not fatal.
  */
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import { createServer } from "node:http"
 import type * as Http from "node:http"
 import type { Socket } from "node:net"
+import { makeBurstLog } from "../../../internal/BurstLog.js"
 
 /** How long a connection may take and how many may be open. */
 export interface ConnectionLimits {
@@ -18,14 +20,17 @@ export interface ConnectionLimits {
   readonly requestTimeoutMs: number
   readonly keepAliveTimeoutMs: number
   readonly maxConnections: number
+  /** Requests in flight beyond which a new one is answered 503 at once (`RAMPART_MAX_IN_FLIGHT`). */
+  readonly maxInFlight: number
 }
 
-/** 10 s for the headers, 30 s for a request, 5 s of keep-alive idleness, 4096 open connections. */
+/** 10 s for the headers, 30 s for a request, 5 s of keep-alive idleness, 4096 open connections, 1024 requests in flight. */
 export const defaultConnectionLimits: ConnectionLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
-  maxConnections: 4096
+  maxConnections: 4096,
+  maxInFlight: 1024
 }
 
 /** A `node:http` server with `limits` applied; dropped connections and descriptor exhaustion logged through `runtime`. */
@@ -45,19 +50,11 @@ export const createLimitedServer = (limits: ConnectionLimits, runtime: Runtime.R
   server.on("connection", (socket: Socket) => socket.setTimeout(limits.headersTimeoutMs))
   server.on("request", (request: Http.IncomingMessage) => request.socket.setTimeout(0))
   const log = (message: string) => Runtime.runFork(runtime)(Effect.logWarning(message))
-  let dropped = 0
-  server.on("drop", () => {
-    if (dropped++ === 0) {
-      setTimeout(() => {
-        log(`connection cap (${limits.maxConnections}) reached: ${dropped} new connection(s) closed at once`)
-        dropped = 0
-      }, 1000).unref()
-    }
-  })
+  const drops = makeBurstLog(`connection cap (${limits.maxConnections}) reached, new connections closed at once`)
+  server.on("drop", (data?: { readonly remoteAddress?: string }) => drops(`from ${data?.remoteAddress ?? "?"}`, log))
+  const exhaustion = makeBurstLog("out of file descriptors, connections not accepted")
   server.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EMFILE" || error.code === "ENFILE") {
-      log(`out of file descriptors (${error.code}): a connection was not accepted`)
-    }
+    if (error.code === "EMFILE" || error.code === "ENFILE") exhaustion(error.code, log)
   })
   return server
 }

@@ -4,19 +4,22 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
 import type { HttpTransport } from "../../Config.js"
 import { MAX_BODY_BYTES } from "../BodyLimits.js"
 import { answerClientErrors } from "./ClientErrors.js"
 import { type ConnectionLimits, createLimitedServer, defaultConnectionLimits } from "./ConnectionLimits.js"
 import { layerLeanServer } from "./LeanHttpServer.js"
 import { lingerOnOversize } from "./LingeringClose.js"
+import { makeRequestGate, ServerGate } from "./RequestGate.js"
 
 /**
  * The `HttpServer` of a transport listening on `listen` (`fast`: the lean node:http server; `platform`:
- * `NodeHttpServer`). Both answer parser refusals in JSON, drain refused bodies before closing, and
- * apply the connection `limits` (timeouts, cap).
+ * `NodeHttpServer`), with its `ServerGate`. Both answer parser refusals in JSON, drain refused bodies
+ * before closing, apply the connection `limits` (timeouts, caps) and shed requests over the in-flight cap.
  */
 export const layerHttpServer = (
   transport: HttpTransport,
@@ -25,11 +28,34 @@ export const layerHttpServer = (
 ) =>
   Layer.unwrapEffect(
     Effect.map(Effect.runtime<never>(), (runtime) => {
-      const create = () => createLimitedServer(limits, runtime)
-      return transport === "fast"
+      const { attach, gate } = makeRequestGate(
+        limits.maxInFlight,
+        (line) => Runtime.runFork(runtime)(Effect.logWarning(line))
+      )
+      const create = () => attach(createLimitedServer(limits, runtime))
+      const served = transport === "fast"
         ? layerLeanServer(create, listen, { maxBodyBytes: MAX_BODY_BYTES })
         : NodeHttpServer.layer(() => lingerOnOversize(answerClientErrors(create()), MAX_BODY_BYTES), listen)
+      return Layer.merge(served, Layer.succeed(ServerGate, gate))
     })
+  )
+
+/**
+ * Drains the served server when the layer closes, before anything under it: the requests in
+ * flight finish (up to `timeout`) on the domain services, which close after them.
+ */
+export const layerDrainOnClose = (timeout: Duration.Duration) =>
+  Layer.scopedDiscard(
+    Effect.flatMap(ServerGate, (gate) =>
+      Effect.addFinalizer(() =>
+        Effect.flatMap(
+          Effect.promise(() => gate.drain(Duration.toMillis(timeout))),
+          ({ cut, finished }) =>
+            finished + cut === 0
+              ? Effect.void
+              : Effect.logInfo(`shutdown: ${finished} request(s) finished, ${cut} cut at the deadline`)
+        )
+      ))
   )
 
 /**

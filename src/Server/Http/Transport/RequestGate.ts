@@ -1,0 +1,118 @@
+/**
+ * The server's gate on requests, the same on both transports (it sits on the `node:http` server's
+ * `request` event, before either transport sees it):
+ * - it counts the requests in flight and sheds those beyond `maxInFlight` at once with
+ *   503 `{ _tag: "ServiceUnavailable" }` and `Retry-After`, logged as one line per burst, so that an
+ *   outage that makes requests wait cannot grow memory and descriptors without bound;
+ * - it drains for a shutdown: no new connection is accepted, idle keep-alive sockets are closed,
+ *   every answer from then on carries `Connection: close`, and the requests in flight finish, up
+ *   to a deadline after which the remaining connections are cut.
+ */
+import * as Context from "effect/Context"
+import type * as Http from "node:http"
+import { makeBurstLog } from "../../../internal/BurstLog.js"
+
+/** What a shutdown's drain did: requests that finished during it, and those cut at the deadline. */
+export interface Drained {
+  readonly finished: number
+  readonly cut: number
+}
+
+/** The gate of the server being served, read by `/health` (503 while draining) and by the shutdown. */
+export interface RequestGate {
+  /** Whether the server is draining for a shutdown. */
+  readonly draining: () => boolean
+  /** How many requests are in flight. */
+  readonly inFlight: () => number
+  /** Stops accepting, closes idle sockets, waits for the requests in flight up to `timeoutMs`, then cuts the rest. */
+  readonly drain: (timeoutMs: number) => Promise<Drained>
+}
+
+/** The gate of the server in the context; outside a served server, one that never drains. */
+export class ServerGate extends Context.Reference<ServerGate>()("Rampart/Server/ServerGate", {
+  defaultValue: (): RequestGate => ({
+    draining: () => false,
+    inFlight: () => 0,
+    drain: async () => ({ finished: 0, cut: 0 })
+  })
+}) {}
+
+/** The answer of a request over the cap. */
+const shedBody = JSON.stringify({
+  _tag: "ServiceUnavailable",
+  message: "The server is at capacity; retry after Retry-After seconds."
+})
+
+/** A gate for a server yet to be created: `attach` it to the server, then read and drain it. */
+export const makeRequestGate = (maxInFlight: number, log: (line: string) => void) => {
+  const inFlight = new Set<Http.ServerResponse>()
+  const shedLog = makeBurstLog(`request cap (${maxInFlight} in flight) reached, answered 503`)
+  let draining = false
+  let server: Http.Server | undefined
+  let idle: (() => void) | undefined
+  let finishedWhileDraining = 0
+
+  const shed = (request: Http.IncomingMessage, response: Http.ServerResponse) => {
+    request.resume()
+    response.shouldKeepAlive = false
+    response.writeHead(503, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(shedBody),
+      "retry-after": "1"
+    })
+    response.end(shedBody)
+    shedLog(`${request.method} ${request.url?.split("?")[0]?.slice(0, 100)}`, log)
+  }
+
+  /** Puts the gate on `target`'s `request` event; `target` itself. */
+  const attach = (target: Http.Server): Http.Server => {
+    server = target
+    const emit = target.emit as (this: Http.Server, event: string | symbol, ...args: Array<unknown>) => boolean
+    target.emit = function(this: Http.Server, event: string | symbol, ...args: Array<unknown>): boolean {
+      if (event !== "request") return emit.call(this, event, ...args)
+      const [request, response] = args as [Http.IncomingMessage, Http.ServerResponse]
+      if (inFlight.size >= maxInFlight) {
+        shed(request, response)
+        return true
+      }
+      if (draining) response.shouldKeepAlive = false
+      inFlight.add(response)
+      response.once("close", () => {
+        inFlight.delete(response)
+        if (draining) {
+          finishedWhileDraining++
+          // A connection whose answer began before the drain said keep-alive: close it now that it is idle.
+          server?.closeIdleConnections()
+          if (inFlight.size === 0) idle?.()
+        }
+      })
+      return emit.call(this, event, ...args)
+    } as typeof target.emit
+    return target
+  }
+
+  const gate: RequestGate = {
+    draining: () => draining,
+    inFlight: () => inFlight.size,
+    drain: (timeoutMs) =>
+      new Promise<Drained>((resolve) => {
+        if (server === undefined || draining) return resolve({ finished: 0, cut: 0 })
+        const target = server
+        draining = true
+        for (const response of inFlight) response.shouldKeepAlive = false
+        if (target.listening) target.close()
+        target.closeIdleConnections()
+        const done = () => {
+          clearTimeout(timer)
+          idle = undefined
+          const cut = inFlight.size
+          target.closeAllConnections()
+          resolve({ finished: finishedWhileDraining, cut })
+        }
+        const timer = setTimeout(done, timeoutMs)
+        if (inFlight.size === 0) done()
+        else idle = done
+      })
+  }
+  return { attach, gate }
+}
