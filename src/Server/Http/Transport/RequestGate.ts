@@ -4,12 +4,13 @@
  * - it counts the requests in flight and sheds those beyond `maxInFlight` at once with
  *   503 `{ _tag: "ServiceUnavailable" }` and `Retry-After`, logged as one line per burst, so that an
  *   outage that makes requests wait cannot grow memory and descriptors without bound;
- * - it drains for a shutdown: no new connection is accepted, idle keep-alive sockets are closed,
- *   every answer from then on carries `Connection: close`, and the requests in flight finish, up
- *   to a deadline after which the remaining connections are cut.
+ * - it drains for a shutdown: no new connection is accepted, every answer from then on carries
+ *   `Connection: close`, the requests in flight finish, then the keep-alive connections left idle
+ *   are closed; at a deadline whatever remains is cut.
  */
 import * as Context from "effect/Context"
 import type * as Http from "node:http"
+import * as Net from "node:net"
 import { makeBurstLog } from "../../../internal/BurstLog.js"
 
 /** What a shutdown's drain did: requests that finished during it, and those cut at the deadline. */
@@ -37,6 +38,9 @@ export class ServerGate extends Context.Reference<ServerGate>()("Rampart/Server/
   })
 }) {}
 
+/** How long a drain waits with nothing in flight before closing the connections left idle. */
+const IDLE_GRACE_MS = 250
+
 /** The answer of a request over the cap. */
 const shedBody = JSON.stringify({
   _tag: "ServiceUnavailable",
@@ -49,7 +53,8 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
   const shedLog = makeBurstLog(`request cap (${maxInFlight} in flight) reached, answered 503`)
   let draining = false
   let server: Http.Server | undefined
-  let idle: (() => void) | undefined
+  /** Called while draining when the last request in flight has finished. */
+  let quiet: (() => void) | undefined
   let finishedWhileDraining = 0
 
   const shed = (request: Http.IncomingMessage, response: Http.ServerResponse) => {
@@ -81,9 +86,7 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
         inFlight.delete(response)
         if (draining) {
           finishedWhileDraining++
-          // A connection whose answer began before the drain said keep-alive: close it now that it is idle.
-          server?.closeIdleConnections()
-          if (inFlight.size === 0) idle?.()
+          if (inFlight.size === 0) quiet?.()
         }
       })
       return emit.call(this, event, ...args)
@@ -99,19 +102,35 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
         if (server === undefined || draining) return resolve({ finished: 0, cut: 0 })
         const target = server
         draining = true
-        for (const response of inFlight) response.shouldKeepAlive = false
-        if (target.listening) target.close()
-        target.closeIdleConnections()
-        const done = () => {
-          clearTimeout(timer)
-          idle = undefined
-          const cut = inFlight.size
+        let settled = false
+        const settle = (cut: number) => {
+          if (settled) return
+          settled = true
+          clearTimeout(deadline)
+          clearTimeout(idleTimer)
+          quiet = undefined
           target.closeAllConnections()
           resolve({ finished: finishedWhileDraining, cut })
         }
-        const timer = setTimeout(done, timeoutMs)
-        if (inFlight.size === 0) done()
-        else idle = done
+        // Every answer from now on closes its connection, so busy connections end by themselves.
+        for (const response of inFlight) response.shouldKeepAlive = false
+        // Stop accepting; the callback comes once every connection has closed. `net`'s close, not
+        // `http`'s: that one also closes idle connections at once (see below why not).
+        if (target.listening) Net.Server.prototype.close.call(target, () => settle(0))
+        const deadline = setTimeout(() => settle(inFlight.size), timeoutMs)
+        // Connections left idle (their last answer, from before the drain, kept them open) are
+        // closed once nothing is in flight for a moment: closing them at once would reset a
+        // request already sent on one but not yet read by the server.
+        let idleTimer: ReturnType<typeof setTimeout> | undefined
+        quiet = () => {
+          clearTimeout(idleTimer)
+          idleTimer = setTimeout(() => {
+            if (inFlight.size > 0) return
+            target.closeIdleConnections()
+            if (!target.listening) setTimeout(() => settle(inFlight.size), IDLE_GRACE_MS)
+          }, IDLE_GRACE_MS)
+        }
+        if (inFlight.size === 0) quiet()
       })
   }
   return { attach, gate }
