@@ -33,13 +33,17 @@ const serialiseRow = (row: Record<string, unknown>): string =>
     stable
   )
 
-/** Every row of every table: `{ table: sorted serialised rows }`. */
+/** The row `GET /health` writes to prove the store takes writes: the one write of a request that changes nothing. */
+const isHealthProbe = (table: string, row: Record<string, unknown>): boolean =>
+  table === "rampart_leases" && row["name"] === "health"
+
+/** Every row of every table (but the health probe's): `{ table: sorted serialised rows }`. */
 export const snapshotTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const snapshot: Record<string, ReadonlyArray<string>> = {}
   for (const table of yield* tableNames) {
     const rows = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql(table)}`
-    snapshot[table] = rows.map(serialiseRow).sort()
+    snapshot[table] = rows.filter((row) => !isHealthProbe(table, row)).map(serialiseRow).sort()
   }
   return snapshot
 })

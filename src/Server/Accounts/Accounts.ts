@@ -19,7 +19,7 @@ import { IdTokens } from "../Crypto/IdTokens.js"
 import { OpaqueTokens } from "../Crypto/OpaqueTokens.js"
 import { Passwords } from "../Crypto/Passwords.js"
 import { SecurityEvents } from "../Events/SecurityEvents.js"
-import { ownStoreService } from "../Store/Transaction.js"
+import { ownStoreService, transactOn } from "../Store/Transaction.js"
 import { RefreshTokensRepo } from "./RefreshTokensRepo.js"
 import { toProfile, UsersRepo } from "./UsersRepo.js"
 
@@ -37,6 +37,7 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
     const idTokens = yield* IdTokens
     const opaqueTokens = yield* OpaqueTokens
     const events = yield* SecurityEvents
+    const transact = transactOn(sql)
 
     /** Creates an ACTIVE user; `AlreadyConfigured` when the email is taken. */
     const createUser = (email: string, password: Redacted.Redacted<string>) =>
@@ -66,10 +67,14 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
         const check = yield* passwords.verifyOrBurn(user === null || locked ? null : user.password_hash, password)
         if (user === null || locked) return yield* loginRefused()
         if (!check.valid) {
-          if (yield* users.recordFailure(user.id, "password", now)) {
-            yield* events.note({ type: "login.locked", userId: user.id })
-          }
-          return yield* loginRefused()
+          // The failure counts and the refusal is recorded together (one transaction, with its events).
+          return yield* transact(
+            Effect.flatMap(users.recordFailure(user.id, "password", now), (locked) =>
+              Effect.zipRight(
+                locked ? events.note({ type: "login.locked", userId: user.id }) : Effect.void,
+                Effect.fail(loginRefused())
+              ))
+          )
         }
         if (user.status !== "ACTIVE") {
           return yield* loginRefused()
@@ -82,25 +87,28 @@ export class Accounts extends Effect.Service<Accounts>()("Rampart/Server/Account
       Effect.gen(function*() {
         const { needsRehash, user } = yield* authenticate(email, password)
         const rehash = needsRehash ? yield* passwords.hash(password) : null
-        const now = yield* Clock.currentTimeMillis
-        const recorded = yield* users.recordLogin(
-          user.id,
-          now,
-          device?.slice(0, Limits.deviceMaxLength) ?? null,
-          rehash
-        )
-        if (!recorded) return yield* loginRefused()
         const refreshToken = yield* opaqueTokens.issue("refresh-token")
-        yield* refreshTokens.insert({
-          tokenHash: refreshToken.hash,
-          userId: user.id,
-          now,
-          expiresAt: now + Limits.refreshTokenTtlMs
-        })
-        // A script logging in in a loop cannot grow one account without bound: the oldest go.
-        yield* refreshTokens.revokeBeyond(user.id, Limits.liveRefreshTokensPerUser, now)
-        const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
-        return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken.token) })
+        // The login's writes and its login.succeeded event commit together, or none of them.
+        return yield* transact(Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const recorded = yield* users.recordLogin(
+            user.id,
+            now,
+            device?.slice(0, Limits.deviceMaxLength) ?? null,
+            rehash
+          )
+          if (!recorded) return yield* loginRefused()
+          yield* refreshTokens.insert({
+            tokenHash: refreshToken.hash,
+            userId: user.id,
+            now,
+            expiresAt: now + Limits.refreshTokenTtlMs
+          })
+          // A script logging in in a loop cannot grow one account without bound: the oldest go.
+          yield* refreshTokens.revokeBeyond(user.id, Limits.liveRefreshTokensPerUser, now)
+          const idToken = yield* idTokens.issue({ sub: user.id, email: user.email })
+          return new LoginResponse({ idToken: idToken.token, refreshToken: Redacted.value(refreshToken.token) })
+        }))
       }).pipe(events.reporting({ succeeded: "login.succeeded", refused: "login.refused" }), traced("Accounts.login"))
 
     /** A new idToken for a live refresh token of an ACTIVE user; `AuthError` otherwise. */

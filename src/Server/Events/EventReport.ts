@@ -58,6 +58,10 @@ const decision = <A, E extends { readonly _tag: string }>(
   )
 }
 
+/** Whether the operation decided (succeeded or was refused), rather than failing on the store, dying or being interrupted. */
+export const hasDecided = <A, E extends { readonly _tag: string }>(outcome: Outcome, exit: Exit.Exit<A, E>): boolean =>
+  Option.isSome(decision(outcome, exit))
+
 /**
  * The events to publish once the operation exited: its outcome event (when `outcome` names one)
  * then what it noted, each with the subject filled in. None when it did not decide — a store

@@ -7,22 +7,28 @@
  *
  * Services report an operation with `reporting` (its outcome: `login.succeeded` / `login.refused`
  * with the error's tag as reason), `note` what they learn inside it (`totp.replayed`, `otp.locked`)
- * and name its subject with `about`; the events are published when the operation has decided, so
- * after its transaction committed, and never for a store failure that rolled it back.
+ * and name its subject with `about`. The events are stored in the transaction that decides the
+ * operation (or in their own statement for an operation that changes nothing), so a committed
+ * change always has its event and a rolled-back one never has; they are offered to subscribers
+ * after the commit.
  *
- * Publishing never fails the operation that publishes: a store failure is logged and the event is
- * still offered to subscribers. A subscriber that falls more than `SUBSCRIBER_BUFFER` events
- * behind loses the oldest ones (the store keeps them all).
+ * The audit trail is not best-effort: an event that cannot be stored fails the operation that
+ * records it (the store failure becomes a 503), and its transaction rolls back. A subscriber that
+ * falls more than `SUBSCRIBER_BUFFER` events behind loses the oldest ones (the store keeps them all).
  */
+import type * as SqlError from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Limits } from "../../Domain/Policy.js"
 import type { SecurityEvent, SecurityEventInput } from "../../Domain/SecurityEvent.js"
-import { CurrentReport, eventsOnExit, type EventSubject, makeReport, type Outcome } from "./EventReport.js"
+import { BeforeCommit } from "../Store/Transaction.js"
+import { CurrentReport, eventsOnExit, type EventSubject, hasDecided, makeReport, type Outcome } from "./EventReport.js"
 import { RequestOrigin } from "./RequestOrigin.js"
 import { SecurityEventsRepo, toEvent } from "./SecurityEventsRepo.js"
 
@@ -35,31 +41,41 @@ export class SecurityEvents extends Effect.Service<SecurityEvents>()("Rampart/Se
     const repo = yield* SecurityEventsRepo
     const hub = yield* Effect.acquireRelease(PubSub.sliding<SecurityEvent>(SUBSCRIBER_BUFFER), PubSub.shutdown)
 
-    /** Records `input` with the time, IP and device of the current request, then offers it to subscribers. */
-    const publish = (input: SecurityEventInput): Effect.Effect<void> =>
-      Effect.gen(function*() {
+    /** Stores `inputs` with the time, IP and device of the current request (in the caller's transaction, if any); the stored events. */
+    const store = (inputs: ReadonlyArray<SecurityEventInput>): Effect.Effect<Array<SecurityEvent>, SqlError.SqlError> =>
+      inputs.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
         const origin = yield* RequestOrigin
         const at = yield* Clock.currentTimeMillis
-        const row = {
-          at,
-          type: input.type,
-          user_id: input.userId ?? null,
-          client_id: input.clientId ?? null,
-          channel: input.channel ?? null,
-          ip: origin.ip ?? null,
-          device: origin.device?.slice(0, Limits.deviceMaxLength) ?? null,
-          reason: input.reason ?? null
+        const stored: Array<SecurityEvent> = []
+        for (const input of inputs) {
+          const row = {
+            at,
+            type: input.type,
+            user_id: input.userId ?? null,
+            client_id: input.clientId ?? null,
+            channel: input.channel ?? null,
+            ip: origin.ip ?? null,
+            device: origin.device?.slice(0, Limits.deviceMaxLength) ?? null,
+            reason: input.reason ?? null
+          }
+          stored.push(toEvent({ id: yield* repo.insert(row), ...row }))
         }
-        const id = yield* repo.insert(row).pipe(
-          Effect.catchAllCause((cause) =>
-            Effect.as(Effect.logWarning(`security event ${input.type} not stored`, cause), 0)
-          )
-        )
-        yield* PubSub.publish(hub, toEvent({ id, ...row }))
+        return stored
       })
 
+    /** Offers stored events to the subscribers. */
+    const offer = (stored: ReadonlyArray<SecurityEvent>): Effect.Effect<void> =>
+      Effect.forEach(stored, (event) => PubSub.publish(hub, event), { discard: true })
+
+    /**
+     * Stores `input` (in the caller's transaction, if any: it commits or rolls back with it), then
+     * offers it to subscribers. A store failure fails the caller: an event is never dropped.
+     */
+    const publish = (input: SecurityEventInput): Effect.Effect<void, SqlError.SqlError> =>
+      Effect.flatMap(store([input]), offer)
+
     /** Publishes `input` when the operation being reported has decided, or now outside one. */
-    const note = (input: SecurityEventInput): Effect.Effect<void> =>
+    const note = (input: SecurityEventInput): Effect.Effect<void, SqlError.SqlError> =>
       Effect.flatMap(CurrentReport, (report) => {
         if (report === undefined) return publish(input)
         report.noted.push(input)
@@ -73,20 +89,48 @@ export class SecurityEvents extends Effect.Service<SecurityEvents>()("Rampart/Se
       })
 
     /**
-     * Runs `self` as one reported operation: when it has decided, publishes `outcome.succeeded` or
-     * `outcome.refused` (reason: the error's tag), then what it noted, all naming its subject.
-     * Put it outside the operation's transaction, so events follow the commit.
+     * Runs `self` as one reported operation. Its events — `outcome.succeeded`, or `outcome.refused`
+     * with the error's tag as reason, then what it noted, all naming its subject — are stored in the
+     * transaction that decides it (the outermost `transactOn` inside `self`, which must be its last
+     * step), so they commit or roll back with the state change; an operation that changes nothing
+     * stores them in their own statement when it has decided. A failure to store them fails the
+     * operation (503). Subscribers get them after the commit; nothing for a store failure.
      */
-    const reporting =
-      (outcome: Outcome) =>
-      <A, E extends { readonly _tag: string }, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-        Effect.suspend(() => {
-          const report = makeReport(outcome)
-          return self.pipe(
-            Effect.provideService(CurrentReport, report),
-            Effect.onExit((exit) => Effect.forEach(eventsOnExit(outcome, report, exit), publish, { discard: true }))
+    const reporting = (outcome: Outcome) =>
+    <A, E extends { readonly _tag: string }, R>(
+      self: Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E | SqlError.SqlError, R> =>
+      Effect.suspend(() => {
+        const report = makeReport(outcome)
+        let stored: Array<SecurityEvent> | undefined
+        const beforeCommit = (decided: Either.Either<unknown, unknown>) =>
+          stored !== undefined ? Effect.void : Effect.map(
+            store(
+              eventsOnExit(
+                outcome,
+                report,
+                Either.match(decided, {
+                  onLeft: (error) => Exit.fail(error as E),
+                  onRight: (value) => Exit.succeed(value)
+                })
+              )
+            ),
+            (events) => {
+              stored = events
+            }
           )
-        })
+        return self.pipe(
+          Effect.provideService(CurrentReport, report),
+          Effect.provideService(BeforeCommit, beforeCommit),
+          Effect.exit,
+          Effect.flatMap((exit) => {
+            const events = stored === undefined
+              ? store(eventsOnExit(outcome, report, exit))
+              : Effect.succeed(hasDecided(outcome, exit) ? stored : [])
+            return Effect.zipRight(Effect.flatMap(events, offer), exit)
+          })
+        )
+      })
 
     /** Every event published from now on, for as long as the stream runs. */
     const stream: Stream.Stream<SecurityEvent> = Stream.fromPubSub(hub)

@@ -3,6 +3,7 @@
  * spaced 60 s and at most 5 an hour per channel) and verify (single use, 5 tries per code, under
  * the account-wide budget).
  */
+import type * as SqlError from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -103,7 +104,8 @@ export class OtpCodes extends Effect.Service<OtpCodes>()("Rampart/Server/OtpCode
      * `otp.delivery_failed` after the rollback, so the stored event outlives the code it reports.
      */
     const reportingDeliveryFailure =
-      (userId: string, channel: OtpChannel) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      (userId: string, channel: OtpChannel) =>
+      <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
         Effect.tapError(self, (error) =>
           error instanceof DeliveryError
             ? events.publish({ type: "otp.delivery_failed", userId, channel, reason: error.message })

@@ -168,6 +168,8 @@ export class Partners extends Effect.Service<Partners>()("Rampart/Server/Partner
               events.publish({ type: "partner.logout", userId: session.user_id, clientId: session.client_id })
           })
         ),
+        // The revocation and its partner.logout event commit together.
+        transact,
         traced("Partners.logout")
       )
 

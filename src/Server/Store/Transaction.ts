@@ -26,6 +26,17 @@ export const RollsBack: unique symbol = Symbol.for("rampart/Store/RollsBack")
 const rollsBack = (error: unknown): boolean =>
   error instanceof SqlError.SqlError || (typeof error === "object" && error !== null && RollsBack in error)
 
+/**
+ * What must commit with the transaction that decides an operation: given how the operation decided
+ * (its value, or its refusal), it writes its records — the security events — in that transaction.
+ * Set by `SecurityEvents.reporting`; run by the outermost `transactOn` inside it, at most once.
+ */
+export class BeforeCommit extends Context.Reference<BeforeCommit>()("Rampart/Store/BeforeCommit", {
+  defaultValue: ():
+    | ((decided: Either.Either<unknown, unknown>) => Effect.Effect<void, SqlError.SqlError>)
+    | undefined => undefined
+}) {}
+
 /** The client whose transaction Rampart opened in the current fiber, if any. */
 class OwnTransaction extends Context.Reference<OwnTransaction>()("Rampart/Store/OwnTransaction", {
   defaultValue: (): SqlClient.SqlClient | undefined => undefined
@@ -49,13 +60,17 @@ export const onOwnStore =
 
 /**
  * Runs `effect` in a transaction of `sql` (the store the service was built on, never the caller's)
- * that commits on success and on domain refusals, and rolls back otherwise.
+ * that commits on success and on domain refusals, and rolls back otherwise. The outermost one runs
+ * the `BeforeCommit` of the operation it decides before committing (a failure of it rolls back).
  */
 export const transactOn =
   (sql: SqlClient.SqlClient) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError.SqlError, R> =>
     onOwnStore(sql)(
-      sql.withTransaction(
-        effect.pipe(
+      Effect.flatMap(Effect.context<never>(), (context) => {
+        const beforeCommit = Context.get(context, OwnTransaction) === sql
+          ? undefined
+          : Context.get(context, BeforeCommit)
+        const decided = effect.pipe(
           Effect.map((a) => Either.right(a) as Either.Either<A, E>),
           Effect.catchIf(
             (e): e is Exclude<E, SqlError.SqlError> => !rollsBack(e),
@@ -63,7 +78,10 @@ export const transactOn =
           ),
           Effect.provideService(OwnTransaction, sql)
         )
-      ).pipe(Effect.flatMap((result) => result))
+        return sql.withTransaction(
+          beforeCommit === undefined ? decided : Effect.tap(decided, beforeCommit)
+        ).pipe(Effect.flatMap((result) => result))
+      })
     )
 
 /** `service` with each method and effect run `onOwnStore(sql)` (what a service returns as its public face). */
