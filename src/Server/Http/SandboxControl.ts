@@ -1,7 +1,7 @@
 /**
  * The sandbox's hold on every request (sandbox mode only): an armed fault (`Faults`) delays the
  * request and/or answers it with its status and `{ _tag: "SandboxFault", message }` — never on
- * `/sandbox` and `/sandbox/*` — and everything else runs on sandbox time (`SandboxClock`), the
+ * `/sandbox` and `/sandbox/*` — and everything else but `/health` runs on sandbox time (`SandboxClock`), the
  * offset read from the store first so that every instance on one store agrees (a store that cannot
  * be read is a 503 `ServiceUnavailable`, as everywhere).
  */
@@ -42,6 +42,8 @@ const controlled = (faults: Faults, sandboxClock: SandboxClock) => (app: HttpApp
         if (status !== undefined) return faultAnswer(id, status)
       }
     }
+    // `/health` reads no time: it answers within its own bound, without the store's clock read first.
+    if (path === "/health") return yield* app
     // A store that cannot give the sandbox time is a 503 like any other store failure.
     return yield* sandboxClock.withSandboxTime(app).pipe(
       Effect.catchIf(
