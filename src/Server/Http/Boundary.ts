@@ -53,7 +53,10 @@ export const boundary = <A, E, R>(
             Effect.fail(internalError())
           )
     ),
-    Effect.catchAllDefect((defect) =>
-      Effect.zipRight(Effect.logError("unexpected defect", Cause.die(defect)), Effect.fail(internalError()))
+    // `@effect/sql` turns a failed COMMIT into a defect: still a store failure, still a 503.
+    Effect.catchAllDefect((defect): Effect.Effect<never, InternalError | ServiceUnavailable> =>
+      defect instanceof SqlError.SqlError
+        ? unavailableAfterLogging(defect)
+        : Effect.zipRight(Effect.logError("unexpected defect", Cause.die(defect)), Effect.fail(internalError()))
     )
   ) as Effect.Effect<A, Exclude<E, SqlError.SqlError | DeliveryError> | InternalError | ServiceUnavailable, R>

@@ -95,7 +95,20 @@ const make = (filename: string, options: SqliteStoreOptions) =>
               statement.raw(false)
             }
           }),
-        executeUnprepared: (sql, params, transformRows) => rows(() => db.prepare(sql), params ?? [], transformRows),
+        executeUnprepared: (sql, params, transformRows) =>
+          sql === "COMMIT"
+            ? run(() => {
+              try {
+                db.prepare(sql).run()
+                return []
+              } catch (error) {
+                // A COMMIT that fails (a full disk) leaves SQLite's transaction open: end it, or the
+                // connection would refuse every later BEGIN.
+                if (db.inTransaction) db.prepare("ROLLBACK").run()
+                throw error
+              }
+            })
+            : rows(() => db.prepare(sql), params ?? [], transformRows),
         executeStream: () => Stream.dieMessage("executeStream not implemented")
       }
     }
