@@ -36,7 +36,9 @@ describe("3,000 idle sockets on a server with 1,024 descriptors", () => {
       const port = Number(new URL(server.url).port)
       const sockets: Array<{ readonly socket: Socket; readonly closed: Promise<number> }> = []
       for (let batch = 0; batch < 30; batch++) {
-        sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => idleSocket(port)))))
+        for (const opened of await Promise.all(Array.from({ length: 100 }, () => idleSocket(port)))) {
+          sockets.push(opened)
+        }
       }
       const lifetimes = await Promise.all(sockets.map((entry) => entry.closed))
       const atOnce = lifetimes.filter((ms) => ms < 1_000).length
@@ -49,7 +51,8 @@ describe("3,000 idle sockets on a server with 1,024 descriptors", () => {
       const log = server.stdout() + server.stderr()
       expect(log).toContain("connection cap (800) reached")
       expect(log).not.toContain("out of file descriptors")
-      expect(log.split("\n").filter((line) => line.includes("connection cap (800) reached")).length).toBeLessThanOrEqual(4)
+      expect(log.split("\n").filter((line) => line.includes("connection cap (800) reached")).length)
+        .toBeLessThanOrEqual(4)
     } finally {
       await server.stop()
     }
