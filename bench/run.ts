@@ -29,6 +29,7 @@ import { refreshRps } from "./items/RefreshRps.js"
 import { refreshScale } from "./items/RefreshScale.js"
 import { requestLogs } from "./items/RequestLogs.js"
 import { prepareShared } from "./items/Shared.js"
+import { soak } from "./items/Soak.js"
 import { totpVerify } from "./items/TotpVerify.js"
 import { verifyOverhead } from "./items/VerifyOverhead.js"
 import { runCleanups } from "./lib/Cleanups.js"
@@ -69,6 +70,7 @@ const main = async () => {
   await attempt(refreshScale, shared)
   if (shared.ours !== undefined) await shared.ours.child.stop()
   await attempt(pgScaleOut, shared)
+  await attempt(soak, undefined)
   // The peer table against better-auth (bench/peers/BetterAuthServer.ts).
   await attempt(peerStartup, undefined)
   await attempt(peerRss, undefined)

@@ -7,12 +7,13 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createPostgresDatabase } from "../bench/lib/PostgresDatabases.js"
-import { Accounts, layerServerConfig, layerServices, Sandbox } from "../src/server.js"
+import { Accounts, layerDatabase, layerServerConfig, layerServicesOnSqlClient, Sandbox } from "../src/server.js"
 import { testPasswordCost } from "../src/Testing/TestKit.js"
 
 const N = 2_000
@@ -52,7 +53,7 @@ const measure = (kind: "sqlite" | "postgres", databaseUrl: string, file: string)
       } B per refresh (${N} of each, ${databaseUrl.replace(/\/\/[^@]*@/, "//***@")})`
     )
   }).pipe(
-    Effect.provide(layerServices),
+    Effect.provide(layerServicesOnSqlClient.pipe(Layer.provideMerge(layerDatabase(databaseUrl)))),
     Effect.provide(
       layerServerConfig({
         databaseUrl,

@@ -23,7 +23,7 @@ import { onCleanup } from "../lib/Cleanups.js"
 import { interleave, load, refreshBodies, worker } from "../lib/Load.js"
 import { log } from "../lib/Log.js"
 import { seconds, wanted } from "../lib/Options.js"
-import { type Child, cores, root, runNode, startNode, waitReady } from "../lib/Processes.js"
+import { type Child, cores, root, rssMiB, runNode, startNode, waitReady } from "../lib/Processes.js"
 import { measured } from "../lib/Report.js"
 import { port, rampartEnv, type Server, startRampart } from "../lib/Servers.js"
 import { median, medianOfRuns } from "../lib/Stats.js"
@@ -50,16 +50,6 @@ const theirEnv = (listen: number, file: string): Record<string, string> => ({
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** VmRSS of `pid` in MiB, from /proc; NaN where unavailable. */
-const rssMiB = (pid: number | undefined): number => {
-  try {
-    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
-    return kb === undefined ? Number.NaN : Number(kb) / 1024
-  } catch {
-    return Number.NaN
-  }
-}
 
 /** Polls `url` every 2 ms until it answers 200 (or the child exits). */
 const firstOk = async (child: Child, url: string, timeoutMs = 60_000) => {

@@ -232,3 +232,13 @@ export const machineUse = (
       busy: (after.busy - before.busy) / (after.total - before.total),
       steal: (after.steal - before.steal) / (after.total - before.total)
     }
+
+/** VmRSS of `pid` in MiB, from /proc; NaN where unavailable. */
+export const rssMiB = (pid: number | undefined): number => {
+  try {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    return kb === undefined ? Number.NaN : Number(kb) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
