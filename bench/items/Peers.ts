@@ -16,7 +16,6 @@
  * Servers on the server core, load on the load core (taskset), as the other items.
  */
 import * as esbuild from "esbuild"
-import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { buildIfStale } from "../../scripts/build.mjs"
 import { onCleanup } from "../lib/Cleanups.js"
