@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { type RawRun, withRawRun } from "./RawRun.js"
 
 /** How many prepared statements are kept (the server has a few dozen distinct ones). */
 const PREPARED_STATEMENTS = 500
@@ -113,6 +114,13 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       }
     }
 
+    /**
+     * A write run at once, outside `@effect/sql`'s statement path (no scope, span or fiber per
+     * statement), for the hottest single-row insert (the refresh's audit row); `undefined` when a
+     * transaction holds the connection (the caller then takes the usual path, which waits its turn).
+     */
+    const runNow: RawRun = (sql, params) => inTransaction ? undefined : prepare(sql).run(...params)
+
     const plain = connection(false)
     const exclusive = connection(true)
     const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
@@ -130,12 +138,13 @@ const make = (filename: string, options: SqliteStoreOptions) =>
         })
       )
     )
-    return yield* SqlClient.make({
+    const client = yield* SqlClient.make({
       acquirer: Effect.succeed(plain),
       transactionAcquirer,
       compiler: Statement.makeCompilerSqlite(),
       spanAttributes: [["db.system.name", "sqlite"]]
     })
+    return withRawRun(client, runNow)
   })
 
 /** `SqlClient` over the SQLite file `filename`. */
