@@ -1,5 +1,5 @@
 /**
- * install-size: MiB on disk of what installing the packed `rampart` adds to a project that already
+ * install-size: MiB (file sizes) of what installing the packed `rampart` adds to a project that already
  * has its required peers (effect, @effect/platform, ...): the package itself (`npm pack`'s unpacked
  * size) plus the production dependency closure of its `dependencies` (each package's files, its
  * nested node_modules counted as packages of their own, each package once; the walk follows
@@ -94,7 +94,8 @@ export const installSize: BenchItem<void> = {
         `${dir.slice(dir.lastIndexOf("node_modules/") + "node_modules/".length)} ${size.toFixed(1)}`
       )
     const required = [...peers].filter((name) => own.peerDependenciesMeta?.[name]?.optional !== true)
-    const withPeers = ours + closureMiB(closure(root, required))
+    const withPeers = mib(packed[0]!.unpackedSize) +
+      closureMiB(closure(root, [...Object.keys(own.dependencies ?? {}), ...required]))
     const otlp = closureMiB(closure(root, ["@effect/opentelemetry"], new Set(required)))
     return measured(
       "MiB",
