@@ -21,6 +21,8 @@
 import { clientOverhead } from "./items/ClientOverhead.js"
 import { cliStart } from "./items/CliStart.js"
 import { errorAmplification } from "./items/ErrorAmplification.js"
+import { importClient } from "./items/ImportClient.js"
+import { installSize } from "./items/InstallSize.js"
 import type { BenchItem } from "./items/Item.js"
 import { loginRps } from "./items/LoginRps.js"
 import { onPeers, peerRss, peerStartup, peersWanted, preparePeers, stopPeers } from "./items/Peers.js"
@@ -61,6 +63,8 @@ const main = async () => {
     }`
   )
   await attempt(cliStart, undefined)
+  await attempt(installSize, undefined)
+  await attempt(importClient, undefined)
   const onShared = [refreshRps, loginRps, clientOverhead, errorAmplification]
   const shared = await prepareShared(onShared.some((item) => wanted(item.name)))
   for (const item of onShared) await attempt(item, shared)

@@ -43,6 +43,7 @@ export {
   type RampartServices,
   type RampartStartError
 } from "./Server/Layers.js"
+export { MissingDriverError } from "./Server/OptionalPackage.js"
 export {
   DeliveryError,
   layerOutboxSender,
@@ -72,6 +73,6 @@ export {
   type ServerListen,
   type ServerOptions
 } from "./Server/Server.js"
-export { DatabaseUrlError, layerDatabase, MissingDriverError } from "./Server/Store/Database.js"
+export { DatabaseUrlError, layerDatabase } from "./Server/Store/Database.js"
 export { StoreHealth } from "./Server/Store/StoreHealth.js"
 export { StoreInUseError } from "./Server/Store/StoreLock.js"

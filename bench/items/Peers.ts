@@ -1,5 +1,5 @@
 /**
- * The peer table against better-auth 1.7.25 (bench/peers/BetterAuthServer.ts: better-sqlite3,
+ * The peer table against better-auth 1.7.29 (bench/peers/BetterAuthServer.ts: better-sqlite3,
  * email + password, twoFactor plugin, its default scrypt), each item interleaved round by round
  * with Rampart (bench/serve.ts, production mode, as every other item starts it):
  * - peer-startup: spawn → first 200 on the health route (`/health`, `/api/auth/ok`), ms, fresh
@@ -13,11 +13,16 @@
  * - peer-session: `POST /auth/login/refresh` req/s ÷ `GET /api/auth/get-session` req/s, 16 connections.
  * - peer-totp: p50 of one TOTP enrolment verification over HTTP (`POST /auth/otp/code` {channel:
  *   TOTP} with x-otp / `POST /api/auth/two-factor/verify-totp`), a fresh user per request.
+ * - peer-stepup: p50 of one step-up with a current TOTP code of an enrolled user (`POST
+ *   /auth/otp/verify` with x-otp / `POST /api/auth/two-factor/verify-totp` with the session cookie),
+ *   a fresh enrolled user per request.
  * Servers on the server core, load on the load core (taskset), as the other items.
  */
+import * as Either from "effect/Either"
 import * as esbuild from "esbuild"
 import { join } from "node:path"
 import { buildIfStale } from "../../scripts/build.mjs"
+import { totpAt } from "../../src/Totp.js"
 import { onCleanup } from "../lib/Cleanups.js"
 import { interleave, load, refreshBodies, worker } from "../lib/Load.js"
 import { log } from "../lib/Log.js"
@@ -370,24 +375,85 @@ export const peerSession: BenchItem<Peers | undefined> = {
   }
 }
 
+/** One request of bench/workers/TotpRoundTrip.ts: `{{code}}` in its headers or body becomes the current code of `secret`. */
+interface TotpRequest {
+  readonly path: string
+  readonly headers: Record<string, string>
+  readonly body: string
+  readonly secret: string
+}
+
+/** TOTP requests per side and round of peer-totp and peer-stepup (a code is single use: one fresh user per request). */
+const perRound = 20
+
+/**
+ * p50 of one TOTP verification at a time over a keep-alive connection (bench/workers/TotpRoundTrip.ts,
+ * load core), `perRound` requests per side and round, each prepared for a fresh user just before;
+ * one warm-up round per side, then 4 interleaved rounds. Every timed request must answer 2xx.
+ */
+const totpRoundTrips = async (
+  peers: Peers,
+  label: string,
+  ourRequests: () => Promise<Array<TotpRequest>>,
+  theirRequests: () => Promise<Array<TotpRequest>>
+) => {
+  const side = (server: Server, prepare: () => Promise<Array<TotpRequest>>) => async () => {
+    const requests = await prepare()
+    const out = JSON.parse(
+      await runNode("bench/workers/TotpRoundTrip.ts", [JSON.stringify({ url: server.url, requests })], cores.load)
+    ) as {
+      p50Ms: number
+      non2xx: number
+      statuses: Record<string, number>
+    }
+    if (out.non2xx > 0) throw new Error(`${server.url}: TOTP verifications answered ${JSON.stringify(out.statuses)}`)
+    return { value: out.p50Ms }
+  }
+  // Warm-up round on each side (not recorded).
+  await side(peers.ours, ourRequests)()
+  await side(peers.theirs, theirRequests)()
+  return interleave(4, side(peers.ours, ourRequests), side(peers.theirs, theirRequests), label)
+}
+
+/** The code of `secret` one step (30 s) ago: accepted by both sides' enrolment check (window ±1), and older than any code a later request sends. */
+const previousStepCode = (secret: string): string => {
+  const code = totpAt(secret, Math.floor(Date.now() / 1000) - 30)
+  if (Either.isLeft(code)) throw new Error(`totpAt: ${code.left.message}`)
+  return code.right
+}
+
+/** Rampart: seeded user `n` logged in with an unvalidated TOTP secret; its idToken header and the secret. */
+const ourUnvalidatedTotp = async (peers: Peers, n: number) => {
+  const login = await postJson(`${peers.ours.url}/auth/login`, { email: seededEmail(n), password: seededPassword })
+  const authorization = `Bearer ${String(login.json["idToken"])}`
+  const enrolled = await postJson(`${peers.ours.url}/auth/otp/methods/totp`, {}, { authorization })
+  return { authorization, secret: String((enrolled.json["totp"] as { secret: string }).secret) }
+}
+
+/** better-auth: user `email` signed up with 2FA enabled (an unverified TOTP secret); its session cookie and the secret. */
+const theirUnverifiedTotp = async (peers: Peers, email: string) => {
+  const cookie = await signUp(peers.theirs, email)
+  const origin = peers.theirs.url
+  const enabled = await postJson(`${peers.theirs.url}/api/auth/two-factor/enable`, { password: seededPassword }, {
+    cookie,
+    origin
+  })
+  const secret = new URL(String(enabled.json["totpURI"])).searchParams.get("secret")
+  if (secret === null) throw new Error("better-auth's totpURI has no secret")
+  return { cookie, origin, secret }
+}
+
 /** The peer-totp item. */
 export const peerTotp: BenchItem<Peers | undefined> = {
   name: "peer-totp",
   run: async (input) => {
     const peers = need(input)
-    const perRound = 20
     let ourNext = 501
     let theirNext = 1
     /** Rampart: log `perRound` fresh seeded users in and create an (unvalidated) TOTP secret for each. */
     const ourRequests = () =>
       pool(Array.from({ length: perRound }, () => ourNext++), 4, async (n) => {
-        const login = await postJson(`${peers.ours.url}/auth/login`, {
-          email: seededEmail(n),
-          password: seededPassword
-        })
-        const authorization = `Bearer ${String(login.json["idToken"])}`
-        const enrolled = await postJson(`${peers.ours.url}/auth/otp/methods/totp`, {}, { authorization })
-        const secret = String((enrolled.json["totp"] as { secret: string }).secret)
+        const { authorization, secret } = await ourUnvalidatedTotp(peers, n)
         return {
           path: "/auth/otp/code",
           headers: { authorization, "content-type": "application/json", "x-otp": "{{code}}" },
@@ -398,14 +464,7 @@ export const peerTotp: BenchItem<Peers | undefined> = {
     /** better-auth: sign `perRound` fresh users up and enable 2FA for each (an unverified TOTP secret). */
     const theirRequests = () =>
       pool(Array.from({ length: perRound }, () => theirNext++), 4, async (n) => {
-        const cookie = await signUp(peers.theirs, `totp${n}@bench.test`)
-        const origin = peers.theirs.url
-        const enabled = await postJson(`${peers.theirs.url}/api/auth/two-factor/enable`, { password: seededPassword }, {
-          cookie,
-          origin
-        })
-        const secret = new URL(String(enabled.json["totpURI"])).searchParams.get("secret")
-        if (secret === null) throw new Error("better-auth's totpURI has no secret")
+        const { cookie, origin, secret } = await theirUnverifiedTotp(peers, `totp${n}@bench.test`)
         return {
           path: "/api/auth/two-factor/verify-totp",
           headers: { cookie, origin, "content-type": "application/json" },
@@ -413,27 +472,7 @@ export const peerTotp: BenchItem<Peers | undefined> = {
           secret
         }
       })
-    const side = (server: Server, prepare: () => Promise<Array<unknown>>) => async () => {
-      const requests = await prepare()
-      const out = JSON.parse(
-        await runNode("bench/workers/TotpRoundTrip.ts", [JSON.stringify({ url: server.url, requests })], cores.load)
-      ) as {
-        p50Ms: number
-        non2xx: number
-        statuses: Record<string, number>
-      }
-      if (out.non2xx > 0) throw new Error(`${server.url}: TOTP verifications answered ${JSON.stringify(out.statuses)}`)
-      return { value: out.p50Ms }
-    }
-    // Warm-up round on each side (not recorded).
-    await side(peers.ours, ourRequests)()
-    await side(peers.theirs, theirRequests)()
-    const { rounds } = await interleave(
-      4,
-      side(peers.ours, ourRequests),
-      side(peers.theirs, theirRequests),
-      "peer-totp"
-    )
+    const { rounds } = await totpRoundTrips(peers, "peer-totp", ourRequests, theirRequests)
     log(`peer-totp: ${ourNext - 501} Rampart and ${theirNext - 1} better-auth enrolments verified`)
     return measured(
       "ms p50",
@@ -445,8 +484,53 @@ export const peerTotp: BenchItem<Peers | undefined> = {
   }
 }
 
+/** The peer-stepup item. */
+export const peerStepUp: BenchItem<Peers | undefined> = {
+  name: "peer-stepup",
+  run: async (input) => {
+    const peers = need(input)
+    // Seeded users 501-600 are peer-totp's; these are 701 onwards.
+    let ourNext = 701
+    let theirNext = 1
+    /** Rampart: `perRound` fresh seeded users with a validated TOTP secret (enrolled with the previous step's code). */
+    const ourRequests = () =>
+      pool(Array.from({ length: perRound }, () => ourNext++), 4, async (n) => {
+        const { authorization, secret } = await ourUnvalidatedTotp(peers, n)
+        await postJson(`${peers.ours.url}/auth/otp/code`, { channel: "TOTP" }, {
+          authorization,
+          "x-otp": previousStepCode(secret)
+        })
+        return { path: "/auth/otp/verify", headers: { authorization, "x-otp": "{{code}}" }, body: "", secret }
+      })
+    /** better-auth: `perRound` fresh users with 2FA enabled and their TOTP verified (the previous step's code), with the session cookie that verification set. */
+    const theirRequests = () =>
+      pool(Array.from({ length: perRound }, () => theirNext++), 4, async (n) => {
+        const { cookie, origin, secret } = await theirUnverifiedTotp(peers, `stepup${n}@bench.test`)
+        const verified = await postJson(`${peers.theirs.url}/api/auth/two-factor/verify-totp`, {
+          code: previousStepCode(secret)
+        }, { cookie, origin })
+        if (verified.cookie === undefined) throw new Error("better-auth's TOTP enrolment set no new session cookie")
+        return {
+          path: "/api/auth/two-factor/verify-totp",
+          headers: { cookie: verified.cookie, origin, "content-type": "application/json" },
+          body: JSON.stringify({ code: "{{code}}" }),
+          secret
+        }
+      })
+    const { rounds } = await totpRoundTrips(peers, "peer-stepup", ourRequests, theirRequests)
+    log(`peer-stepup: ${ourNext - 701} Rampart and ${theirNext - 1} better-auth step-ups verified`)
+    return measured(
+      "ms p50",
+      { op: "<=", value: 0.5 },
+      rounds,
+      `one step-up with a current TOTP code at a time over a keep-alive connection, ${perRound} enrolled users per side and round (each enrolled just before with the previous step's code; a code is single use), code from Rampart's totpAt just before sending: Rampart POST /auth/otp/verify + x-otp (idToken) vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
+      { perRound }
+    )
+  }
+}
+
 /** The items that run on the peer servers of `preparePeers`. */
-export const onPeers = [peerLogin, peerSession, peerTotp] as const
+export const onPeers = [peerLogin, peerSession, peerTotp, peerStepUp] as const
 
 /** Whether any item on the peer servers runs this time. */
 export const peersWanted = (): boolean => onPeers.some((item) => wanted(item.name))

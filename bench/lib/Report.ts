@@ -24,7 +24,8 @@ export interface Row {
 /** What an item measured: a row without its name, and what the table and the details file say about it. */
 export interface Measured extends Omit<Row, "name"> {
   readonly goal: string
-  readonly met: boolean
+  /** Whether the ratio meets the goal; undefined for an item that has none (e.g. install-size). */
+  readonly met: boolean | undefined
   readonly spread: readonly [number, number]
   readonly note: string
   readonly rounds: ReadonlyArray<Round>
@@ -40,22 +41,22 @@ export interface Goal {
   readonly value: number
 }
 
-/** Summarises `rounds` (medians, ratio, spread) and checks the ratio against `goal`. */
+/** Summarises `rounds` (medians, ratio, spread) and checks the ratio against `goal` (none: reported only). */
 export const measured = (
   unit: string,
-  goal: Goal,
+  goal: Goal | undefined,
   rounds: ReadonlyArray<Round>,
   note: string,
   extra?: Record<string, unknown>
 ): Measured => {
   const s = summarise(rounds)
-  const met = goal.op === ">=" ? s.ratio >= goal.value : s.ratio <= goal.value
+  const met = goal === undefined ? undefined : goal.op === ">=" ? s.ratio >= goal.value : s.ratio <= goal.value
   return {
     ours: s.ours,
     baseline: s.baseline,
     unit,
     ratio: s.ratio,
-    goal: `${goal.op} ${goal.value}`,
+    goal: goal === undefined ? "none" : `${goal.op} ${goal.value}`,
     met,
     spread: s.spread,
     note,
@@ -143,7 +144,7 @@ export const report = (items: ReadonlyArray<Item>, failures: ReadonlyArray<strin
     i.ratio.toFixed(2),
     `${i.spread[0].toFixed(2)}–${i.spread[1].toFixed(2)}`,
     i.goal,
-    i.met ? "yes" : "NO"
+    i.met === undefined ? "—" : i.met ? "yes" : "NO"
   ])
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c]!.length)))
   const row = (cells: ReadonlyArray<string>) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ")

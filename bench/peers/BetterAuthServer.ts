@@ -1,5 +1,5 @@
 /**
- * The better-auth peer of the benchmarks (bench/items/Peers.ts): better-auth 1.7.25 as its docs set
+ * The better-auth peer of the benchmarks (bench/items/Peers.ts): better-auth 1.7.29 as its docs set
  * it up on Node — `betterAuth` on a better-sqlite3 database, email + password, the twoFactor
  * plugin, its default password hasher (node:crypto scrypt N=16384, r=16, p=1, 64-byte key) —
  * behind a plain node:http server (`toNodeHandler`). Its schema is migrated at start

@@ -20,7 +20,6 @@
  * fault arms twice, a repeated reset or `DELETE /sandbox/faults` could undo what another caller
  * did in between). Their transport errors reach the caller, who knows whether a repeat is wise.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -206,6 +205,16 @@ const make = Effect.gen(function*() {
 })
 
 /**
+ * Node's undici transport (`NodeHttpClient.layerUndici`), its modules imported when the layer is
+ * built: undici is ~50 ms of a cold `import("rampart")`, paid only by a program that builds the client.
+ */
+const layerUndici: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
+  Effect.promise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
+    Effect.map((NodeHttpClient) => NodeHttpClient.layerUndici)
+  )
+)
+
+/**
  * The typed client of `RampartApi` (`auth`, `otp`, `partners`, `sandbox`, `operations` groups), plus
  * its configured `httpClient` and `baseUrl` for deriving authenticated clients (see `Session`).
  */
@@ -216,7 +225,7 @@ export class AuthClient extends Effect.Service<AuthClient>()("Rampart/Client/Aut
   static readonly layer = (options: AuthClientOptions): Layer.Layer<AuthClient> =>
     AuthClient.Default.pipe(
       Layer.provide(Layer.succeed(AuthClientSettings, options)),
-      Layer.provide(NodeHttpClient.layerUndici)
+      Layer.provide(layerUndici)
     )
 
   /** The client over explicit settings and the `HttpClient` the caller provides (fetch, a test double). */

@@ -28,7 +28,7 @@ import type { KeyObject } from "node:crypto"
 import { UserAuthentication } from "../Api/Security.js"
 import { type ClaimExpectations, ed25519KeysOf, VerifiedTokens } from "../Crypto/IdTokenChecks.js"
 import { AuthError } from "../Domain/Errors.js"
-import { authenticatedUserOf, type IdTokenClaims } from "../Domain/Identity.js"
+import { type AuthenticatedUser, authenticatedUserOf, type IdTokenClaims } from "../Domain/Identity.js"
 import { AuthClient } from "./AuthClient.js"
 
 /** Whom the tokens must be from and for. */
@@ -84,17 +84,20 @@ const makeVerify = (
   expected: ClaimExpectations,
   keyFor: (kid: string) => KeyObject | undefined,
   onUnknownKid: (nowMillis: number) => Effect.Effect<boolean>,
-  onValid: (nowMillis: number) => Effect.Effect<void>,
+  onValid: ((nowMillis: number) => Effect.Effect<void>) | undefined,
   verified = new VerifiedTokens()
 ) =>
 (token: string): Effect.Effect<IdTokenClaims, AuthError> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+  Effect.clockWith((clock) => {
+    const now = clock.unsafeCurrentTimeMillis()
     const check = () => verified.check(token, keyFor, expected, Math.floor(now / 1000))
     const decide = (verdict: ReturnType<typeof check>, again: boolean): Effect.Effect<IdTokenClaims, AuthError> => {
       switch (verdict._tag) {
         case "Valid":
           // The checks made `sub` a UUID: the claims are `IdTokenClaims`.
-          return Effect.as(onValid(now), verdict.claims as IdTokenClaims)
+          return onValid === undefined
+            ? Effect.succeed(verdict.claims as IdTokenClaims)
+            : Effect.as(onValid(now), verdict.claims as IdTokenClaims)
         case "UnknownKid":
           return again
             ? Effect.flatMap(
@@ -236,7 +239,7 @@ export class IdTokenVerifier extends Context.Tag("Rampart/IdTokenVerifier")<IdTo
               expectationsOf(options),
               (kid) => keys.get(kid),
               () => Effect.succeed(false),
-              () => Effect.void
+              undefined
             )
           })
       })
@@ -249,8 +252,15 @@ export class IdTokenVerifier extends Context.Tag("Rampart/IdTokenVerifier")<IdTo
  */
 export const layerUserAuthentication: Layer.Layer<UserAuthentication, never, IdTokenVerifier> = Layer.effect(
   UserAuthentication,
-  Effect.map(IdTokenVerifier, (verifier) => ({
-    idToken: (token: Redacted.Redacted<string>) =>
-      Effect.map(verifier.verify(Redacted.value(token)), authenticatedUserOf)
-  }))
+  Effect.map(IdTokenVerifier, (verifier) => {
+    // A token verified before yields the same claims object (`VerifiedTokens`): its user, built
+    // once, is reused (immutable), so a repeat request skips constructing it.
+    const users = new WeakMap<IdTokenClaims, AuthenticatedUser>()
+    const userOf = (claims: IdTokenClaims): AuthenticatedUser => {
+      let user = users.get(claims)
+      if (user === undefined) users.set(claims, user = authenticatedUserOf(claims))
+      return user
+    }
+    return { idToken: (token: Redacted.Redacted<string>) => Effect.map(verifier.verify(Redacted.value(token)), userOf) }
+  })
 )

@@ -376,4 +376,16 @@ describe("the installed rampart binary", () => {
     expect(ran.stderr.trim().split("\n")).toHaveLength(1)
     expect(ran.stderr).toContain("npm install @effect/sql-pg")
   })
+
+  it("an OTLP endpoint without the optional @effect/opentelemetry is one line naming it; none of OpenTelemetry is installed", async () => {
+    for (const absent of ["@effect/opentelemetry", "@opentelemetry"]) {
+      expect(existsSync(join(project, "node_modules", absent)), absent).toBe(false)
+    }
+    const ran = await run(bin(), ["serve", "--port", String(await freePort())], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9"
+    })
+    expect(ran.status).toBe(1)
+    expect(ran.stderr.trim().split("\n")).toHaveLength(1)
+    expect(ran.stderr).toContain("npm install @effect/opentelemetry")
+  })
 })

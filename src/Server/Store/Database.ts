@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
+import { loadOptionalPackage, type MissingDriverError } from "../OptionalPackage.js"
 import { migrate } from "./Migrations.js"
 import type { StoreInUseError } from "./StoreLock.js"
 import { layerStoreLock } from "./StoreLock.js"
@@ -43,28 +44,6 @@ export const parseDatabaseUrl = (
     })
   )
 }
-
-/** A store's driver package is not installed (or cannot load); the message names the package to install. */
-export class MissingDriverError extends Data.TaggedError("MissingDriverError")<{ readonly message: string }> {}
-
-/** Loads a driver module; a missing package is a `MissingDriverError` naming `npm install <package>`. */
-const loadDriver = <A>(
-  packageName: string,
-  purpose: string,
-  load: () => Promise<A>
-): Effect.Effect<A, MissingDriverError> =>
-  Effect.tryPromise({
-    try: load,
-    catch: (error) => {
-      const code = (error as { readonly code?: unknown } | null)?.code
-      const text = error instanceof Error ? error.message.split("\n")[0]! : String(error)
-      return new MissingDriverError({
-        message: code === "ERR_MODULE_NOT_FOUND"
-          ? `${purpose} needs the package ${packageName}, which is not installed: run npm install ${packageName}`
-          : `${purpose} needs the package ${packageName}, which failed to load: ${text}`
-      })
-    }
-  })
 
 /** Which store is in use, for `/health` and for dialect-specific tuning. */
 export class StoreInfo extends Effect.Tag("Rampart/StoreInfo")<StoreInfo, { readonly kind: StoreKind }>() {}
@@ -103,7 +82,8 @@ const layerClient = (
   target.kind === "postgres"
     ? Layer.unwrapEffect(
       Effect.map(
-        loadDriver("@effect/sql-pg", "A postgres:// RAMPART_DATABASE_URL", () => import("@effect/sql-pg/PgClient")),
+        loadOptionalPackage("@effect/sql-pg", "A postgres:// RAMPART_DATABASE_URL", () =>
+          import("@effect/sql-pg/PgClient")),
         (PgClient) =>
           PgClient.layer({
             url: Redacted.make(withStatementTimeouts(target.url, timeout)),
@@ -116,10 +96,13 @@ const layerClient = (
     )
     : Layer.unwrapEffect(
       Effect.map(
-        loadDriver("better-sqlite3", "The SQLite store", () => import("./SqliteStore.js")),
+        loadOptionalPackage("better-sqlite3", "The SQLite store", () =>
+          import("./SqliteStore.js")),
         (SqliteStore) => {
           const options = { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }
-          if (target.filename === ":memory:") return SqliteStore.layer(target.filename, options)
+          if (target.filename === ":memory:") {
+            return SqliteStore.layer(target.filename, options)
+          }
           mkdirSync(dirname(target.filename), { recursive: true })
           return SqliteStore.layer(target.filename, options).pipe(Layer.provideMerge(layerStoreLock(target.filename)))
         }
