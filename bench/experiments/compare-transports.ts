@@ -21,6 +21,7 @@ import { type Child, cores, startNode, waitReady } from "../lib/Processes.js"
 import { port, rampartEnv } from "../lib/Servers.js"
 import { median } from "../lib/Stats.js"
 import {
+  copySqlite,
   freshSqlite,
   makeKeys,
   migrateStore,
@@ -53,10 +54,13 @@ const variants: Array<Variant> = names.map((name) => {
   const listen = port()
   const [transport, flag] = name.split("+")
   const profile = process.env["PROFILE"] === name ? ["--cpu-prof", "--cpu-prof-dir=/tmp/rampart-prof"] : []
+  // One Rampart process per SQLite file: each variant on its own copy of the seeded store.
+  const own = copySqlite(store)
+  onCleanup(own.drop)
   const start = (script: string, extra: Record<string, string>) =>
     startNode(
       script,
-      { ...rampartEnv(store, keys, listen), BENCH_PORT: String(listen), ...extra },
+      { ...rampartEnv(own, keys, listen), BENCH_PORT: String(listen), ...extra },
       cores.server,
       profile
     )

@@ -10,7 +10,7 @@ import { cores } from "../lib/Processes.js"
 import { measured } from "../lib/Report.js"
 import { type Server, startRampart } from "../lib/Servers.js"
 import { median } from "../lib/Stats.js"
-import { seededSqlite } from "../lib/Store.js"
+import { copySqlite, seededSqlite } from "../lib/Store.js"
 import type { BenchItem } from "./Item.js"
 import type { Shared } from "./Shared.js"
 
@@ -23,9 +23,12 @@ export const refreshScale: BenchItem<Shared> = {
     onCleanup(big.store.drop)
     log(`refresh-scale: 10^6-user store ${big.fromCache ? "copied from the cache" : "seeded"}`)
     // Two fresh servers, warmed the same way, so neither has a JIT head start.
+    // One Rampart process per SQLite file: the reference runs on a copy of the small store.
+    const small = copySqlite(shared.small)
+    onCleanup(small.drop)
     const [large, reference] = await Promise.all([
       startRampart(big.store, big.keys, cores.server),
-      startRampart(shared.small, shared.keys, cores.server)
+      startRampart(small, shared.keys, cores.server)
     ])
     const latency = async (server: Server, tokens: ReadonlyArray<string>) => {
       const out = await worker(cores.load).ask<{ p50Ms: number; p90Ms: number; count: number; non2xx: number }>({

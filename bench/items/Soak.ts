@@ -166,7 +166,7 @@ export const soak: BenchItem<void> = {
     loop((i) =>
       call("otp-request", "GET", "/auth/otp/code?method=EMAIL", undefined, {
         authorization: `Bearer ${tokens[i % tokens.length]!.idToken}`
-      }), 200)
+      }), 2_000)
     // A TOTP code is single use: each user steps up once per 30 s step at most (32 users, one every second).
     loop(async (i) => {
       const user = loggers[i % loggers.length]!

@@ -80,6 +80,23 @@ export const freshSqlite = (): BenchStore => {
   }
 }
 
+/**
+ * A copy of the SQLite store `store` in a new directory, consistent even while a server writes it
+ * (`VACUUM INTO`): one Rampart process per SQLite file is the rule (the server refuses a file in
+ * use), so each server of a comparison gets its own copy of the same seeded data.
+ */
+export const copySqlite = (store: BenchStore): BenchStore => {
+  if (store.kind !== "sqlite") throw new Error("copySqlite copies SQLite stores only")
+  const copy = freshSqlite()
+  const db = new Database(store.url.slice("sqlite:".length), { readonly: true })
+  try {
+    db.prepare("VACUUM INTO ?").run(copy.url.slice("sqlite:".length))
+  } finally {
+    db.close()
+  }
+  return copy
+}
+
 /** A fresh database on the PostgreSQL server at `adminUrl` (dropped by `drop`). */
 export const freshPostgres = async (adminUrl: string): Promise<BenchStore> => {
   const { name, url } = await createPostgresDatabase(adminUrl, "rampart_bench")

@@ -5,8 +5,23 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { rawOr } from "../Store/RawRun.js"
 import { dieOnMismatch, Millis, UserIdColumn } from "../Store/Rows.js"
+
+/** A live token's row: its user, the user's email and status, and the login time. */
+const LiveTokenRow = Schema.Struct({
+  user_id: UserIdColumn,
+  email: Schema.String,
+  status: Schema.String,
+  auth_at: Millis
+})
+
+/** `findLive`'s statement as the SQLite client prepares it (positional parameters). */
+const rawFindLive = `SELECT r.user_id, u.email, u.status, COALESCE(r.auth_at, r.created_at) AS auth_at
+  FROM rampart_refresh_tokens r JOIN rampart_users u ON u.id = r.user_id
+  WHERE r.token_hash = ? AND r.revoked_at IS NULL AND r.expires_at > ?`
 
 /** The `refresh_tokens` table. */
 export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Rampart/Server/RefreshTokensRepo", {
@@ -16,7 +31,7 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
     const findLive = dieOnMismatch(
       SqlSchema.findOne({
         Request: Schema.Struct({ tokenHash: Schema.String, now: Schema.Number }),
-        Result: Schema.Struct({ user_id: UserIdColumn, email: Schema.String, status: Schema.String, auth_at: Millis }),
+        Result: LiveTokenRow,
         // auth_at is null for tokens issued before it was recorded: their creation was their login.
         execute: ({ now, tokenHash }) =>
           sql`SELECT r.user_id, u.email, u.status, COALESCE(r.auth_at, r.created_at) AS auth_at FROM rampart_refresh_tokens r
@@ -24,6 +39,7 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
             WHERE r.token_hash = ${tokenHash} AND r.revoked_at IS NULL AND r.expires_at > ${now}`
       })
     )
+    const decodeLive = Schema.decodeUnknownSync(LiveTokenRow)
 
     return {
       /** Deletes up to `limit` tokens past their lifetime or revoked; how many. */
@@ -53,7 +69,18 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
         ),
 
       /** The user (id, email, status) and login time (`auth_at`) behind this token hash if the token is neither revoked nor expired at `now`. */
-      findLive: (tokenHash: string, now: number) => findLive({ tokenHash, now })
+      findLive: (tokenHash: string, now: number) =>
+        // On Rampart's SQLite client the lookup runs at once (RawRun.ts); a row that does not match is a defect, as above.
+        rawOr(
+          sql,
+          (raw) => {
+            const found = raw.get(rawFindLive, [tokenHash, now])
+            return found === undefined
+              ? undefined
+              : { value: found.row === undefined ? Option.none() : Option.some(decodeLive(found.row)) }
+          },
+          findLive({ tokenHash, now })
+        )
     }
   })
 }) {}

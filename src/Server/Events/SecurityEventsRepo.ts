@@ -1,12 +1,11 @@
 /** The repository of the `security_events` table: the audit trail of `SecurityEvents`, without secrets. */
 import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqlError from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { OtpChannel } from "../../Domain/Otp.js"
 import { SecurityEvent, SecurityEventType } from "../../Domain/SecurityEvent.js"
-import { rawRunOf } from "../Store/RawRun.js"
+import { rawOr } from "../Store/RawRun.js"
 import { dieOnMismatch, Millis } from "../Store/Rows.js"
 
 /** A `security_events` row. */
@@ -64,28 +63,24 @@ export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Ra
       )
     // On Rampart's SQLite client, outside a transaction (a refresh, a refusal), the row is written
     // at once, without @effect/sql's per-statement path (docs/benchmarks.md, "The audit row").
-    const rawRun = rawRunOf(sql)
-    const insert = rawRun === undefined ?
-      viaStatement :
-      (row: NewEventRow) =>
-        Effect.withFiberRuntime<number, SqlError.SqlError>((fiber) => {
-          if (fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key)) return viaStatement(row)
-          try {
-            const result = rawRun(rawInsert, [
-              row.at,
-              row.type,
-              row.user_id,
-              row.client_id,
-              row.channel,
-              row.ip,
-              row.device,
-              row.reason
-            ])
-            return result === undefined ? viaStatement(row) : Effect.succeed(Number(result.lastInsertRowid))
-          } catch (cause) {
-            return Effect.fail(new SqlError.SqlError({ cause, message: "Failed to execute statement" }))
-          }
-        })
+    const insert = (row: NewEventRow) =>
+      rawOr(
+        sql,
+        (raw) => {
+          const result = raw.run(rawInsert, [
+            row.at,
+            row.type,
+            row.user_id,
+            row.client_id,
+            row.channel,
+            row.ip,
+            row.device,
+            row.reason
+          ])
+          return result === undefined ? undefined : { value: Number(result.lastInsertRowid) }
+        },
+        viaStatement(row)
+      )
     const after = dieOnMismatch(
       SqlSchema.findAll({
         Request: Schema.Struct({ after: Schema.Number, limit: Schema.Number }),

@@ -1,25 +1,56 @@
 /**
- * A write run at once on Rampart's own SQLite client, outside `@effect/sql`'s statement path (no
- * scope, span or fiber per statement): the refresh's audit row is the one statement where that path
- * cost more than the row (docs/benchmarks.md, "The audit row"). Only `SqliteStore.ts` makes one;
- * any other client (PostgreSQL, a host's) has none and its callers take the usual path. This module
- * loads no driver.
+ * Statements run at once on Rampart's own SQLite client, outside `@effect/sql`'s statement path
+ * (no scope, span or fiber per statement), for the refresh path, where that path cost more than the
+ * work (docs/benchmarks.md, "The audit row"). Only `SqliteStore.ts` offers them; on any other
+ * client (PostgreSQL, a host's), inside a transaction, or while another fiber's transaction holds
+ * the connection, callers take the usual path. This module loads no driver.
  */
-import type * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Effect from "effect/Effect"
 
-/** Runs one write now when no transaction holds the connection: its result, or `undefined` to take the usual path. */
-export type RawRun = (
-  sql: string,
-  params: ReadonlyArray<unknown>
-) => { readonly lastInsertRowid: number | bigint } | undefined
+/** What the SQLite client runs at once; each answers `undefined` when a transaction holds the connection, and throws a driver error as a `SqlError`. */
+export interface RawStatements {
+  /** Runs a write: its result. */
+  readonly run: (
+    sql: string,
+    params: ReadonlyArray<unknown>
+  ) => { readonly lastInsertRowid: number | bigint } | undefined
+  /** Runs a read of at most one row: `{ row }` (`row` undefined when there is none). */
+  readonly get: (sql: string, params: ReadonlyArray<unknown>) => { readonly row: unknown } | undefined
+}
 
-/** Where a client keeps its `RawRun`. */
-const RawRunId: unique symbol = Symbol.for("rampart/Store/RawRun")
+/** Where a client keeps its `RawStatements`. */
+const RawStatementsId: unique symbol = Symbol.for("rampart/Store/RawStatements")
 
-/** `client` with `run` as its `RawRun`. */
-export const withRawRun = <C extends SqlClient.SqlClient>(client: C, run: RawRun): C =>
-  Object.assign(client, { [RawRunId]: run })
+/** `client` offering `statements`. */
+export const withRawStatements = <C extends SqlClient.SqlClient>(client: C, statements: RawStatements): C =>
+  Object.assign(client, { [RawStatementsId]: statements })
 
-/** The `RawRun` of `sql` when it is Rampart's SQLite client; `undefined` for any other client. */
-export const rawRunOf = (sql: SqlClient.SqlClient): RawRun | undefined =>
-  (sql as SqlClient.SqlClient & { readonly [RawRunId]?: RawRun })[RawRunId]
+/** The `RawStatements` of `sql` when it is Rampart's SQLite client; `undefined` for any other client. */
+const rawStatementsOf = (sql: SqlClient.SqlClient): RawStatements | undefined =>
+  (sql as SqlClient.SqlClient & { readonly [RawStatementsId]?: RawStatements })[RawStatementsId]
+
+/**
+ * `fast` on `sql`'s raw statements when it can run now (Rampart's SQLite client, no transaction in
+ * this fiber, none holding the connection), failing with the driver's `SqlError`; `usual` otherwise.
+ */
+export const rawOr = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  fast: (raw: RawStatements) => { readonly value: A } | undefined,
+  usual: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SqlError, R> => {
+  const raw = rawStatementsOf(sql)
+  if (raw === undefined) return usual
+  return Effect.withFiberRuntime<A, E | SqlError, R>((fiber) => {
+    if (fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key)) return usual
+    try {
+      const result = fast(raw)
+      return result === undefined ? usual : Effect.succeed(result.value)
+    } catch (error) {
+      // A store failure fails; anything else `fast` throws (a row that does not decode) is a defect.
+      if (error instanceof SqlError) return Effect.fail(error)
+      throw error
+    }
+  })
+}

@@ -20,7 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { type RawRun, withRawRun } from "./RawRun.js"
+import { type RawStatements, withRawStatements } from "./RawRun.js"
 
 /** How many prepared statements are kept (the server has a few dozen distinct ones). */
 const PREPARED_STATEMENTS = 500
@@ -115,11 +115,22 @@ const make = (filename: string, options: SqliteStoreOptions) =>
     }
 
     /**
-     * A write run at once, outside `@effect/sql`'s statement path (no scope, span or fiber per
-     * statement), for the hottest single-row insert (the refresh's audit row); `undefined` when a
-     * transaction holds the connection (the caller then takes the usual path, which waits its turn).
+     * Statements run at once, outside `@effect/sql`'s statement path (RawRun.ts), for the refresh
+     * path; `undefined` when a transaction holds the connection (the caller then takes the usual
+     * path, which waits its turn).
      */
-    const runNow: RawRun = (sql, params) => inTransaction ? undefined : prepare(sql).run(...params)
+    /** `work` now, a driver error thrown as a `SqlError`. */
+    const now = <A>(work: () => A): A => {
+      try {
+        return work()
+      } catch (cause) {
+        throw new SqlError({ cause, message: "Failed to execute statement" })
+      }
+    }
+    const raw: RawStatements = {
+      run: (sql, params) => inTransaction ? undefined : now(() => prepare(sql).run(...params)),
+      get: (sql, params) => inTransaction ? undefined : { row: now(() => prepare(sql).get(...params)) }
+    }
 
     const plain = connection(false)
     const exclusive = connection(true)
@@ -144,7 +155,7 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       compiler: Statement.makeCompilerSqlite(),
       spanAttributes: [["db.system.name", "sqlite"]]
     })
-    return withRawRun(client, runNow)
+    return withRawStatements(client, raw)
   })
 
 /** `SqlClient` over the SQLite file `filename`. */
