@@ -7,6 +7,7 @@
  * its own 1 s bound, the failures are logged as one line per burst (no stacks), and once the
  * database is back every request succeeds again without a restart.
  */
+import { readdirSync, readFileSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { call } from "../support/Http.js"
 import { runLoad } from "../support/Load.js"
@@ -14,6 +15,12 @@ import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres 
 import { type ServerProcess, startServerProcess } from "../support/ServerProcess.js"
 
 const unavailable = privatePostgresUnavailable()
+
+/** Open descriptors and RSS (MiB) of process `pid`. */
+const footprint = (pid: number) => ({
+  descriptors: readdirSync(`/proc/${pid}/fd`).length,
+  rssMiB: Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024
+})
 const password = "correct horse battery"
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -41,6 +48,7 @@ describe.skipIf(unavailable !== undefined)(
     const throughOutage = async (down: () => void, up: () => void, outageMs: number) => {
       let phase: "outage" | "after" | "done" = "outage"
       const refresh = () => ({ method: "POST", path: "/auth/login/refresh", body: { refreshToken } })
+      const before = footprint(server.pid)
       down()
       const during = runLoad(server.url, 16, refresh, () => phase !== "outage")
       await sleep(500)
@@ -48,7 +56,9 @@ describe.skipIf(unavailable !== undefined)(
       const health = await fetch(`${server.url}/health`)
       const healthMs = performance.now() - healthStarted
       const healthBody = await health.json()
-      await sleep(outageMs - 500)
+      await sleep(outageMs - 1_500)
+      const inOutage = footprint(server.pid)
+      await sleep(1_000)
       up()
       phase = "after"
       const outage = await during
@@ -57,7 +67,12 @@ describe.skipIf(unavailable !== undefined)(
       const after = runLoad(server.url, 16, refresh, () => phase === "done")
       await sleep(2_000)
       phase = "done"
-      return { outage, after: await after, health: { status: health.status, body: healthBody, ms: healthMs } }
+      return {
+        outage,
+        after: await after,
+        health: { status: health.status, body: healthBody, ms: healthMs },
+        footprint: { before, inOutage }
+      }
     }
 
     it.each(
@@ -67,11 +82,16 @@ describe.skipIf(unavailable !== undefined)(
       ] as const
     )("%s: 503 within the bound, /health 503, one log line per burst, full recovery", async (_name, down, up) => {
       const logBefore = server.stdout().length + server.stderr().length
-      const { after, health, outage } = await throughOutage(down, up, 6_000)
+      const { after, footprint: used, health, outage } = await throughOutage(down, up, 6_000)
       console.log(
         `${_name}: during ${JSON.stringify([...outage.statuses])} slowest ${Math.round(outage.slowestMs)} ms; ` +
-          `/health ${health.status} in ${Math.round(health.ms)} ms; after ${JSON.stringify([...after.statuses])}`
+          `/health ${health.status} in ${Math.round(health.ms)} ms; after ${JSON.stringify([...after.statuses])}; ` +
+          `descriptors ${used.before.descriptors} → ${used.inOutage.descriptors}, ` +
+          `RSS ${used.before.rssMiB.toFixed(0)} → ${used.inOutage.rssMiB.toFixed(0)} MiB`
       )
+      // Memory and descriptors stay flat: waiting requests are bounded by the timeout and the in-flight cap.
+      expect(used.inOutage.descriptors).toBeLessThan(used.before.descriptors + 100)
+      expect(used.inOutage.rssMiB).toBeLessThan(used.before.rssMiB * 1.5)
 
       expect(health.status).toBe(503)
       expect(health.body).toMatchObject({ _tag: "HealthUnavailable", status: "unavailable", store: "postgres" })

@@ -13,6 +13,8 @@ import { freePort } from "./Ports.js"
 /** A running server process. */
 export interface ServerProcess {
   readonly url: string
+  /** Its process id. */
+  readonly pid: number
   /** Its state directory (`RAMPART_STATE_DIR`), which also holds its SQLite store. */
   readonly state: string
   /** Everything it wrote to stdout so far. */
@@ -70,6 +72,7 @@ export const startServerProcess = async (
   }
   return {
     url,
+    pid: child.pid!,
     state,
     stdout: () => stdout,
     stderr: () => stderr,
