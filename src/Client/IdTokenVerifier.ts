@@ -26,9 +26,10 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { KeyObject } from "node:crypto"
 import { UserAuthentication } from "../Api/Security.js"
-import { type ClaimExpectations, ed25519KeysOf, VerifiedTokens } from "../Crypto/IdTokenChecks.js"
 import { AuthError } from "../Domain/Errors.js"
 import { authenticatedUserOf, type IdTokenClaims } from "../Domain/Identity.js"
+import { DEFAULT_LEEWAY_SECONDS, JWKS_DEFAULTS, REFUSED_TOKEN_MESSAGE } from "../Shared/ClientRules.js"
+import { type ClaimExpectations, ed25519KeysOf, VerifiedTokens } from "../Shared/IdTokenChecks.js"
 import { AuthClient } from "./AuthClient.js"
 
 /** Whom the tokens must be from and for. */
@@ -65,18 +66,18 @@ export interface IdTokenVerifierService {
 }
 
 /** The default cache lifetime of fetched keys. */
-export const DEFAULT_JWKS_CACHE_TTL: Duration.Duration = Duration.minutes(10)
+export const DEFAULT_JWKS_CACHE_TTL: Duration.Duration = Duration.millis(JWKS_DEFAULTS.cacheTtlMillis)
 /** The default least time between two JWKS fetches. */
-export const DEFAULT_JWKS_REFETCH_COOLDOWN: Duration.Duration = Duration.seconds(30)
+export const DEFAULT_JWKS_REFETCH_COOLDOWN: Duration.Duration = Duration.millis(JWKS_DEFAULTS.refetchCooldownMillis)
 /** The default bound on one JWKS fetch. */
-export const DEFAULT_JWKS_FETCH_TIMEOUT: Duration.Duration = Duration.seconds(5)
+export const DEFAULT_JWKS_FETCH_TIMEOUT: Duration.Duration = Duration.millis(JWKS_DEFAULTS.fetchTimeoutMillis)
 
-const refusal = () => new AuthError({ message: "invalid or expired token" })
+const refusal = () => new AuthError({ message: REFUSED_TOKEN_MESSAGE })
 
 const expectationsOf = (options: IdTokenVerifierOptions): ClaimExpectations => ({
   issuer: options.issuer,
   audiences: typeof options.audience === "string" ? [options.audience] : options.audience,
-  leewaySeconds: Duration.toSeconds(options.leeway ?? Duration.seconds(30))
+  leewaySeconds: options.leeway === undefined ? DEFAULT_LEEWAY_SECONDS : Duration.toSeconds(options.leeway)
 })
 
 /** A verifier over the keys `keyFor` knows; `onUnknownKid` may learn new keys and says whether to look again. */
