@@ -1,6 +1,24 @@
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+// Vitest 5 (which @effect/vitest 4 needs) reports failures with `Map.groupBy`, which Node 20 lacks:
+// the same grouping, for the reporter only (the tests never use it).
+if (typeof (Map as { groupBy?: unknown }).groupBy !== "function") {
+  Object.defineProperty(Map, "groupBy", {
+    value: <K, V>(items: Iterable<V>, key: (item: V, index: number) => K): Map<K, Array<V>> => {
+      const groups = new Map<K, Array<V>>()
+      let index = 0
+      for (const item of items) {
+        const k = key(item, index++)
+        const group = groups.get(k)
+        if (group === undefined) groups.set(k, [item])
+        else group.push(item)
+      }
+      return groups
+    }
+  })
+}
+
 export default defineConfig({
   // `#shared/*` is the repository's src/Shared/ (Effect-free code both editions compile); the
   // published package resolves it to its dist/shared/ through package.json "imports".

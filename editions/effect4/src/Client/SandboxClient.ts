@@ -26,7 +26,13 @@ import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import { RampartApi } from "../Api/RampartApi.js"
 import type { NotFound } from "../Domain/Errors.js"
-import { CreateAccountRequest, CreatePartnerRequest, FaultRequest, type SandboxTime } from "../Domain/Sandbox.js"
+import {
+  AdvanceClockRequest,
+  CreateAccountRequest,
+  CreatePartnerRequest,
+  FaultRequest,
+  type SandboxTime
+} from "../Domain/Sandbox.js"
 import { AuthClient, type RampartApiError } from "./AuthClient.js"
 import { makeOffsetClock } from "./OffsetClock.js"
 
@@ -45,7 +51,13 @@ const make = Effect.gen(function*() {
     /** `GET /sandbox/clock`: sandbox time and its offset; `sandboxClock` adopts the offset. */
     clock: Effect.flatMap(sandbox.clock(), adopt),
     /** `POST /sandbox/clock`: moves sandbox time forward by `seconds`; `sandboxClock` follows. */
-    advance: (seconds: number) => Effect.flatMap(sandbox.advanceClock({ payload: { advanceSeconds: seconds } }), adopt),
+    advance: (seconds: number) =>
+      Effect.flatMap(
+        sandbox.advanceClock({
+          payload: new AdvanceClockRequest({ advanceSeconds: seconds }, { disableChecks: true })
+        }),
+        adopt
+      ),
     /** `POST /sandbox/reset`: empties the store, re-applies the seed, offset 0 (`sandboxClock` too), faults cleared. */
     reset: Effect.andThen(sandbox.reset({ payload: {} }), following.setOffset(0)),
     /** `POST /sandbox/users`: a user with a password (`AlreadyConfigured` when the email is taken). */
