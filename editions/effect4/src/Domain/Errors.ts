@@ -89,9 +89,18 @@ export class HttpMethodNotAllowed extends Schema.TaggedError<HttpMethodNotAllowe
   statusOf("HttpMethodNotAllowed")
 ) {}
 
-/** One problem of a refused request, as the server reports it: where (`path`) and what (`message`). */
+/** One problem of a refused request, as the server reports it: its kind, where (`path`) and what (`message`). */
 export const DecodeIssue = Schema.Struct({
-  _tag: Schema.String,
+  _tag: Schema.Literals([
+    "Pointer",
+    "Unexpected",
+    "Missing",
+    "Composite",
+    "Refinement",
+    "Transformation",
+    "Type",
+    "Forbidden"
+  ]),
   path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
   message: Schema.String
 }).annotate({ identifier: "Issue" })
