@@ -23,10 +23,11 @@ export default defineConfig({
   // `#shared/*` is the repository's src/Shared/ (Effect-free code both editions compile); the
   // published package resolves it to its dist/shared/ through package.json "imports".
   resolve: {
-    alias: [{
-      find: /^#shared\/(.*)\.js$/,
-      replacement: fileURLToPath(new URL("../../src/Shared/$1.ts", import.meta.url))
-    }]
+    alias: [
+      { find: /^#shared\/(.*)\.js$/, replacement: fileURLToPath(new URL("../../src/Shared/$1.ts", import.meta.url)) },
+      // The recipes import the package by name, as its users do; in the repository that is src/.
+      { find: /^rampart-effect4$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }
+    ]
   },
   test: {
     // The root's dist/ (the reference server these tests run against) is built when stale.

@@ -21,7 +21,7 @@ const resolve = (document: Json, schema: Json | undefined, depth = 0): Json | un
   if (schema === undefined || depth > 8) return schema
   if (typeof schema["$ref"] === "string") {
     const { $ref, ...siblings } = schema
-    return { ...resolve(document, document["components"]["schemas"][$ref.split("/").pop()], depth + 1), ...siblings }
+    return { ...resolve(document, document["components"]["schemas"][$ref.split("/").pop()!], depth + 1), ...siblings }
   }
   const { allOf, ...rest } = schema
   return Array.isArray(allOf)
