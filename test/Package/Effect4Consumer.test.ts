@@ -28,7 +28,10 @@ let server: ServerProcess | undefined
 const run = (file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   runProcess(file, args, {
     cwd: project,
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_"))), ...env },
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("RAMPART_"))),
+      ...env
+    },
     timeoutMs: 300_000
   })
 
@@ -90,7 +93,11 @@ describe("the packed rampart-effect4", () => {
   })
 
   it("type-checks a strict NodeNext consumer with declaration: true, and runs it with plain node against the server", async () => {
-    const compiled = await run(process.execPath, [join(project, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"])
+    const compiled = await run(process.execPath, [
+      join(project, "node_modules/typescript/bin/tsc"),
+      "-p",
+      "tsconfig.json"
+    ])
     expect(compiled.stdout + compiled.stderr).toBe("")
     expect(compiled.status).toBe(0)
     expect(readFileSync(join(project, "out/app.d.ts"), "utf8")).not.toMatch(/rampart-effect4\/dist/)

@@ -16,6 +16,7 @@
  */
 import { DEFAULT_LEEWAY_SECONDS, describeFailure, JWKS_DEFAULTS, REFUSED_TOKEN_MESSAGE } from "#shared/ClientRules.js"
 import { type ClaimExpectations, ed25519KeysOf, VerifiedTokens } from "#shared/IdTokenChecks.js"
+import { JwksCacheState, jwksFailureMessage, jwksRecoveredMessage, NO_ED25519_KEY_MESSAGE } from "#shared/JwksCache.js"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -112,15 +113,6 @@ const makeVerify = (
     return decide(check(), true)
   })
 
-/** The JWKS cache: keys, when they were fetched, the last attempt, a fetch in flight, whether fetching fails. */
-interface JwksState {
-  keys: Map<string, KeyObject>
-  fetchedAt: number
-  lastAttempt: number
-  inflight: Deferred.Deferred<void> | undefined
-  failing: boolean
-}
-
 /** A verifier over a JWKS fetched with `httpClient` from `url`, its background fetches run in `scope`. */
 const makeJwksVerifier = (
   options: IdTokenVerifierJwksOptions,
@@ -128,16 +120,12 @@ const makeJwksVerifier = (
   url: string,
   scope: Scope.Scope
 ): IdTokenVerifierService => {
-  const ttl = millisOf(options.cacheTtl ?? DEFAULT_JWKS_CACHE_TTL)
   const cooldown = millisOf(options.refetchCooldown ?? DEFAULT_JWKS_REFETCH_COOLDOWN)
   const timeout = Duration.fromInputUnsafe(options.fetchTimeout ?? DEFAULT_JWKS_FETCH_TIMEOUT)
-  const state: JwksState = {
-    keys: new Map(),
-    fetchedAt: -Infinity,
-    lastAttempt: -Infinity,
-    inflight: undefined,
-    failing: false
-  }
+  const state = new JwksCacheState<KeyObject, Deferred.Deferred<void>>({
+    ttlMillis: millisOf(options.cacheTtl ?? DEFAULT_JWKS_CACHE_TTL),
+    cooldownMillis: cooldown
+  })
 
   const fetchKeys = httpClient.get(url, { acceptJson: true }).pipe(
     Effect.flatMap(HttpClientResponse.filterStatusOk),
@@ -152,21 +140,16 @@ const makeJwksVerifier = (
 
   /** One fetch: adopts the keys, or keeps the last good ones; logs only when the outcome changes. */
   const fetchOnce = Effect.gen(function*() {
-    state.lastAttempt = yield* Clock.currentTimeMillis
+    state.attempted(yield* Clock.currentTimeMillis)
     const outcome = yield* Effect.result(fetchKeys)
     if (outcome._tag === "Success") {
-      state.keys = outcome.success
-      state.fetchedAt = yield* Clock.currentTimeMillis
-      if (state.failing) yield* Effect.logInfo(`IdTokenVerifier: the JWKS at ${url} answers again`)
-      state.failing = false
-    } else if (!state.failing) {
-      state.failing = true
+      if (state.adopted(outcome.success, yield* Clock.currentTimeMillis)) {
+        yield* Effect.logInfo(jwksRecoveredMessage(url))
+      }
+    } else if (state.failed()) {
       const reason = typeof outcome.failure === "string" ? outcome.failure : describeFailure(outcome.failure)
       yield* Effect.logWarning(
-        `IdTokenVerifier: the JWKS at ${url} could not be fetched (${reason.split("\n")[0]}); ` +
-          `keeping the ${state.keys.size} key(s) already known and trying again after ${
-            Duration.format(Duration.millis(cooldown))
-          }`
+        jwksFailureMessage(url, reason, state.keys.size, Duration.format(Duration.millis(cooldown)))
       )
     }
   })
@@ -185,17 +168,15 @@ const makeJwksVerifier = (
     )
   })
 
-  const cooledDown = (now: number) => now - state.lastAttempt >= cooldown
-
   return {
     verify: makeVerify(
       expectationsOf(options),
       (kid) => state.keys.get(kid),
       // An unknown kid: learn the keys when a fetch is in flight or allowed now.
-      (now) => state.inflight !== undefined || cooledDown(now) ? Effect.as(refresh, true) : Effect.succeed(false),
+      (now) => state.fetchesForUnknownKid(now) ? Effect.as(refresh, true) : Effect.succeed(false),
       // A known kid: refresh stale keys in the background, never on the request's path.
       (now) =>
-        now - state.fetchedAt >= ttl && cooledDown(now) && state.inflight === undefined
+        state.refreshesInBackground(now)
           ? Effect.asVoid(Effect.forkIn(refresh, scope))
           : Effect.void
     )
@@ -230,11 +211,7 @@ export class IdTokenVerifier extends Context.Service<IdTokenVerifier, IdTokenVer
       Effect.suspend(() => {
         const keys = ed25519KeysOf(jwks)
         return keys.size === 0
-          ? Effect.die(
-            new Error(
-              "IdTokenVerifier.layerKeys: the JWKS holds no Ed25519 signature key (kty OKP, crv Ed25519, kid)"
-            )
-          )
+          ? Effect.die(new Error(NO_ED25519_KEY_MESSAGE))
           : Effect.succeed({
             verify: makeVerify(
               expectationsOf(options),
