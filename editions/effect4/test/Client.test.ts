@@ -4,7 +4,9 @@
  * policy (reads retried on 5xx, writes never), with faults armed through the sandbox.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -98,6 +100,23 @@ describe("AuthClient (Effect 4) against the Effect 3 server", () => {
       expect(failed._tag).toBe("HttpClientError")
       expect(traffic.of("POST", "/auth/login").map((e) => e.status)).toEqual([503])
       yield* sandbox.clearFaults
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.live("SandboxClient.layerClock follows sandbox time: a sleeper on it wakes when the server's clock jumps past its end", () => {
+    const { layer } = clients()
+    return Effect.gen(function*() {
+      const sandbox = yield* SandboxClient
+      const sleeper = yield* Effect.forkChild(
+        Effect.sleep("1 hour").pipe(Effect.provideService(Clock.Clock, sandbox.sandboxClock))
+      )
+      const time = yield* sandbox.advance(3600)
+      expect(time.offsetSeconds).toBe(3600)
+      yield* Fiber.join(sleeper) // woken by the jump, not by an hour of wall time
+      const onSandboxTime = yield* Clock.currentTimeMillis.pipe(Effect.provide(SandboxClient.layerClock))
+      expect(onSandboxTime - Date.now()).toBeGreaterThan(3_500_000)
+      yield* sandbox.reset
+      expect(sandbox.sandboxClock.currentTimeMillisUnsafe() - Date.now()).toBeLessThan(60_000)
     }).pipe(Effect.provide(layer))
   })
 
