@@ -42,6 +42,18 @@ module.exports = {
       to: { path: "^src/(Api|Client|Server|Cli)/" }
     },
     {
+      name: "shared-is-effect-free",
+      comment:
+        "src/Shared is compiled by both editions (rampart on Effect 3, rampart-effect4 on Effect 4): it imports no " +
+        "effect or @effect package and no other folder of src/, only node: modules, otplib, libphonenumber-js and itself.",
+      severity: "error",
+      from: { path: "^src/Shared/" },
+      to: {
+        pathNot: ["^src/Shared/", "^node:", "^(node_modules/)?(otplib|libphonenumber-js)(/|$)"],
+        dependencyTypesNot: ["core"]
+      }
+    },
+    {
       name: "client-entry-never-reaches-server",
       comment:
         "src/index.ts (the package's main entry, the client side) must not reach server code, directly or through " +

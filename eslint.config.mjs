@@ -10,7 +10,7 @@ import tseslint from "typescript-eslint"
 export default defineConfig(
   globalIgnores([
     "**/node_modules/",
-    "dist/",
+    "**/dist/",
     "coverage/",
     ".rampart/",
     "scratch/",

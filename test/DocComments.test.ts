@@ -1,4 +1,4 @@
-/** Every exported symbol of src/ carries a doc comment (docs/architecture.md "Conventions"). */
+/** Every exported symbol of src/ and of the Effect 4 edition (editions/effect4/src/) carries a doc comment (docs/architecture.md "Conventions"). */
 import { describe, expect, it } from "@effect/vitest"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
@@ -27,5 +27,9 @@ const undocumented = (path: string): Array<string> => {
 describe("doc comments", () => {
   it("every export in src/ has one", () => {
     expect(files("src").flatMap(undocumented)).toEqual([])
+  })
+
+  it("every export in editions/effect4/src/ has one", () => {
+    expect(files("editions/effect4/src").flatMap(undocumented)).toEqual([])
   })
 })

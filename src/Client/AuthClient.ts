@@ -35,6 +35,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import { RampartApi } from "../Api/RampartApi.js"
+import { DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MILLIS, isRetrySafeRoute, RETRY_BACKOFF } from "../Shared/ClientRules.js"
 
 /** The groups of `RampartApi`, for typing derived clients. */
 export type RampartGroups = typeof RampartApi extends HttpApi.HttpApi<infer _Id, infer Groups, infer _E, infer _R>
@@ -70,11 +71,10 @@ export class AuthClientSettings extends Context.Tag("Rampart/Client/AuthClientSe
   AuthClientOptions
 >() {}
 
-/** The default base URL, where `npm start` listens. */
-export const DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+export { DEFAULT_BASE_URL } from "../Shared/ClientRules.js"
 
 /** The default time allowed for one attempt. */
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(10)
+export const DEFAULT_TIMEOUT: Duration.Duration = Duration.millis(DEFAULT_TIMEOUT_MILLIS)
 
 /** A timeout read as a duration ("10 seconds", "500 millis") or as a plain number of seconds ("10"). */
 const timeoutConfig = (name: string): Config.Config<Duration.Duration> =>
@@ -94,37 +94,18 @@ export const authClientConfig: Config.Config<{ readonly baseUrl: string; readonl
  * Exponential backoff from 100 ms (doubling), jittered (×0.8..1.2), each delay capped at 2 s, at most
  * 3 retries (4 attempts in all).
  */
-export const retrySchedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential("100 millis", 2).pipe(
+export const retrySchedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential(
+  Duration.millis(RETRY_BACKOFF.baseMillis),
+  RETRY_BACKOFF.factor
+).pipe(
   Schedule.jittered,
-  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.seconds(2))),
-  Schedule.intersect(Schedule.recurs(3))
+  Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(RETRY_BACKOFF.capMillis))),
+  Schedule.intersect(Schedule.recurs(RETRY_BACKOFF.retries))
 )
 
-/** The routes whose requests may be repeated safely (see the module comment for why). */
-const retrySafeRoutes: ReadonlyArray<readonly [method: string, path: string]> = [
-  ["GET", "/health"],
-  ["GET", "/.well-known/jwks.json"],
-  ["GET", "/sandbox/outbox"],
-  ["GET", "/sandbox/clock"],
-  ["GET", "/sandbox/accounts"],
-  ["GET", "/sandbox/events"],
-  ["GET", "/sandbox"],
-  ["POST", "/auth/login/refresh"]
-]
-
-const pathOf = (url: string): string => {
-  try {
-    return new URL(url).pathname
-  } catch {
-    return url.split(/[?#]/)[0] ?? url
-  }
-}
-
 /** Whether a request may be retried: only the reads and the refresh listed in the module comment. */
-export const isRetrySafe = (request: HttpClientRequest.HttpClientRequest): boolean => {
-  const path = pathOf(request.url)
-  return retrySafeRoutes.some(([method, route]) => request.method === method && path.endsWith(route))
-}
+export const isRetrySafe = (request: HttpClientRequest.HttpClientRequest): boolean =>
+  isRetrySafeRoute(request.method, request.url)
 
 /** A 5xx answer held as a failure while retrying; the last one is handed back as a response. */
 class ServerFailure {

@@ -26,9 +26,16 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { KeyObject } from "node:crypto"
 import { UserAuthentication } from "../Api/Security.js"
-import { type ClaimExpectations, ed25519KeysOf, VerifiedTokens } from "../Crypto/IdTokenChecks.js"
 import { AuthError } from "../Domain/Errors.js"
 import { type AuthenticatedUser, authenticatedUserOf, type IdTokenClaims } from "../Domain/Identity.js"
+import { DEFAULT_LEEWAY_SECONDS, JWKS_DEFAULTS, REFUSED_TOKEN_MESSAGE } from "../Shared/ClientRules.js"
+import { type ClaimExpectations, ed25519KeysOf, VerifiedTokens } from "../Shared/IdTokenChecks.js"
+import {
+  JwksCacheState,
+  jwksFailureMessage,
+  jwksRecoveredMessage,
+  NO_ED25519_KEY_MESSAGE
+} from "../Shared/JwksCache.js"
 import { AuthClient } from "./AuthClient.js"
 
 /** Whom the tokens must be from and for. */
@@ -65,18 +72,18 @@ export interface IdTokenVerifierService {
 }
 
 /** The default cache lifetime of fetched keys. */
-export const DEFAULT_JWKS_CACHE_TTL: Duration.Duration = Duration.minutes(10)
+export const DEFAULT_JWKS_CACHE_TTL: Duration.Duration = Duration.millis(JWKS_DEFAULTS.cacheTtlMillis)
 /** The default least time between two JWKS fetches. */
-export const DEFAULT_JWKS_REFETCH_COOLDOWN: Duration.Duration = Duration.seconds(30)
+export const DEFAULT_JWKS_REFETCH_COOLDOWN: Duration.Duration = Duration.millis(JWKS_DEFAULTS.refetchCooldownMillis)
 /** The default bound on one JWKS fetch. */
-export const DEFAULT_JWKS_FETCH_TIMEOUT: Duration.Duration = Duration.seconds(5)
+export const DEFAULT_JWKS_FETCH_TIMEOUT: Duration.Duration = Duration.millis(JWKS_DEFAULTS.fetchTimeoutMillis)
 
-const refusal = () => new AuthError({ message: "invalid or expired token" })
+const refusal = () => new AuthError({ message: REFUSED_TOKEN_MESSAGE })
 
 const expectationsOf = (options: IdTokenVerifierOptions): ClaimExpectations => ({
   issuer: options.issuer,
   audiences: typeof options.audience === "string" ? [options.audience] : options.audience,
-  leewaySeconds: Duration.toSeconds(options.leeway ?? Duration.seconds(30))
+  leewaySeconds: options.leeway === undefined ? DEFAULT_LEEWAY_SECONDS : Duration.toSeconds(options.leeway)
 })
 
 /** A verifier over the keys `keyFor` knows; `onUnknownKid` may learn new keys and says whether to look again. */
@@ -112,15 +119,6 @@ const makeVerify = (
     return decide(check(), true)
   })
 
-/** The JWKS cache: keys, when they were fetched, the last attempt, a fetch in flight, whether fetching fails. */
-interface JwksState {
-  keys: Map<string, KeyObject>
-  fetchedAt: number
-  lastAttempt: number
-  inflight: Deferred.Deferred<void> | undefined
-  failing: boolean
-}
-
 /** A verifier over a JWKS fetched with `httpClient` from `url`, its background fetches run in `scope`. */
 const makeJwksVerifier = (
   options: IdTokenVerifierJwksOptions,
@@ -128,16 +126,12 @@ const makeJwksVerifier = (
   url: string,
   scope: Scope.Scope
 ): IdTokenVerifierService => {
-  const ttl = Duration.toMillis(options.cacheTtl ?? DEFAULT_JWKS_CACHE_TTL)
   const cooldown = Duration.toMillis(options.refetchCooldown ?? DEFAULT_JWKS_REFETCH_COOLDOWN)
   const timeout = options.fetchTimeout ?? DEFAULT_JWKS_FETCH_TIMEOUT
-  const state: JwksState = {
-    keys: new Map(),
-    fetchedAt: -Infinity,
-    lastAttempt: -Infinity,
-    inflight: undefined,
-    failing: false
-  }
+  const state = new JwksCacheState<KeyObject, Deferred.Deferred<void>>({
+    ttlMillis: Duration.toMillis(options.cacheTtl ?? DEFAULT_JWKS_CACHE_TTL),
+    cooldownMillis: cooldown
+  })
 
   const fetchKeys = httpClient.get(url, { acceptJson: true }).pipe(
     Effect.flatMap(HttpClientResponse.filterStatusOk),
@@ -153,20 +147,13 @@ const makeJwksVerifier = (
 
   /** One fetch: adopts the keys, or keeps the last good ones; logs only when the outcome changes. */
   const fetchOnce = Effect.gen(function*() {
-    state.lastAttempt = yield* Clock.currentTimeMillis
+    state.attempted(yield* Clock.currentTimeMillis)
     const outcome = yield* Effect.either(fetchKeys)
     if (outcome._tag === "Right") {
-      state.keys = outcome.right
-      state.fetchedAt = yield* Clock.currentTimeMillis
-      if (state.failing) yield* Effect.logInfo(`IdTokenVerifier: the JWKS at ${url} answers again`)
-      state.failing = false
-    } else if (!state.failing) {
-      state.failing = true
+      if (state.adopted(outcome.right, yield* Clock.currentTimeMillis)) yield* Effect.logInfo(jwksRecoveredMessage(url))
+    } else if (state.failed()) {
       yield* Effect.logWarning(
-        `IdTokenVerifier: the JWKS at ${url} could not be fetched (${describe(outcome.left)}); ` +
-          `keeping the ${state.keys.size} key(s) already known and trying again after ${
-            Duration.format(Duration.millis(cooldown))
-          }`
+        jwksFailureMessage(url, describe(outcome.left), state.keys.size, Duration.format(Duration.millis(cooldown)))
       )
     }
   })
@@ -185,20 +172,15 @@ const makeJwksVerifier = (
     )
   })
 
-  const cooledDown = (now: number) => now - state.lastAttempt >= cooldown
-
   return {
     verify: makeVerify(
       expectationsOf(options),
       (kid) => state.keys.get(kid),
       // An unknown kid: learn the keys when a fetch is in flight or allowed now.
-      (now) =>
-        state.inflight !== undefined || cooledDown(now)
-          ? Effect.as(refresh, true)
-          : Effect.succeed(false),
+      (now) => state.fetchesForUnknownKid(now) ? Effect.as(refresh, true) : Effect.succeed(false),
       // A known kid: refresh stale keys in the background, never on the request's path.
       (now) =>
-        now - state.fetchedAt >= ttl && cooledDown(now) && state.inflight === undefined
+        state.refreshesInBackground(now)
           ? Effect.asVoid(Effect.forkIn(refresh, scope))
           : Effect.void
     )
@@ -231,9 +213,7 @@ export class IdTokenVerifier extends Context.Tag("Rampart/IdTokenVerifier")<IdTo
       Effect.suspend(() => {
         const keys = ed25519KeysOf(jwks)
         return keys.size === 0
-          ? Effect.dieMessage(
-            "IdTokenVerifier.layerKeys: the JWKS holds no Ed25519 signature key (kty OKP, crv Ed25519, kid)"
-          )
+          ? Effect.dieMessage(NO_ED25519_KEY_MESSAGE)
           : Effect.succeed({
             verify: makeVerify(
               expectationsOf(options),

@@ -17,7 +17,10 @@ import { RampartApi } from "../Api/RampartApi.js"
 import { OtpVerification } from "../Api/Security.js"
 import { AuthError, InternalError, ServiceUnavailable } from "../Domain/Errors.js"
 import { isOtpCode, otpHeaderRefusal } from "../Domain/Otp.js"
+import { INTERNAL_ERROR_MESSAGE, REFUSED_TOKEN_MESSAGE, UNREACHABLE_MESSAGE } from "../Shared/ClientRules.js"
 import { AuthClient } from "./AuthClient.js"
+
+const internalError = () => new InternalError({ message: INTERNAL_ERROR_MESSAGE })
 
 /** The `Authorization` header of the request being served, sent along with its step-up. */
 const forwardedAuthorization = FiberRef.unsafeMake("")
@@ -42,17 +45,17 @@ export const layerOtpVerificationRemote: Layer.Layer<OtpVerification, never, Aut
         Effect.gen(function*() {
           const request = yield* HttpServerRequest.HttpServerRequest
           const authorization = request.headers["authorization"] ?? ""
-          if (authorization === "") return yield* new AuthError({ message: "invalid or expired token" })
+          if (authorization === "") return yield* new AuthError({ message: REFUSED_TOKEN_MESSAGE })
           if (!isOtpCode(Redacted.value(code))) return yield* otpHeaderRefusal(Redacted.value(code) !== "")
           return yield* otp.stepUp({ headers: { "x-otp": Redacted.value(code) } }).pipe(
             Effect.locally(forwardedAuthorization, authorization),
             Effect.catchTags({
               // The server refused the header itself (not 6 digits): a bad code, answered as one.
               HttpApiDecodeError: () => otpHeaderRefusal(true),
-              ParseError: () => new InternalError({ message: "Internal error" }),
+              ParseError: internalError,
               // The Rampart server could not be reached: the step-up cannot be checked now.
-              RequestError: () => new ServiceUnavailable({ message: "The OTP verification service cannot be reached" }),
-              ResponseError: () => new InternalError({ message: "Internal error" })
+              RequestError: () => new ServiceUnavailable({ message: UNREACHABLE_MESSAGE }),
+              ResponseError: internalError
             })
           )
         })

@@ -35,6 +35,7 @@ import { RampartApi } from "../Api/RampartApi.js"
 import type { AttemptsExhausted, AuthError, InvalidOtp } from "../Domain/Errors.js"
 import { PartnerLoginRequest } from "../Domain/Partner.js"
 import { traced } from "../internal/Spans.js"
+import { DEFAULT_RENEWAL_MARGIN_MILLIS } from "../Shared/ClientRules.js"
 import { Totp, type TotpFormatError, waitForStepAfter } from "../Totp.js"
 import { AuthClient, type RampartApiError } from "./AuthClient.js"
 import { makeTokenKeeper } from "./TokenKeeper.js"
@@ -76,7 +77,7 @@ export interface PartnerSessionService {
 }
 
 /** The default renewal margin. */
-export const DEFAULT_RENEW_MARGIN: Duration.Duration = Duration.seconds(60)
+export const DEFAULT_RENEW_MARGIN: Duration.Duration = Duration.millis(DEFAULT_RENEWAL_MARGIN_MILLIS)
 
 /** Logs in and keeps the session alive until the scope closes, then logs out. */
 const make = (

@@ -37,6 +37,7 @@ import type {
 } from "../Domain/Errors.js"
 import type { StepUpProof } from "../Domain/Otp.js"
 import { traced } from "../internal/Spans.js"
+import { DEFAULT_RENEWAL_MARGIN_MILLIS } from "../Shared/ClientRules.js"
 import { AuthClient, type RampartApiError, type RampartGroups } from "./AuthClient.js"
 import { type Bearer, makeTokenKeeper } from "./TokenKeeper.js"
 
@@ -88,7 +89,7 @@ export interface SessionService {
 }
 
 /** The default refresh margin. */
-export const DEFAULT_REFRESH_MARGIN: Duration.Duration = Duration.seconds(60)
+export const DEFAULT_REFRESH_MARGIN: Duration.Duration = Duration.millis(DEFAULT_RENEWAL_MARGIN_MILLIS)
 
 /** The payload segment of a compact JWS (three dot-separated segments); decode only. */
 const JwsPayloadSegment = Schema.transformOrFail(Schema.String, Schema.String, {

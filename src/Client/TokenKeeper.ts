@@ -36,6 +36,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import { traced } from "../internal/Spans.js"
+import { backgroundBackoffMillis, describeFailure as describe, renewalDueAt } from "../Shared/ClientRules.js"
 
 /** A value holding the bearer token it authenticates calls with. */
 export interface Bearer {
@@ -94,12 +95,7 @@ interface Lease<T> {
 
 /** The background backoff after `failures` consecutive failures: 1 s, 2 s, 4 s, ... capped at 5 minutes. */
 export const backgroundBackoff = (failures: number): Duration.Duration =>
-  Duration.millis(Math.min(1000 * 2 ** Math.max(0, failures - 1), 5 * 60_000))
-
-const describe = (error: unknown): string =>
-  typeof error === "object" && error !== null && "message" in error
-    ? `${String((error as { _tag?: unknown })._tag ?? "Error")}: ${String(error.message)}`
-    : String(error)
+  Duration.millis(backgroundBackoffMillis(failures))
 
 const isAuthError = (error: unknown): boolean => Predicate.isTagged(error, "AuthError")
 
@@ -110,10 +106,9 @@ export const makeTokenKeeper = <T extends Bearer, E>(
   Effect.gen(function*() {
     const marginMs = Duration.toMillis(options.margin)
     const toLease = (acquired: Acquired<T>, generation: number): Lease<T> => {
-      const lifetimeMs = Duration.toMillis(acquired.lifetime)
       return {
         value: acquired.value,
-        renewAt: acquired.sentAt + lifetimeMs - Math.min(marginMs, lifetimeMs / 2),
+        renewAt: renewalDueAt(acquired.sentAt, Duration.toMillis(acquired.lifetime), marginMs),
         generation
       }
     }

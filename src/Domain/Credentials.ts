@@ -3,21 +3,20 @@
  * Passwords are decoded straight into `Redacted` so they never print.
  */
 import * as Schema from "effect/Schema"
-import { lengthBetween, strictFields } from "./Requests.js"
+import { EmailRule, Lengths } from "../Shared/WireRules.js"
+import { lengthWithin, strictFields } from "./Requests.js"
 
 /** An email address: one `@`, no spaces, a dot in the domain, at most 254 characters. */
 export const Email = Schema.String.pipe(
-  Schema.maxLength(254, { message: () => "must be an email address of at most 254 characters" }),
-  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, {
-    message: () => "must be an email address such as name@example.com"
-  })
+  Schema.maxLength(EmailRule.maxLength, { message: () => EmailRule.maxLengthMessage }),
+  Schema.pattern(EmailRule.pattern, { message: () => EmailRule.patternMessage })
 ).annotations({ identifier: "Email" })
 
 /** A password presented at login: 1..256 characters (length rules for new passwords are stricter). */
-export const LoginPassword = Schema.Redacted(lengthBetween(1, 256, "must be a password of 1 to 256 characters"))
+export const LoginPassword = Schema.Redacted(lengthWithin(Lengths.loginPassword))
 
 /** A new password: 8..256 characters (OWASP ASVS 2.1). */
-export const NewPassword = Schema.Redacted(lengthBetween(8, 256, "must be a password of 8 to 256 characters"))
+export const NewPassword = Schema.Redacted(lengthWithin(Lengths.newPassword))
 
 /** `POST /auth/login` body. */
 export class LoginRequest extends Schema.Class<LoginRequest>("LoginRequest")(
@@ -33,7 +32,7 @@ export class LoginResponse extends Schema.Class<LoginResponse>("LoginResponse")(
 /** `POST /auth/login/refresh` body. */
 export class RefreshRequest extends Schema.Class<RefreshRequest>("RefreshRequest")(
   Schema.Struct({
-    refreshToken: Schema.Redacted(lengthBetween(1, 512, "must be a refresh token of 1 to 512 characters"))
+    refreshToken: Schema.Redacted(lengthWithin(Lengths.refreshToken))
   }).annotations(strictFields)
 ) {}
 

@@ -4,19 +4,20 @@
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Schema from "effect/Schema"
+import { ErrorStatuses } from "../Shared/WireRules.js"
 
 /** 403: missing/invalid/expired bearer token, wrong credentials, blocked user, invalid refresh token. */
 export class AuthError extends Schema.TaggedError<AuthError>()(
   "AuthError",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 403, description: "Authentication error" })
+  HttpApiSchema.annotations(ErrorStatuses.AuthError)
 ) {}
 
 /** 401: an OTP, TOTP or partner security code that does not verify, or was already used. */
 export class InvalidOtp extends Schema.TaggedError<InvalidOtp>()(
   "InvalidOtp",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 401, description: "OTP is not valid" })
+  HttpApiSchema.annotations(ErrorStatuses.InvalidOtp)
 ) {}
 
 /** 401: too many failed verifications or code requests; retry after `retryAfterSeconds`. */
@@ -26,45 +27,42 @@ export class AttemptsExhausted extends Schema.TaggedError<AttemptsExhausted>()(
     message: Schema.String,
     retryAfterSeconds: Schema.Int.pipe(Schema.nonNegative())
   },
-  HttpApiSchema.annotations({
-    status: 401,
-    description: "The user has exhausted its available attempts and must wait"
-  })
+  HttpApiSchema.annotations(ErrorStatuses.AttemptsExhausted)
 ) {}
 
 /** 400: TOTP secret already validated, valid phone already added, or channel already verified. */
 export class AlreadyConfigured extends Schema.TaggedError<AlreadyConfigured>()(
   "AlreadyConfigured",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400, description: "The method is already configured" })
+  HttpApiSchema.annotations(ErrorStatuses.AlreadyConfigured)
 ) {}
 
 /** 400: no TOTP secret to delete, or a channel to verify that is not set up. */
 export class NotConfigured extends Schema.TaggedError<NotConfigured>()(
   "NotConfigured",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400, description: "The method is not configured" })
+  HttpApiSchema.annotations(ErrorStatuses.NotConfigured)
 ) {}
 
 /** 400: a code was requested for a method that cannot receive one. */
 export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()(
   "MethodNotAllowed",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400, description: "The MFA method is not allowed to be used" })
+  HttpApiSchema.annotations(ErrorStatuses.MethodNotAllowed)
 ) {}
 
 /** 404: the route exists only in sandbox mode, or the resource does not exist. */
 export class NotFound extends Schema.TaggedError<NotFound>()(
   "NotFound",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404, description: "Not found" })
+  HttpApiSchema.annotations(ErrorStatuses.NotFound)
 ) {}
 
 /** 500: anything unexpected; the message never carries internals. */
 export class InternalError extends Schema.TaggedError<InternalError>()(
   "InternalError",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 500, description: "Internal error" })
+  HttpApiSchema.annotations(ErrorStatuses.InternalError)
 ) {}
 
 /**
@@ -74,7 +72,7 @@ export class InternalError extends Schema.TaggedError<InternalError>()(
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
   "ServiceUnavailable",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503, description: "Service unavailable: retry after Retry-After seconds" })
+  HttpApiSchema.annotations(ErrorStatuses.ServiceUnavailable)
 ) {}
 
 /** Every tagged error of the domain, for exhaustive handling. */

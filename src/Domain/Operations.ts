@@ -3,6 +3,7 @@
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Schema from "effect/Schema"
+import { ErrorStatuses } from "../Shared/WireRules.js"
 
 /** `GET /health` answer. */
 export class Health extends Schema.Class<Health>("Health")({
@@ -18,10 +19,7 @@ export class HealthUnavailable extends Schema.TaggedError<HealthUnavailable>()(
     store: Schema.Literal("sqlite", "postgres"),
     reason: Schema.String
   },
-  HttpApiSchema.annotations({
-    status: 503,
-    description: "The store cannot be read and written, or the server is shutting down"
-  })
+  HttpApiSchema.annotations(ErrorStatuses.HealthUnavailable)
 ) {}
 
 /** One public key of the JWKS (Ed25519, OKP). */

@@ -3,6 +3,8 @@
  * code presented for verification.
  */
 import * as Schema from "effect/Schema"
+import { isOtpCode as sharedIsOtpCode, otpHeaderRefusalMessage } from "../Shared/ClientRules.js"
+import { OtpCodeRule } from "../Shared/WireRules.js"
 import { InvalidOtp } from "./Errors.js"
 import { IsoDate } from "./IsoDate.js"
 import { strictFields } from "./Requests.js"
@@ -19,7 +21,7 @@ export type OtpChannel = typeof OtpChannel.Type
 
 /** A presented one-time code: exactly 6 ASCII digits. Anything else is refused before it is tried. */
 export const OtpCode = Schema.String.pipe(
-  Schema.pattern(/^[0-9]{6}$/, { message: () => "must be exactly 6 digits" })
+  Schema.pattern(OtpCodeRule.pattern, { message: () => OtpCodeRule.message })
 ).annotations({ identifier: "OtpCode" })
 
 /** `GET /auth/otp/code` query parameters. */
@@ -50,11 +52,7 @@ export const OtpHeader = Schema.Struct({ "x-otp": OtpCode })
 
 /** The refusal of a step-up whose `x-otp` header is missing or empty, or is not a 6-digit code (`malformed`). */
 export const otpHeaderRefusal = (malformed: boolean): InvalidOtp =>
-  new InvalidOtp({
-    message: malformed
-      ? "The x-otp header must be exactly 6 digits"
-      : "The x-otp header is required: a current TOTP code or the code last sent to you"
-  })
+  new InvalidOtp({ message: otpHeaderRefusalMessage(malformed) })
 
 /** Whether `code` has the shape of a one-time code (6 ASCII digits), before anything is tried. */
-export const isOtpCode = (code: string): boolean => /^[0-9]{6}$/.test(code)
+export const isOtpCode = sharedIsOtpCode

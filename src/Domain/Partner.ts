@@ -3,24 +3,25 @@
  * `security_code`, answered by an opaque access token. JSON names are snake_case as documented.
  */
 import * as Schema from "effect/Schema"
+import { ClientIdRule, ExpiresInRule, Lengths, MAX_EXPIRES_IN as SharedMaxExpiresIn } from "../Shared/WireRules.js"
 import { Email, LoginPassword } from "./Credentials.js"
 import { OtpCode } from "./Otp.js"
-import { lengthBetween, strictFields } from "./Requests.js"
+import { lengthWithin, strictFields } from "./Requests.js"
 
 /** A partner's numeric `client_id`. */
-export const ClientId = Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(2_147_483_647)).annotations({
+export const ClientId = Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(ClientIdRule.max)).annotations({
   identifier: "ClientId",
-  message: () => "must be a client id: a whole number from 1 to 2147483647"
+  message: () => ClientIdRule.message
 })
 
 /** Session lifetime in seconds: an integer 1..3600. */
-export const ExpiresIn = Schema.Int.pipe(Schema.between(1, 3600)).annotations({
+export const ExpiresIn = Schema.Int.pipe(Schema.between(ExpiresInRule.min, ExpiresInRule.max)).annotations({
   identifier: "ExpiresIn",
-  message: () => "must be a whole number of seconds from 1 to 3600"
+  message: () => ExpiresInRule.message
 })
 
 /** The default and maximum partner session lifetime (60 minutes). */
-export const MAX_EXPIRES_IN = 3600
+export const MAX_EXPIRES_IN = SharedMaxExpiresIn
 
 /** `POST /api/v1/partners/auth/login` body. */
 export class PartnerLoginRequest extends Schema.Class<PartnerLoginRequest>("PartnerLoginRequest")(
@@ -28,7 +29,7 @@ export class PartnerLoginRequest extends Schema.Class<PartnerLoginRequest>("Part
     email: Email,
     password: LoginPassword,
     client_id: ClientId,
-    client_secret: Schema.Redacted(lengthBetween(1, 512, "must be a client secret of 1 to 512 characters")),
+    client_secret: Schema.Redacted(lengthWithin(Lengths.clientSecret)),
     security_code: OtpCode,
     expires_in: Schema.optional(ExpiresIn)
   }).annotations(strictFields)

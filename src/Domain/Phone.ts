@@ -4,32 +4,23 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import {
-  type CountryCode,
-  type Examples,
-  getCountries,
-  getExampleNumber,
-  parsePhoneNumberFromString
-} from "libphonenumber-js/max"
+import { type CountryCode, type Examples, getExampleNumber } from "libphonenumber-js/max"
 import { createRequire } from "node:module"
-import { lengthBetween, strictFields } from "./Requests.js"
-
-/** The region codes libphonenumber-js knows (the Criptan docs' `country` enum, e.g. `ES`, `AC`). */
-const countries: ReadonlyArray<CountryCode> = getCountries()
-const countrySet: ReadonlySet<string> = new Set(countries)
+import { COUNTRIES as countries, e164Of, isCountry, Lengths, PhoneRules } from "../Shared/WireRules.js"
+import { lengthWithin, strictFields } from "./Requests.js"
 
 /**
  * An ISO 3166-1 alpha-2 region code. A refinement of string rather than a union of ~245 literals:
  * a wrong value is one issue with one plain message, not one issue per region quoting the value.
  */
 export const Country = Schema.String.pipe(
-  Schema.filter((code): code is CountryCode => countrySet.has(code), {
-    message: () => "must be an ISO 3166 region code such as ES",
+  Schema.filter(isCountry, {
+    message: () => PhoneRules.countryMessage,
     jsonSchema: { enum: countries }
   })
 ).annotations({
   identifier: "Country",
-  description: "ISO 3166-1 alpha-2 region code",
+  description: PhoneRules.countryDescription,
   arbitrary: () => (fc) => fc.constantFrom(...countries)
 })
 /** A region code of the `country` enum. */
@@ -37,7 +28,7 @@ export type Country = typeof Country.Type
 
 /** A phone number in E.164 form, e.g. `+34612345678`. */
 export const E164 = Schema.String.pipe(
-  Schema.pattern(/^\+[1-9][0-9]{3,14}$/),
+  Schema.pattern(PhoneRules.e164Pattern),
   Schema.brand("E164")
 ).annotations({ identifier: "E164" })
 /** A phone number in E.164 form. */
@@ -45,19 +36,13 @@ export type E164 = typeof E164.Type
 
 /** Parses `phone` as a number of `country`; fails with a message naming what is wrong. */
 export const toE164 = (phone: string, country: Country): Either.Either<E164, string> => {
-  const parsed = parsePhoneNumberFromString(phone, country)
-  if (parsed === undefined || !parsed.isValid()) {
-    return Either.left(`is not a valid phone number for country ${country}`)
-  }
-  if (parsed.country !== undefined && parsed.country !== country) {
-    return Either.left(`belongs to ${parsed.country}, not to country ${country}`)
-  }
-  return Either.right(parsed.number as E164)
+  const outcome = e164Of(phone, country)
+  return outcome._tag === "Ok" ? Either.right(outcome.value as E164) : Either.left(outcome.message)
 }
 
 /** The documented shape of `POST /auth/otp/methods/sms`: a non-empty phone and its country. */
 export const SmsMethodFields = Schema.Struct({
-  phone: lengthBetween(1, 64, "must be a phone number of 1 to 64 characters"),
+  phone: lengthWithin(Lengths.phone),
   country: Country
 }).annotations(strictFields)
 

@@ -3,6 +3,7 @@
  * documented. Dates are ISO-8601 strings on the wire and `Date` values in TypeScript.
  */
 import * as Schema from "effect/Schema"
+import { TotpSecretRule } from "../Shared/WireRules.js"
 import { IsoDate } from "./IsoDate.js"
 
 /** The account status of a user. */
@@ -34,8 +35,8 @@ export class SecurityProfile extends Schema.Class<SecurityProfile>("SecurityProf
 
 /** A freshly created TOTP secret: base32 secret and its `otpauth://totp/...` key URI. */
 export class TotpSecret extends Schema.Class<TotpSecret>("TotpSecret")({
-  secret: Schema.String.pipe(Schema.pattern(/^[A-Z2-7]+=*$/)),
-  uri: Schema.String.pipe(Schema.startsWith("otpauth://totp/"))
+  secret: Schema.String.pipe(Schema.pattern(TotpSecretRule.pattern)),
+  uri: Schema.String.pipe(Schema.startsWith(TotpSecretRule.uriPrefix))
 }) {}
 
 /** The answer to `POST /auth/otp/methods/totp`: the profile plus the new (unvalidated) secret. */

@@ -5,6 +5,7 @@
  */
 
 import * as Schema from "effect/Schema"
+import type { LengthRule } from "../Shared/WireRules.js"
 
 /** A string of `min` to `max` characters; either bound broken says `message` (never the value). */
 export const lengthBetween = (min: number, max: number, message: string) =>
@@ -12,6 +13,9 @@ export const lengthBetween = (min: number, max: number, message: string) =>
     Schema.minLength(min, { message: () => message }),
     Schema.maxLength(max, { message: () => message })
   )
+
+/** A string within a shared `LengthRule` (`src/Shared/WireRules.ts`). */
+export const lengthWithin = (rule: LengthRule) => lengthBetween(rule.min, rule.max, rule.message)
 
 /** The annotation that makes a request body's struct refuse fields it does not define. */
 export const strictFields = { parseOptions: { onExcessProperty: "error" } } as const

@@ -3,25 +3,28 @@
  * codes the sandbox "sent", move its clock, reset it and inject faults.
  */
 import * as Schema from "effect/Schema"
+import {
+  ADVANCE_MESSAGE,
+  FAULT_METHODS,
+  FaultRules,
+  isTotpSecretText,
+  Lengths,
+  MAX_ADVANCE_SECONDS,
+  normaliseBase32,
+  TotpSecretInputRule
+} from "../Shared/WireRules.js"
 import { Email, NewPassword } from "./Credentials.js"
 import { IsoDate } from "./IsoDate.js"
 import { OtpDeliveryChannel } from "./Otp.js"
 import { ClientId } from "./Partner.js"
-import { lengthBetween, strictFields } from "./Requests.js"
+import { lengthWithin, strictFields } from "./Requests.js"
 
 /** `POST /sandbox/users` body. */
 export class CreateAccountRequest extends Schema.Class<CreateAccountRequest>("CreateAccountRequest")(
   Schema.Struct({ email: Email, password: NewPassword }).annotations(strictFields)
 ) {}
 
-/** The fewest base32 characters of a TOTP secret an integrator may bring: 16, i.e. 80 bits. */
-export const MIN_TOTP_SECRET_CHARS = 16
-
-/** The most base32 characters of a TOTP secret an integrator may bring: 103, i.e. 64 bytes. */
-export const MAX_TOTP_SECRET_CHARS = 103
-
-/** A base32 string as authenticator pages print it (any case, spaces, optional `=`), normalised: upper case, no spaces, no padding. */
-const normaliseBase32 = (text: string): string => text.replace(/ /g, "").replace(/=+$/, "").toUpperCase()
+export { MAX_TOTP_SECRET_CHARS, MIN_TOTP_SECRET_CHARS } from "../Shared/WireRules.js"
 
 /**
  * A TOTP secret given by an integrator: base32 of at least 80 bits (16 characters), as real
@@ -29,19 +32,8 @@ const normaliseBase32 = (text: string): string => text.replace(/ /g, "").replace
  */
 export const TotpSecretInput = Schema.transform(
   Schema.String.pipe(
-    Schema.maxLength(256, { message: () => "must be a base32 TOTP secret of 16 to 103 characters" }),
-    Schema.filter(
-      (text) => {
-        const normal = normaliseBase32(text)
-        return (
-          /^[A-Z2-7]*$/.test(normal) &&
-          normal.length >= MIN_TOTP_SECRET_CHARS &&
-          normal.length <= MAX_TOTP_SECRET_CHARS &&
-          ![1, 3, 6].includes(normal.length % 8)
-        )
-      },
-      { message: () => "must be a base32 TOTP secret (letters A-Z and digits 2-7) of at least 80 bits (16 characters)" }
-    )
+    Schema.maxLength(TotpSecretInputRule.maxLength, { message: () => TotpSecretInputRule.lengthMessage }),
+    Schema.filter(isTotpSecretText, { message: () => TotpSecretInputRule.message })
   ),
   // Arbitrary values are valid secrets: 16, 24 or 32 base32 characters (80, 120, 160 bits).
   Schema.String.annotations({
@@ -68,11 +60,10 @@ export class PartnerCredentials extends Schema.Class<PartnerCredentials>("Partne
 
 /** `GET /sandbox/outbox` query: the email address or E.164 phone the codes went to (the latest codes to anyone without it). */
 export const OutboxQuery = Schema.Struct({
-  to: Schema.optional(lengthBetween(1, 254, "must be an email address or E.164 phone of 1 to 254 characters"))
+  to: Schema.optional(lengthWithin(Lengths.outboxTo))
 })
 
-/** The most messages one `GET /sandbox/outbox` answers. */
-export const MAX_OUTBOX_MESSAGES = 100
+export { MAX_OUTBOX_MESSAGES } from "../Shared/WireRules.js"
 
 /** One code the sandbox delivered. */
 export class OutboxMessage extends Schema.Class<OutboxMessage>("OutboxMessage")({
@@ -82,8 +73,7 @@ export class OutboxMessage extends Schema.Class<OutboxMessage>("OutboxMessage")(
   sentAt: IsoDate
 }) {}
 
-/** The longest jump of `POST /sandbox/clock`: 365 days, in seconds. */
-export const MAX_ADVANCE_SECONDS = 31_536_000
+export { MAX_ADVANCE_SECONDS } from "../Shared/WireRules.js"
 
 /** `GET /sandbox/clock` and `POST /sandbox/clock` answer: sandbox time and how far it is ahead of wall time. */
 export class SandboxTime extends Schema.Class<SandboxTime>("SandboxTime")({
@@ -101,15 +91,15 @@ export class RotatedSigningKeys extends Schema.Class<RotatedSigningKeys>("Rotate
 export class AdvanceClockRequest extends Schema.Class<AdvanceClockRequest>("AdvanceClockRequest")(
   Schema.Struct({
     advanceSeconds: Schema.Int.pipe(Schema.between(1, MAX_ADVANCE_SECONDS)).annotations({
-      message: () => `must be a whole number of seconds from 1 to ${MAX_ADVANCE_SECONDS}`
+      message: () => ADVANCE_MESSAGE
     })
   }).annotations(strictFields)
 ) {}
 
 /** The HTTP methods a fault can match. */
-export const FaultMethod = Schema.Literal("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS").annotations({
+export const FaultMethod = Schema.Literal(...FAULT_METHODS).annotations({
   identifier: "FaultMethod",
-  message: () => "must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+  message: () => FaultRules.methodMessage
 })
 
 /** `POST /sandbox/faults` body: the next `count` requests to `method` `path` are delayed and/or answered with `status`. */
@@ -117,29 +107,27 @@ export class FaultRequest extends Schema.Class<FaultRequest>("FaultRequest")(
   Schema.Struct({
     method: FaultMethod,
     path: Schema.String.pipe(
-      Schema.pattern(/^\/[^?#\s]{0,511}$/, {
-        message: () => "must be a path starting with / of at most 512 characters, without query or spaces"
-      }),
-      Schema.filter((path) => !(path === "/sandbox" || path.startsWith("/sandbox/")), {
-        message: () => "faults never apply to /sandbox routes"
-      })
+      Schema.pattern(FaultRules.pathPattern, { message: () => FaultRules.pathMessage }),
+      Schema.filter((path) => !FaultRules.isSandboxPath(path), { message: () => FaultRules.sandboxPathMessage })
     ),
     status: Schema.optional(
-      Schema.Int.pipe(Schema.between(400, 599)).annotations({ message: () => "must be an HTTP status from 400 to 599" })
-    ),
-    delayMs: Schema.optional(
-      Schema.Int.pipe(Schema.between(0, 30_000)).annotations({
-        message: () => "must be a whole number of milliseconds from 0 to 30000"
+      Schema.Int.pipe(Schema.between(FaultRules.status.min, FaultRules.status.max)).annotations({
+        message: () => FaultRules.status.message
       })
     ),
-    count: Schema.Int.pipe(Schema.between(1, 1000)).annotations({
-      message: () => "must be a whole number from 1 to 1000"
+    delayMs: Schema.optional(
+      Schema.Int.pipe(Schema.between(FaultRules.delayMs.min, FaultRules.delayMs.max)).annotations({
+        message: () => FaultRules.delayMs.message
+      })
+    ),
+    count: Schema.Int.pipe(Schema.between(FaultRules.count.min, FaultRules.count.max)).annotations({
+      message: () => FaultRules.count.message
     })
   }).pipe(
     Schema.filter(
       (fault) =>
         fault.status !== undefined || fault.delayMs !== undefined ||
-        { path: ["status"], message: "give status, delayMs or both" }
+        { path: ["status"], message: FaultRules.neitherMessage }
     )
   ).annotations(strictFields)
 ) {}

@@ -4,32 +4,18 @@
  * secret; it names the user, the client, the channel, the caller's IP and device, and a reason.
  */
 import * as Schema from "effect/Schema"
+import {
+  EVENTS_AFTER_MESSAGE,
+  MAX_EVENTS_PER_PAGE as SharedMaxEvents,
+  SECURITY_EVENT_TYPES
+} from "../Shared/WireRules.js"
 import { IsoDate } from "./IsoDate.js"
 import { OtpChannel } from "./Otp.js"
 
 /** Every event type, as `GET /sandbox/events` and the `SecurityEvents` stream name them. */
-export const SecurityEventType = Schema.Literal(
-  "login.succeeded",
-  "login.refused",
-  "login.locked",
-  "refresh.succeeded",
-  "refresh.refused",
-  "otp.sent",
-  "otp.delivery_failed",
-  "otp.verified",
-  "otp.refused",
-  "otp.locked",
-  "totp.created",
-  "totp.validated",
-  "totp.deleted",
-  "totp.replayed",
-  "stepup.verified",
-  "stepup.refused",
-  "partner.login",
-  "partner.refused",
-  "partner.locked",
-  "partner.logout"
-).annotations({ identifier: "SecurityEventType" })
+export const SecurityEventType = Schema.Literal(...SECURITY_EVENT_TYPES).annotations({
+  identifier: "SecurityEventType"
+})
 /** An event type. */
 export type SecurityEventType = typeof SecurityEventType.Type
 
@@ -57,13 +43,13 @@ export class SecurityEvent extends Schema.Class<SecurityEvent>("SecurityEvent")(
 }) {}
 
 /** The most events one `GET /sandbox/events` answers. */
-export const MAX_EVENTS_PER_PAGE = 500
+export const MAX_EVENTS_PER_PAGE = SharedMaxEvents
 
 /** `GET /sandbox/events` query: events with an id greater than `after` (all of them without it). */
 export const EventsQuery = Schema.Struct({
   after: Schema.optional(
     Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()).annotations({
-      message: () => "must be an event id: a whole number from 0"
+      message: () => EVENTS_AFTER_MESSAGE
     })
   )
 })

@@ -5,24 +5,25 @@
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as Schema from "effect/Schema"
+import { ErrorStatuses } from "../Shared/WireRules.js"
 
 /** 413: the request body exceeds 64 KiB; it is refused before it is read. */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
   "PayloadTooLarge",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 413, description: "The request body exceeds 64 KiB" })
+  HttpApiSchema.annotations(ErrorStatuses.PayloadTooLarge)
 ) {}
 
 /** 415: the request body is not `application/json`; the API speaks JSON only. */
 export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()(
   "UnsupportedMediaType",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 415, description: "The request body is not application/json" })
+  HttpApiSchema.annotations(ErrorStatuses.UnsupportedMediaType)
 ) {}
 
 /** 405: the path exists but not with this method; the `Allow` header lists the methods it accepts. */
 export class HttpMethodNotAllowed extends Schema.TaggedError<HttpMethodNotAllowed>()(
   "HttpMethodNotAllowed",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 405, description: "The path does not accept this method" })
+  HttpApiSchema.annotations(ErrorStatuses.HttpMethodNotAllowed)
 ) {}
