@@ -3,8 +3,8 @@
  * answers the next requests to a route with a 503 instead of handling them. `AuthClient` retries
  * only requests that are safe to repeat: a refresh answered 503 twice is sent again and the third
  * attempt succeeds without the caller noticing; a login answered 503 is never repeated (each
- * success creates a refresh token), so the caller gets the 503 as a typed `ResponseError` and
- * decides itself.
+ * success creates a refresh token), so the caller gets the 503 as the typed `ServiceUnavailable`
+ * and decides itself.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
@@ -25,7 +25,7 @@ export const countAttempts = (counts: Map<string, number>) => (client: HttpClien
       attempt
     ))
 
-/** A failed call in a few words: its tag, and the status when it is an HTTP answer (a 503 arrives as a `ResponseError`). */
+/** A failed call in a few words: its tag (a 503 fault arrives as `ServiceUnavailable`), and the status of an undocumented answer (`ResponseError`). */
 const describeFailure = (error: { readonly _tag: string } | HttpClientError.ResponseError): string =>
   error instanceof HttpClientError.ResponseError ? `ResponseError ${error.response.status}` : error._tag
 

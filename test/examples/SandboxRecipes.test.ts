@@ -85,7 +85,7 @@ describe.each(storeKinds)("sandbox recipes on %s", (_kind, fresh) => {
     const result = await Effect.runPromise(faults.run(server.url, email("faults"), PASSWORD, counts))
     // Login is never repeated by the client: each call is one request, and each of the first two
     // spent one of the two faults (had the client retried, the first call would have succeeded).
-    expect(result.logins).toEqual(["ResponseError 503", "ResponseError 503", "logged in"])
+    expect(result.logins).toEqual(["ServiceUnavailable", "ServiceUnavailable", "logged in"])
     expect(counts.get("POST /auth/login")).toBe(3)
     // Refresh is retry-safe: one call, three attempts, the last one answered.
     expect(result.refreshed).toBe(true)

@@ -97,7 +97,8 @@ describe("AuthClient (Effect 4) against the Effect 3 server", () => {
       const failed = yield* Effect.flip(client.auth.login({
         payload: new LoginRequest({ email: email("once"), password: Redacted.make("whatever") })
       }))
-      expect(failed._tag).toBe("HttpClientError")
+      // A 503 is the contract's ServiceUnavailable (the sandbox's 503 fault answers it, as an outage would).
+      expect(failed._tag).toBe("ServiceUnavailable")
       expect(traffic.of("POST", "/auth/login").map((e) => e.status)).toEqual([503])
       yield* sandbox.clearFaults
     }).pipe(Effect.provide(layer))

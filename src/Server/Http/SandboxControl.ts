@@ -22,10 +22,17 @@ import { pathOf } from "./RouteTable.js"
 /** Whether `path` is a sandbox control route, which faults never touch. */
 const isSandboxPath = (path: string): boolean => path === "/sandbox" || path.startsWith("/sandbox/")
 
-/** The answer of a fault with a status. */
+/**
+ * The answer of a fault with a status: a 503 is the contract's `ServiceUnavailable` (what a real
+ * outage answers, so the client's typed error and retries are exercised), any other status
+ * `{ _tag: "SandboxFault", message }`.
+ */
 const faultAnswer = (id: string, status: number) =>
   HttpServerResponse.unsafeJson(
-    { _tag: "SandboxFault", message: `Fault ${id} injected with POST /sandbox/faults (answered ${status})` },
+    {
+      _tag: status === 503 ? "ServiceUnavailable" : "SandboxFault",
+      message: `Fault ${id} injected with POST /sandbox/faults (answered ${status})`
+    },
     { status }
   )
 
