@@ -14,6 +14,7 @@ import * as keepFresh from "../examples/keep-session-fresh.js"
 import * as partnerSession from "../examples/partner-session.js"
 import * as protectHttpApi from "../examples/protect-your-httpapi.js"
 import * as requireFreshOtp from "../examples/require-fresh-otp.js"
+import * as sandboxFaults from "../examples/sandbox-faults.js"
 import * as stepUp from "../examples/step-up-email.js"
 import * as typedErrors from "../examples/typed-errors.js"
 import { AuthClient, SandboxClient } from "../src/index.js"
@@ -27,7 +28,8 @@ const recipes = [
   "enrol-totp",
   "step-up-email",
   "protect-your-httpapi",
-  "require-fresh-otp"
+  "require-fresh-otp",
+  "sandbox-faults"
 ]
 
 let server: ServerProcess
@@ -117,6 +119,21 @@ describe("Effect 4 recipes against the Effect 3 server", () => {
     const result = await Effect.runPromise(protectHttpApi.run(server.url, email, password))
     expect(result.balance).toMatchObject({ email, amount: 42 })
     expect(result.refused).toBe("AuthError")
+  })
+
+  it("faults: two 503s on login reach the caller as ServiceUnavailable one by one; two on refresh are retried away", async () => {
+    const own = await startReferenceServer() // its faults are armed for every caller: a server of its own
+    try {
+      const counts = new Map<string, number>()
+      const email = `faults-${Date.now().toString(36)}@example.com`
+      const result = await Effect.runPromise(sandboxFaults.run(own.url, email, password, counts))
+      expect(result.logins).toEqual(["ServiceUnavailable", "ServiceUnavailable", "logged in"])
+      expect(counts.get("POST /auth/login")).toBe(3)
+      expect(result.refreshed).toBe(true)
+      expect(counts.get("POST /auth/login/refresh")).toBe(3)
+    } finally {
+      await own.stop()
+    }
   })
 
   it("requires a fresh OTP before a withdrawal: an EMAIL code passes once, names EMAIL", async () => {
