@@ -15,6 +15,7 @@ import * as partnerSession from "../examples/partner-session.js"
 import * as protectHttpApi from "../examples/protect-your-httpapi.js"
 import * as requireFreshOtp from "../examples/require-fresh-otp.js"
 import * as sandboxFaults from "../examples/sandbox-faults.js"
+import * as sandboxTimeTravel from "../examples/sandbox-time-travel.js"
 import * as stepUp from "../examples/step-up-email.js"
 import * as typedErrors from "../examples/typed-errors.js"
 import { AuthClient, SandboxClient } from "../src/index.js"
@@ -29,7 +30,8 @@ const recipes = [
   "step-up-email",
   "protect-your-httpapi",
   "require-fresh-otp",
-  "sandbox-faults"
+  "sandbox-faults",
+  "sandbox-time-travel"
 ]
 
 let server: ServerProcess
@@ -131,6 +133,22 @@ describe("Effect 4 recipes against the Effect 3 server", () => {
       expect(counts.get("POST /auth/login")).toBe(3)
       expect(result.refreshed).toBe(true)
       expect(counts.get("POST /auth/login/refresh")).toBe(3)
+    } finally {
+      await own.stop()
+    }
+  })
+
+  it("time travel: after a 61-minute jump the partner session logs in again with a code for sandbox time", async () => {
+    const own = await startReferenceServer() // its clock moves: a server of its own
+    try {
+      const email = `travel-${Date.now().toString(36)}@example.com`
+      const result = await Effect.runPromise(sandboxTimeTravel.run(own.url, { email, password }))
+      expect(result.offsetSeconds).toBe(61 * 60)
+      expect(result.before).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      expect(result.after).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      expect(result.after).not.toBe(result.before)
+      // The old token: refused, its session expired at sandbox time (the server's 403 AuthError).
+      expect(result.oldToken).toBe("AuthError")
     } finally {
       await own.stop()
     }
