@@ -7,8 +7,6 @@
  * log line per burst, with the count), and beyond `maxInFlight` requests in flight a new one is
  * answered 503 at once (`RequestGate.ts`). Running out of file descriptors is logged, not fatal.
  */
-import * as Effect from "effect/Effect"
-import * as Runtime from "effect/Runtime"
 import { createServer } from "node:http"
 import type * as Http from "node:http"
 import type { Socket } from "node:net"
@@ -33,8 +31,8 @@ export const defaultConnectionLimits: ConnectionLimits = {
   maxInFlight: 1024
 }
 
-/** A `node:http` server with `limits` applied; dropped connections and descriptor exhaustion logged through `runtime`. */
-export const createLimitedServer = (limits: ConnectionLimits, runtime: Runtime.Runtime<never>): Http.Server => {
+/** A `node:http` server with `limits` applied; dropped connections and descriptor exhaustion written with `log`. */
+export const createLimitedServer = (limits: ConnectionLimits, log: (line: string) => void): Http.Server => {
   const server = createServer({
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -49,7 +47,6 @@ export const createLimitedServer = (limits: ConnectionLimits, runtime: Runtime.R
   // handler destroys it); a request that starts takes the timeout off.
   server.on("connection", (socket: Socket) => socket.setTimeout(limits.headersTimeoutMs))
   server.on("request", (request: Http.IncomingMessage) => request.socket.setTimeout(0))
-  const log = (message: string) => Runtime.runFork(runtime)(Effect.logWarning(message))
   const drops = makeBurstLog(`connection cap (${limits.maxConnections}) reached, new connections closed at once`)
   server.on("drop", (data?: { readonly remoteAddress?: string }) => drops(`from ${data?.remoteAddress ?? "?"}`, log))
   const exhaustion = makeBurstLog("out of file descriptors, connections not accepted")

@@ -28,11 +28,9 @@ export const layerHttpServer = (
 ) =>
   Layer.unwrapEffect(
     Effect.map(Effect.runtime<never>(), (runtime) => {
-      const { attach, gate } = makeRequestGate(
-        limits.maxInFlight,
-        (line) => Runtime.runFork(runtime)(Effect.logWarning(line))
-      )
-      const create = () => attach(createLimitedServer(limits, runtime))
+      const log = (line: string) => Runtime.runFork(runtime)(Effect.logWarning(line))
+      const { attach, gate } = makeRequestGate(limits.maxInFlight, log)
+      const create = () => attach(createLimitedServer(limits, log))
       const served = transport === "fast"
         ? layerLeanServer(create, listen, { maxBodyBytes: MAX_BODY_BYTES })
         : NodeHttpServer.layer(() => lingerOnOversize(answerClientErrors(create()), MAX_BODY_BYTES), listen)
