@@ -7,8 +7,9 @@
  * its own 1 s bound, the failures are logged as one line per burst (no stacks), and once the
  * database is back every request succeeds again without a restart.
  */
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { rssMiB } from "../../bench/lib/Processes.js"
 import { call } from "../support/Http.js"
 import { runLoad } from "../support/Load.js"
 import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres } from "../support/PrivatePostgres.js"
@@ -17,10 +18,7 @@ import { type ServerProcess, startServerProcess } from "../support/ServerProcess
 const unavailable = privatePostgresUnavailable()
 
 /** Open descriptors and RSS (MiB) of process `pid`. */
-const footprint = (pid: number) => ({
-  descriptors: readdirSync(`/proc/${pid}/fd`).length,
-  rssMiB: Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024
-})
+const footprint = (pid: number) => ({ descriptors: readdirSync(`/proc/${pid}/fd`).length, rssMiB: rssMiB(pid) })
 const password = "correct horse battery"
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -31,7 +31,7 @@ export interface PrivatePostgres {
   readonly thaw: () => void
   /** A fast shutdown (connections closed). */
   readonly stop: () => void
-  /** Starts it again on the same port and data. */
+  /** Starts it again on the same port and data (`scripts/postgres-start.sh` does). */
   readonly start: () => void
   /** Stops it for good and removes its data. */
   readonly remove: () => void
@@ -63,15 +63,9 @@ export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
       frozen = []
     },
     stop: () => pgCtl("stop", "-m", "fast", "-w"),
-    start: () =>
-      pgCtl(
-        "start",
-        "-w",
-        "-l",
-        `${dir}/server.log`,
-        "-o",
-        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`
-      ),
+    start: () => {
+      execFileSync("scripts/postgres-start.sh", [String(port)], { stdio: "ignore" })
+    },
     remove: () => {
       if (frozen.length > 0) execFileSync("kill", ["-CONT", ...frozen])
       try {
