@@ -17,6 +17,7 @@ import { onCleanup } from "../lib/Cleanups.js"
 import { log } from "../lib/Log.js"
 import { cores, rssMiB } from "../lib/Processes.js"
 import type { Measured } from "../lib/Report.js"
+import { send } from "../lib/Send.js"
 import { port, rampartEnv, startServer } from "../lib/Servers.js"
 import { freshSqlite, makeKeys } from "../lib/Store.js"
 import type { BenchItem } from "./Item.js"
@@ -37,38 +38,22 @@ const partners = Array.from({ length: 4 }, (_, i) => ({
 const code = (secret: string) => Either.getOrThrow(totpAt(secret, Math.floor(Date.now() / 1000)))
 
 /** One JSON request over `agent`: its status and parsed body, or status 0 when it got no answer. */
-const request = (
+const request = async (
   url: string,
   agent: Http.Agent,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {}
-) =>
-  new Promise<{ status: number; body: any }>((resolve) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body)
-    const outgoing = Http.request(new URL(path, url), {
-      method,
-      agent,
-      headers: { ...(payload === undefined ? {} : { "content-type": "application/json" }), ...headers }
-    }, (response) => {
-      let text = ""
-      response.setEncoding("utf8")
-      response.on("data", (chunk) => (text += chunk))
-      response.on("end", () => {
-        let parsed: unknown
-        try {
-          parsed = text === "" ? undefined : JSON.parse(text)
-        } catch {
-          parsed = text
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed })
-      })
-      response.on("error", () => resolve({ status: 0, body: undefined }))
-    })
-    outgoing.on("error", () => resolve({ status: 0, body: undefined }))
-    outgoing.end(payload)
-  })
+): Promise<{ status: number; body: any }> => {
+  const answer = await send(url, agent, { method, path, body, headers })
+  if ("error" in answer) return { status: 0, body: undefined }
+  try {
+    return { status: answer.status, body: answer.body === "" ? undefined : JSON.parse(answer.body) }
+  } catch {
+    return { status: answer.status, body: answer.body }
+  }
+}
 
 /** Latencies and answers of one endpoint. */
 interface Tally {

@@ -4,14 +4,10 @@
  * test can tell a 503 from a reset (`ECONNRESET`) from a refused connection (`ECONNREFUSED`).
  */
 import * as Http from "node:http"
+import { type JsonRequest, send } from "../../bench/lib/Send.js"
 
 /** One request of the load. */
-export interface LoadRequest {
-  readonly method: string
-  readonly path: string
-  readonly body?: unknown
-  readonly headers?: Record<string, string>
-}
+export type LoadRequest = JsonRequest
 
 /** What the load saw: counts by status and by error code, and the slowest answer. */
 export interface LoadResult {
@@ -20,37 +16,6 @@ export interface LoadResult {
   readonly slowestMs: number
   readonly total: number
 }
-
-/** One request over `agent`; its status, or the error's code. */
-export const send = (
-  base: string,
-  agent: Http.Agent,
-  request: LoadRequest
-): Promise<{ status: number; headers: Http.IncomingHttpHeaders; body: string } | { error: string }> =>
-  new Promise((resolve) => {
-    const url = new URL(request.path, base)
-    const payload = request.body === undefined ? undefined : JSON.stringify(request.body)
-    const outgoing = Http.request(
-      url,
-      {
-        method: request.method,
-        agent,
-        headers: {
-          ...(payload === undefined ? {} : { "content-type": "application/json" }),
-          ...request.headers
-        }
-      },
-      (response) => {
-        let body = ""
-        response.setEncoding("utf8")
-        response.on("data", (chunk) => (body += chunk))
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }))
-        response.on("error", (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
-      }
-    )
-    outgoing.on("error", (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
-    outgoing.end(payload)
-  })
 
 /** Runs `concurrency` loops of `next()` requests until `stop()` says so (checked before each request). */
 export const runLoad = async (
