@@ -12,6 +12,7 @@ import * as Context from "effect/Context"
 import type * as Http from "node:http"
 import * as Net from "node:net"
 import { makeBurstLog } from "../../../internal/BurstLog.js"
+import { RETRY_AFTER_SECONDS } from "../RetryAfter.js"
 
 /** What a shutdown's drain did: requests that finished during it, and those cut at the deadline. */
 export interface Drained {
@@ -63,7 +64,7 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
     response.writeHead(503, {
       "content-type": "application/json",
       "content-length": Buffer.byteLength(shedBody),
-      "retry-after": "1"
+      "retry-after": String(RETRY_AFTER_SECONDS)
     })
     response.end(shedBody)
     shedLog(`${request.method} ${request.url?.split("?")[0]?.slice(0, 100)}`, log)
