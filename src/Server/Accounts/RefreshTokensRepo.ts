@@ -79,7 +79,7 @@ export class RefreshTokensRepo extends Effect.Service<RefreshTokensRepo>()("Ramp
               ? undefined
               : { value: found.row === undefined ? Option.none() : Option.some(decodeLive(found.row)) }
           },
-          findLive({ tokenHash, now })
+          () => findLive({ tokenHash, now })
         )
     }
   })

@@ -1,7 +1,10 @@
 /**
- * Where the request being served comes from: the caller's IP and device (`User-Agent`), set once per
- * request by the HTTP layer, read by `SecurityEvents` so domain services need not pass them along.
- * Outside a request (embedders calling the services directly) both are absent unless provided.
+ * Where the request being served comes from: the caller's IP and device (`User-Agent`), read by
+ * `SecurityEvents` so domain services need not pass them along. An embedder calling the services
+ * directly provides `RequestOrigin`; the HTTP layer instead installs, once per server, an
+ * `OriginResolver` that reads them from the request in the fiber's context when an event is
+ * stored (no per-request provision: docs/benchmarks.md, "Round three"). Outside a request both are
+ * absent unless provided.
  */
 import * as Context from "effect/Context"
 
@@ -11,7 +14,21 @@ export interface Origin {
   readonly device: string | undefined
 }
 
-/** The origin of the current request (none by default). */
+/** An origin with neither IP nor device. */
+const unknownOrigin: Origin = { ip: undefined, device: undefined }
+
+/** The origin of the current request, when provided (else the `OriginResolver`'s, else none). */
 export class RequestOrigin extends Context.Reference<RequestOrigin>()("Rampart/Server/RequestOrigin", {
-  defaultValue: (): Origin => ({ ip: undefined, device: undefined })
+  defaultValue: (): Origin => unknownOrigin
 }) {}
+
+/** Finds the origin of the request being served in a fiber's context (set once by the HTTP layer); `undefined` outside a request. */
+export class OriginResolver extends Context.Reference<OriginResolver>()("Rampart/Server/OriginResolver", {
+  defaultValue: (): (context: Context.Context<never>) => Origin | undefined => () => undefined
+}) {}
+
+/** The origin of the current request in `context`: `RequestOrigin` when provided, else what the `OriginResolver` finds, else none. */
+export const originIn = (context: Context.Context<never>): Origin =>
+  context.unsafeMap.has(RequestOrigin.key)
+    ? Context.get(context, RequestOrigin)
+    : Context.get(context, OriginResolver)(context) ?? unknownOrigin

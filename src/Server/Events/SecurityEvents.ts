@@ -18,6 +18,7 @@
  */
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -29,7 +30,7 @@ import { Limits } from "../../Domain/Policy.js"
 import type { SecurityEvent, SecurityEventInput } from "../../Domain/SecurityEvent.js"
 import { BeforeCommit } from "../Store/Transaction.js"
 import { CurrentReport, eventsOnExit, type EventSubject, hasDecided, makeReport, type Outcome } from "./EventReport.js"
-import { RequestOrigin } from "./RequestOrigin.js"
+import { originIn } from "./RequestOrigin.js"
 import { SecurityEventsRepo, toEvent } from "./SecurityEventsRepo.js"
 
 /** How many events a subscriber may fall behind before the oldest are dropped for it. */
@@ -43,29 +44,32 @@ export class SecurityEvents extends Effect.Service<SecurityEvents>()("Rampart/Se
 
     /** Stores `inputs` with the time, IP and device of the current request (in the caller's transaction, if any); the stored events. */
     const store = (inputs: ReadonlyArray<SecurityEventInput>): Effect.Effect<Array<SecurityEvent>, SqlError.SqlError> =>
-      inputs.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
-        const origin = yield* RequestOrigin
-        const at = yield* Clock.currentTimeMillis
-        const stored: Array<SecurityEvent> = []
-        for (const input of inputs) {
-          const row = {
-            at,
-            type: input.type,
-            user_id: input.userId ?? null,
-            client_id: input.clientId ?? null,
-            channel: input.channel ?? null,
-            ip: origin.ip ?? null,
-            device: origin.device?.slice(0, Limits.deviceMaxLength) ?? null,
-            reason: input.reason ?? null
+      inputs.length === 0 ? Effect.succeed([]) : Effect.withFiberRuntime((fiber) => {
+        const origin = originIn(fiber.currentContext)
+        return Effect.flatMap(Clock.currentTimeMillis, (at) => {
+          const storeOne = (input: SecurityEventInput) => {
+            const row = {
+              at,
+              type: input.type,
+              user_id: input.userId ?? null,
+              client_id: input.clientId ?? null,
+              channel: input.channel ?? null,
+              ip: origin.ip ?? null,
+              device: origin.device?.slice(0, Limits.deviceMaxLength) ?? null,
+              reason: input.reason ?? null
+            }
+            return Effect.map(repo.insert(row), (id) => toEvent({ id, ...row }))
           }
-          stored.push(toEvent({ id: yield* repo.insert(row), ...row }))
-        }
-        return stored
+          // Most operations store one event: without `forEach`'s loop.
+          return inputs.length === 1
+            ? Effect.map(storeOne(inputs[0]!), (event) => [event])
+            : Effect.forEach(inputs, storeOne)
+        })
       })
 
     /** Offers stored events to the subscribers. */
     const offer = (stored: ReadonlyArray<SecurityEvent>): Effect.Effect<void> =>
-      Effect.forEach(stored, (event) => PubSub.publish(hub, event), { discard: true })
+      stored.length === 0 ? Effect.void : Effect.asVoid(PubSub.publishAll(hub, stored))
 
     /**
      * Stores `input` (in the caller's transaction, if any: it commits or rolls back with it), then
@@ -119,17 +123,14 @@ export class SecurityEvents extends Effect.Service<SecurityEvents>()("Rampart/Se
               stored = events
             }
           )
-        return self.pipe(
-          Effect.provideService(CurrentReport, report),
-          Effect.provideService(BeforeCommit, beforeCommit),
-          Effect.exit,
-          Effect.flatMap((exit) => {
-            const events = stored === undefined
-              ? store(eventsOnExit(outcome, report, exit))
-              : Effect.succeed(hasDecided(outcome, exit) ? stored : [])
-            return Effect.zipRight(Effect.flatMap(events, offer), exit)
-          })
-        )
+        // One provision of both references (each provision copies the fiber's whole context).
+        const scoped = Context.add(Context.make(CurrentReport, report), BeforeCommit, beforeCommit)
+        return Effect.flatMap(Effect.exit(Effect.provide(self, scoped)), (exit) => {
+          const events = stored === undefined
+            ? store(eventsOnExit(outcome, report, exit))
+            : Effect.succeed(hasDecided(outcome, exit) ? stored : [])
+          return Effect.zipRight(Effect.flatMap(events, offer), exit)
+        })
       })
 
     /** Every event published from now on, for as long as the stream runs. */

@@ -79,7 +79,7 @@ export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Ra
           ])
           return result === undefined ? undefined : { value: Number(result.lastInsertRowid) }
         },
-        viaStatement(row)
+        () => viaStatement(row)
       )
     const after = dieOnMismatch(
       SqlSchema.findAll({

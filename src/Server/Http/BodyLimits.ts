@@ -2,10 +2,12 @@
  * The request body policy of every route: bodies over 64 KiB are refused with 413 before they are
  * read, non-JSON bodies with 415, malformed or too deeply nested JSON with a 400 that says why.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 
 /** The largest request body the server reads. */
@@ -88,5 +90,14 @@ export const limitBody = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServer
     const handled = mayHaveBody
       ? Effect.flatMap(checkJsonBody(request), (refusal) => (refusal === undefined ? app : Effect.succeed(refusal)))
       : app
-    return HttpIncomingMessage.withMaxBodySize(handled, Option.some(MAX_BODY_BYTES))
+    return handled
   })
+
+/**
+ * The platform's body reader capped at `MAX_BODY_BYTES` for every request of a served app: provided
+ * once to the serving layer (the request fibers start with it) rather than per request.
+ */
+export const layerMaxBodySize = Layer.succeed(
+  HttpIncomingMessage.MaxBodySize,
+  Option.some(FileSystem.Size(MAX_BODY_BYTES))
+)

@@ -12,7 +12,7 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Layer from "effect/Layer"
 import type { RequestLogFormat } from "../Config.js"
-import { limitBody } from "./BodyLimits.js"
+import { layerMaxBodySize, limitBody } from "./BodyLimits.js"
 import { layerPlainDecodeErrorsFor } from "./DecodeErrors.js"
 import { layerRequestOrigin } from "./Origin.js"
 import { requestLog } from "./RequestLog.js"
@@ -38,6 +38,6 @@ export const layerServeWithEdge = <Id extends string, Groups extends HttpApiGrou
   return HttpApiBuilder.serve((app) => log(retryAfterOn503(limitBody(app)))).pipe(
     Layer.provide(layerPlainDecodeErrorsFor(api as unknown as HttpApi.HttpApi.Any)),
     Layer.provide(HttpApiBuilder.middleware((app) => answerUnrouted(app, routes))),
-    Layer.provide(layerRequestOrigin)
+    Layer.provide([layerRequestOrigin, layerMaxBodySize])
   )
 }

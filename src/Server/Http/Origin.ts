@@ -1,18 +1,18 @@
-/** Sets `RequestOrigin` (the caller's IP and `User-Agent`) for every request, so security events name them. */
-import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import type * as HttpApp from "@effect/platform/HttpApp"
+/** The caller's IP and `User-Agent` of every request, so security events name them. */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import { RequestOrigin } from "../Events/RequestOrigin.js"
+import * as Layer from "effect/Layer"
+import { OriginResolver } from "../Events/RequestOrigin.js"
 
-/** `RequestOrigin` from the request around `app`. */
-const withOrigin = (app: HttpApp.Default) =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    Effect.provideService(app, RequestOrigin, {
-      ip: Option.getOrUndefined(request.remoteAddress),
-      device: request.headers["user-agent"]
-    }))
-
-/** The request origin on every request. */
-export const layerRequestOrigin = HttpApiBuilder.middleware(Effect.succeed(withOrigin))
+/**
+ * The request origin for a served app: provided once to the serving layer, it reads the IP and
+ * `User-Agent` of the request in the fiber's context when an event is stored.
+ */
+export const layerRequestOrigin = Layer.succeed(OriginResolver, (context) => {
+  const request = context.unsafeMap.get(HttpServerRequest.HttpServerRequest.key) as
+    | HttpServerRequest.HttpServerRequest
+    | undefined
+  return request === undefined ? undefined : {
+    ip: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : undefined,
+    device: request.headers["user-agent"]
+  }
+})

@@ -16,7 +16,7 @@ import { RampartApi } from "../../Api/RampartApi.js"
 import { ServerConfig, type ServerSettings } from "../Config.js"
 import { layerPartnerAuthentication, layerUserAuthenticationInProcess } from "./Authentication.js"
 import { layerAuthHttp } from "./AuthHttp.js"
-import { limitBody } from "./BodyLimits.js"
+import { layerMaxBodySize, limitBody } from "./BodyLimits.js"
 import { layerPlainDecodeErrors } from "./DecodeErrors.js"
 import { layerOperationsHttp } from "./OperationsHttp.js"
 import { layerRequestOrigin } from "./Origin.js"
@@ -112,6 +112,6 @@ export const layerRoutes = layerServe.pipe(
   Layer.provide(layerPlainDecodeErrors),
   Layer.provide(layerUnrouted),
   Layer.provide(layerSandboxControl),
-  Layer.provide(layerRequestOrigin),
+  Layer.provide([layerRequestOrigin, layerMaxBodySize]),
   Layer.provide(layerApi)
 )

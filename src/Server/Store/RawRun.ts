@@ -33,20 +33,21 @@ const rawStatementsOf = (sql: SqlClient.SqlClient): RawStatements | undefined =>
 
 /**
  * `fast` on `sql`'s raw statements when it can run now (Rampart's SQLite client, no transaction in
- * this fiber, none holding the connection), failing with the driver's `SqlError`; `usual` otherwise.
+ * this fiber, none holding the connection), failing with the driver's `SqlError`; `usual()` otherwise
+ * (built only then: a statement is not compiled for nothing).
  */
 export const rawOr = <A, E, R>(
   sql: SqlClient.SqlClient,
   fast: (raw: RawStatements) => { readonly value: A } | undefined,
-  usual: Effect.Effect<A, E, R>
+  usual: () => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | SqlError, R> => {
   const raw = rawStatementsOf(sql)
-  if (raw === undefined) return usual
+  if (raw === undefined) return usual()
   return Effect.withFiberRuntime<A, E | SqlError, R>((fiber) => {
-    if (fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key)) return usual
+    if (fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key)) return usual()
     try {
       const result = fast(raw)
-      return result === undefined ? usual : Effect.succeed(result.value)
+      return result === undefined ? usual() : Effect.succeed(result.value)
     } catch (error) {
       // A store failure fails; anything else `fast` throws (a row that does not decode) is a defect.
       if (error instanceof SqlError) return Effect.fail(error)

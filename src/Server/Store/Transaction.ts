@@ -17,7 +17,6 @@ import * as SqlError from "@effect/sql/SqlError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 
 /** Marks an error class whose failure rolls its transaction back like a store failure (a failed delivery). */
 export const RollsBack: unique symbol = Symbol.for("rampart/Store/RollsBack")
@@ -45,18 +44,16 @@ class OwnTransaction extends Context.Reference<OwnTransaction>()("Rampart/Store/
 /** Runs `effect` on `sql`'s own connections: a transaction of another client in the caller's context is set aside. */
 export const onOwnStore =
   (sql: SqlClient.SqlClient) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.flatMap(
-      Effect.context<never>(),
-      (context) =>
-        Option.isNone(Context.getOption(context, SqlClient.TransactionConnection)) ||
-          Context.get(context, OwnTransaction) === sql
-          ? effect
-          : Effect.mapInputContext(
-            effect as Effect.Effect<A, E, never>,
-            (input: Context.Context<never>) =>
-              Context.omit(SqlClient.TransactionConnection)(input) as Context.Context<never>
-          ) as Effect.Effect<A, E, R>
-    )
+    Effect.withFiberRuntime((fiber) => {
+      const context = fiber.currentContext
+      return !context.unsafeMap.has(SqlClient.TransactionConnection.key) || Context.get(context, OwnTransaction) === sql
+        ? effect
+        : Effect.mapInputContext(
+          effect as Effect.Effect<A, E, never>,
+          (input: Context.Context<never>) =>
+            Context.omit(SqlClient.TransactionConnection)(input) as Context.Context<never>
+        ) as Effect.Effect<A, E, R>
+    })
 
 /**
  * Runs `effect` in a transaction of `sql` (the store the service was built on, never the caller's)
