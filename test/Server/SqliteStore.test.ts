@@ -3,6 +3,9 @@
  * outside a transaction skip the connection's semaphore, so these check that one issued by
  * another fiber while a transaction is open never runs inside it (it would be committed or rolled
  * back with it), that transactions still exclude each other, and that store failures stay typed.
+ * Each runs twice: with the tracer on (every statement takes `@effect/sql`'s path, with its span)
+ * and off (statements run at once, src/Server/Store/AtOnceStatement.ts), plus what is particular to
+ * running at once: inside the client's own transaction, fragments, reused texts.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
@@ -66,7 +69,14 @@ const holdTransaction = <E>(first: string, rest: Effect.Effect<unknown, E, SqlCl
     return { transaction, release: Deferred.succeed(released, undefined) }
   })
 
-describe("SqliteStore", () => {
+describe.each(
+  [
+    ["the usual statement path (tracer on)", true],
+    ["statements run at once (tracer off)", false]
+  ] as const
+)("SqliteStore, %s", (_path, tracer) => {
+  const on = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.withTracerEnabled(effect, tracer)
+
   it.live("a statement of another fiber waits while a transaction is open, so a rollback does not take it along", () =>
     Effect.gen(function*() {
       const { release, transaction } = yield* holdTransaction("rolled back", Effect.fail("abort" as const))
@@ -78,7 +88,7 @@ describe("SqliteStore", () => {
       expect(Exit.isFailure(yield* Fiber.await(transaction))).toBe(true)
       yield* Fiber.join(outside)
       expect(yield* names).toEqual(["kept"])
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
+    }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
 
   it.live("a statement of another fiber during a committed transaction lands after it, outside it", () =>
     Effect.gen(function*() {
@@ -89,7 +99,7 @@ describe("SqliteStore", () => {
       yield* Fiber.join(transaction)
       yield* Fiber.join(outside)
       expect(yield* names).toEqual(["first", "second", "after"])
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
+    }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
 
   it.live("transactions of concurrent fibers do not interleave", () =>
     Effect.gen(function*() {
@@ -106,7 +116,7 @@ describe("SqliteStore", () => {
       expect(rows).toHaveLength(9)
       // Each transaction's three rows are contiguous.
       for (let i = 0; i < 9; i += 3) expect(new Set(rows.slice(i, i + 3).map((name) => name[0])).size).toBe(1)
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
+    }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
 
   it.live("a failing statement is a typed SqlError and the connection goes on", () =>
     Effect.gen(function*() {
@@ -119,5 +129,34 @@ describe("SqliteStore", () => {
       for (let i = 0; i < 600; i++) yield* sql.unsafe(`SELECT ${i} AS n`)
       yield* insert("ok")
       expect(yield* names).toEqual(["ok"])
-    }).pipe(Effect.provide(layerFreshStore), Effect.orDie))
+    }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
+
+  it.live("inside the client's own transaction a statement runs in it: a rollback takes it along", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const failed = yield* Effect.exit(sql.withTransaction(
+        Effect.zipRight(Effect.zipRight(insert("inside"), sql.withTransaction(insert("nested"))), Effect.fail("abort"))
+      ))
+      expect(Exit.isFailure(failed)).toBe(true)
+      yield* sql.withTransaction(Effect.zipRight(insert("committed"), sql.withTransaction(insert("nested"))))
+      expect(yield* names).toEqual(["committed", "nested"])
+    }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
+
+  it.live("fragments, helpers and one template with changing values compile as @effect/sql compiles them", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      for (const name of ["a", "b", "c"]) yield* insert(name)
+      const byName = (name: string) => sql<{ readonly name: string }>`SELECT name FROM t WHERE name = ${name}`
+      expect(yield* byName("b")).toEqual([{ name: "b" }])
+      expect(yield* byName("c")).toEqual([{ name: "c" }])
+      const where = sql`WHERE ${sql.in("name", ["a", "c"])}`
+      expect(yield* sql<{ readonly name: string }>`SELECT name FROM t ${where} ORDER BY name`).toEqual([
+        { name: "a" },
+        { name: "c" }
+      ])
+      expect(yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM ${sql("t")}`).toEqual([{ n: 3 }])
+      const [text, params] = byName("x").compile()
+      expect(text).toBe("SELECT name FROM t WHERE name = ?")
+      expect(params).toEqual(["x"])
+    }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
 })

@@ -8,7 +8,9 @@
  *   runs it synchronously, so it cannot interleave with anything, and it only has to wait (and
  *   then takes the semaphore) while another fiber's transaction holds the connection, which it
  *   checks in the same synchronous step that runs it.
- * Transactions hold the semaphore from `BEGIN` to `COMMIT`/`ROLLBACK`, as before.
+ * Transactions hold the semaphore from `BEGIN` to `COMMIT`/`ROLLBACK`, as before. And its
+ * template statements run at once, synchronously on the connection, instead of through
+ * `@effect/sql`'s per-statement span, scope and connection acquisition (AtOnceStatement.ts).
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -17,9 +19,11 @@ import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import Sqlite from "better-sqlite3"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { atOnceClient } from "./AtOnceStatement.js"
 import { type RawStatements, withRawStatements } from "./RawRun.js"
 
 /** How many prepared statements are kept (the server has a few dozen distinct ones). */
@@ -155,7 +159,25 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       compiler: Statement.makeCompilerSqlite(),
       spanAttributes: [["db.system.name", "sqlite"]]
     })
-    return withRawStatements(client, raw)
+    /**
+     * Every template statement runs at once (AtOnceStatement.ts) unless: the tracer is on (every
+     * statement keeps its span), a statement transformer is set, another fiber's transaction holds
+     * the connection (it waits its turn on the usual path), or it is inside a transaction of another
+     * client. Inside this client's own transaction it runs in that transaction at once. The refresh's
+     * two statements go further still through `RawRun` (prepared once, `get`/`run`).
+     */
+    return atOnceClient(withRawStatements(client, raw), (compile, fiber) => {
+      if (
+        fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
+        fiber.getFiberRef(Statement.currentTransformer)._tag === "Some"
+      ) return undefined
+      const held = fiber.currentContext.unsafeMap.get(SqlClient.TransactionConnection.key) as
+        | readonly [SqlConnection.Connection, number]
+        | undefined
+      if (held === undefined ? inTransaction : held[0] !== exclusive) return undefined
+      const [sql, params] = compile()
+      return attempt(() => runPrepared(prepare(sql), params, false) as ReadonlyArray<never>)
+    })
   })
 
 /** `SqlClient` over the SQLite file `filename`. */
