@@ -100,20 +100,22 @@ const make = (filename: string, options: SqliteStoreOptions) =>
               statement.raw(false)
             }
           }),
+        // `@effect/sql` runs BEGIN, COMMIT, ROLLBACK and savepoints unprepared; on SQLite their
+        // prepared statements are kept like any other (a few fixed texts), not prepared each time.
         executeUnprepared: (sql, params, transformRows) =>
           sql === "COMMIT"
             ? run(() => {
               try {
-                db.prepare(sql).run()
+                prepare(sql).run()
                 return []
               } catch (error) {
                 // A COMMIT that fails (a full disk) leaves SQLite's transaction open: end it, or the
                 // connection would refuse every later BEGIN.
-                if (db.inTransaction) db.prepare("ROLLBACK").run()
+                if (db.inTransaction) prepare("ROLLBACK").run()
                 throw error
               }
             })
-            : rows(() => db.prepare(sql), params ?? [], transformRows),
+            : rows(() => prepare(sql), params ?? [], transformRows),
         executeStream: () => Stream.dieMessage("executeStream not implemented")
       }
     }
