@@ -33,14 +33,23 @@ const send = async (
   }
 }
 
-/** Waits until `count` lines of stdout satisfy `isLine` (the last line may still be on its way). */
-const linesOf = async (server: ServerProcess, isLine: (line: string) => boolean, count: number) => {
+/**
+ * The stdout lines that satisfy `isLine`, once one of them names each of `answers`' request ids
+ * (lines are written at the end of the server's event-loop turn, so the last may still be on its way).
+ */
+const linesOf = async (
+  server: ServerProcess,
+  isLine: (line: string) => boolean,
+  answers: Record<string, { readonly requestId: string | null }>
+) => {
+  const ids = Object.values(answers).flatMap(({ requestId }) => (requestId === null ? [] : [requestId]))
+  const logged = () => server.stdout().split("\n").filter(isLine)
   for (let i = 0; i < 40; i++) {
-    const lines = server.stdout().split("\n").filter(isLine)
-    if (lines.length >= count) return lines
+    const lines = logged()
+    if (ids.every((id) => lines.some((line) => line.includes(id)))) return lines
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return server.stdout().split("\n").filter(isLine)
+  return logged()
 }
 
 /** What a user session sent and received: each answer, and the secrets it used or got. */
@@ -98,9 +107,8 @@ describe.each(["fast", "platform"] as const)("RAMPART_LOG_FORMAT=json on the %s 
     server = await startServerProcess({ RAMPART_LOG_FORMAT: "json", RAMPART_HTTP: transport })
     run = await session(server.url)
     const isLog = (line: string) => line.startsWith("{") && line.includes("\"requestId\"")
-    const count = Object.keys(run.answers).length
     // The readiness probes (GET /health before the session) are logged too.
-    lines = (await linesOf(server, isLog, count)).map((line) => JSON.parse(line) as Record<string, unknown>)
+    lines = (await linesOf(server, isLog, run.answers)).map((line) => JSON.parse(line) as Record<string, unknown>)
   }, 60_000)
   afterAll(async () => {
     expect(await server.stop()).toBe(0)
@@ -162,7 +170,7 @@ describe("the default text format", () => {
     const server = await startServerProcess({})
     try {
       const { answers, secrets } = await session(server.url)
-      const lines = await linesOf(server, (line) => / id=\S+ ip=/.test(line), Object.keys(answers).length)
+      const lines = await linesOf(server, (line) => / id=\S+ ip=/.test(line), answers)
       const login = lines.find((line) => line.includes(`id=${answers.login.requestId} `))
       expect(login).toMatch(
         /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z POST \/auth\/login 200 \d+(\.\d+)?ms id=[0-9a-f-]{36} ip=127\.0\.0\.1$/

@@ -18,6 +18,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { randomUUID } from "node:crypto"
+import { writeSync } from "node:fs"
 import type { RequestLogFormat } from "../Config.js"
 
 /** The header that carries a request's id, in both directions. */
@@ -57,8 +58,44 @@ export const textLine = (line: RequestLine): string =>
   } ${line.status} ${line.durationMs}ms id=${line.requestId} ip=${line.clientIp}` +
   (line.traceId === undefined ? "" : ` trace=${line.traceId}`)
 
-/** Writes one line to the process's stdout. */
-const writeStdout = (text: string): void => void process.stdout.write(`${text}\n`)
+/** Request lines not yet written: those of one turn of the event loop go out in one write. */
+let pending = ""
+let flushScheduled = false
+/** Whether the pending lines are written at exit (hooked on the first line). */
+let exitHooked = false
+
+/** Writes the pending lines to stdout (one system call for all of them). */
+const flushPending = (): void => {
+  flushScheduled = false
+  if (pending === "") return
+  const text = pending
+  pending = ""
+  process.stdout.write(text)
+}
+
+/** Pending lines beyond this many characters are written at once rather than at the end of the turn. */
+const FLUSH_AT_CHARS = 64 * 1024
+
+/**
+ * Writes one line to the process's stdout, at the end of the current turn of the event loop with
+ * the other lines of that turn (stdout to a pipe or file is a synchronous write on Linux: one per
+ * line cost a loaded server more than the rest of the line; docs/benchmarks.md, request-logs). The
+ * lines of the last turn are written when the process exits.
+ */
+const writeStdout = (text: string): void => {
+  if (!exitHooked) {
+    exitHooked = true
+    process.once("exit", () => {
+      if (pending !== "") writeSync(1, pending)
+    })
+  }
+  pending += `${text}\n`
+  if (pending.length >= FLUSH_AT_CHARS) return flushPending()
+  if (!flushScheduled) {
+    flushScheduled = true
+    setImmediate(flushPending)
+  }
+}
 
 /** How `requestLog` names a request's route and where its lines go. */
 export interface RequestLogOptions {
