@@ -134,16 +134,21 @@ const withTimeout =
       ? HttpClient.transform(
         client,
         (effect, request) =>
-          timedOn(timer, effect, (attempt) =>
-            Effect.timeoutFail(attempt, {
-              duration: timeout,
-              onTimeout: () =>
+          // A race with a sleep on `timer` itself: the attempt keeps the caller's Clock without the
+          // two Clock provisions `Effect.timeoutFail` (which sleeps on the fiber's Clock) would need.
+          Effect.raceFirst(
+            effect,
+            Effect.zipRight(
+              timer.sleep(timeout),
+              Effect.failSync(() =>
                 new HttpClientError.RequestError({
                   request,
                   reason: "Transport",
                   description: `no response within ${Duration.format(timeout)}`
                 })
-            }))
+              )
+            )
+          )
       )
       : client
 
