@@ -56,22 +56,23 @@ export class OtpChallenges extends Effect.Service<OtpChallenges>()("Rampart/Serv
       transact(
         Effect.gen(function*() {
           const user = yield* users.requireActive(userId, true)
-          const already = new AlreadyConfigured({ message: `${channel} is already verified` })
+          // Made only for a refusal (an error captures a stack trace).
+          const already = () => new AlreadyConfigured({ message: `${channel} is already verified` })
           switch (channel) {
             case "EMAIL": {
-              if (user.email_verified_at !== null) return yield* already
+              if (user.email_verified_at !== null) return yield* already()
               yield* budget.budgeted(user, codes.consume(user, "EMAIL", user.email, code))
               break
             }
             case "SMS": {
               if (user.phone === null) return yield* new NotConfigured({ message: "No phone number is configured" })
-              if (user.phone_verified_at !== null) return yield* already
+              if (user.phone_verified_at !== null) return yield* already()
               yield* budget.budgeted(user, codes.consume(user, "SMS", user.phone, code))
               break
             }
             case "TOTP": {
               if (!hasTotpSecret(user)) return yield* new NotConfigured({ message: "No TOTP secret is configured" })
-              if (user.totp_verified_at !== null) return yield* already
+              if (user.totp_verified_at !== null) return yield* already()
               yield* budget.budgeted(user, userTotp.verify(user, code))
               break
             }

@@ -114,19 +114,21 @@ const withTimeout =
       ? HttpClient.transform(
         client,
         (effect, request) =>
-          timedOn(timer, effect, (attempt) =>
-            Effect.timeoutOrElse(attempt, {
-              duration: timeout,
-              orElse: () =>
-                Effect.fail(
-                  new HttpClientError.HttpClientError({
-                    reason: new HttpClientError.TransportError({
-                      request,
-                      description: `no response within ${Duration.format(timeout)}`
-                    })
+          // A race with a sleep on `timer` itself: the attempt keeps the caller's Clock without two Clock provisions.
+          Effect.raceFirst(
+            effect,
+            Effect.andThen(
+              timer.sleep(timeout),
+              Effect.failSync(() =>
+                new HttpClientError.HttpClientError({
+                  reason: new HttpClientError.TransportError({
+                    request,
+                    description: `no response within ${Duration.format(timeout)}`
                   })
-                )
-            }))
+                })
+              )
+            )
+          )
       )
       : client
 
