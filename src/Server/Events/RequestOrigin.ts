@@ -3,7 +3,7 @@
  * `SecurityEvents` so domain services need not pass them along. An embedder calling the services
  * directly provides `RequestOrigin`; the HTTP layer instead installs, once per server, an
  * `OriginResolver` that reads them from the request in the fiber's context when an event is
- * stored (no per-request provision: docs/benchmarks.md, "Round three"). Outside a request both are
+ * stored (no per-request provision: docs/benchmarks.md, "Fewer fiber steps per request"). Outside a request both are
  * absent unless provided.
  */
 import * as Context from "effect/Context"

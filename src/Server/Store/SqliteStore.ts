@@ -120,11 +120,6 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       }
     }
 
-    /**
-     * Statements run at once, outside `@effect/sql`'s statement path (RawRun.ts), for the refresh
-     * path; `undefined` when a transaction holds the connection (the caller then takes the usual
-     * path, which waits its turn).
-     */
     /** `work` now, a driver error thrown as a `SqlError`. */
     const now = <A>(work: () => A): A => {
       try {
@@ -133,6 +128,11 @@ const make = (filename: string, options: SqliteStoreOptions) =>
         throw new SqlError({ cause, message: "Failed to execute statement" })
       }
     }
+    /**
+     * Statements run at once, outside `@effect/sql`'s statement path (RawRun.ts), for the refresh
+     * path; `undefined` when a transaction holds the connection (the caller then takes the usual
+     * path, which waits its turn).
+     */
     const raw: RawStatements = {
       run: (sql, params) => inTransaction ? undefined : now(() => prepare(sql).run(...params)),
       get: (sql, params) => inTransaction ? undefined : { row: now(() => prepare(sql).get(...params)) }
