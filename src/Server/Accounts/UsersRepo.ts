@@ -43,6 +43,8 @@ export type UserRow = typeof UserRow.Type
 const date = (ms: number | null) => (ms === null ? null : new Date(ms))
 
 /** The documented security profile of a user row. */
+// Built from checked values, so not validated again: with a date field, Effect's class constructor
+// compiles a new validator on every call (~15–60 µs); the HTTP encoder still checks every answer.
 export const toProfile = (row: UserRow): SecurityProfile =>
   new SecurityProfile({
     email: row.email,
@@ -57,7 +59,7 @@ export const toProfile = (row: UserRow): SecurityProfile =>
     status: row.status,
     lastLoggedDevice: row.last_logged_device,
     lastPasswordChangeDate: date(row.password_changed_at)
-  })
+  }, true)
 
 /** A new user's fields. */
 export interface NewUser {
