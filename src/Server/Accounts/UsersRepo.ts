@@ -43,9 +43,9 @@ export type UserRow = typeof UserRow.Type
 const date = (ms: number | null) => (ms === null ? null : new Date(ms))
 
 /** The documented security profile of a user row. */
-// Built from checked values, so not validated again: with a date field, Effect's class constructor
-// compiles a new validator on every call (~15–60 µs); the HTTP encoder still checks every answer.
 export const toProfile = (row: UserRow): SecurityProfile =>
+  // Built from checked values, so not validated again: with a date field, Effect's class constructor
+  // compiles a new validator on every call (~15–60 µs); the HTTP encoder still checks every answer.
   new SecurityProfile({
     email: row.email,
     hasValidatedEmail: row.email_verified_at !== null,
