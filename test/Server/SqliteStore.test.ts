@@ -3,13 +3,15 @@
  * outside a transaction skip the connection's semaphore, so these check that one issued by
  * another fiber while a transaction is open never runs inside it (it would be committed or rolled
  * back with it), that transactions still exclude each other, and that store failures stay typed.
- * Each runs twice: with the tracer on (every statement takes `@effect/sql`'s path, with its span)
- * and off (statements run at once, src/Server/Store/AtOnceStatement.ts), plus what is particular to
- * running at once: inside the client's own transaction, fragments, reused texts.
+ * Each runs twice: with the tracer on (every statement and transaction takes `@effect/sql`'s path,
+ * with its span) and off (statements run at once, src/Server/Store/AtOnceStatement.ts, and an
+ * outermost transaction on a free connection starts at once, AtOnceTransaction.ts), plus what is
+ * particular to running at once: inside the client's own transaction, fragments, reused texts.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -140,6 +142,30 @@ describe.each(
       expect(Exit.isFailure(failed)).toBe(true)
       yield* sql.withTransaction(Effect.zipRight(insert("committed"), sql.withTransaction(insert("nested"))))
       expect(yield* names).toEqual(["committed", "nested"])
+    }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
+
+  it.live("a defect or an interruption rolls a transaction back; a failed nested one only its savepoint", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const died = yield* Effect.exit(sql.withTransaction(Effect.zipRight(insert("defect"), Effect.die("boom"))))
+      expect(Exit.isFailure(died) && Cause.isDie(died.cause)).toBe(true)
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Effect.fork(
+        sql.withTransaction(
+          Effect.zipRight(insert("interrupted"), Effect.zipRight(Deferred.succeed(started, undefined), Effect.never))
+        )
+      )
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(interrupted)
+      yield* sql.withTransaction(Effect.gen(function*() {
+        yield* insert("outer")
+        yield* Effect.exit(sql.withTransaction(Effect.zipRight(insert("savepoint"), Effect.fail("abort"))))
+        yield* insert("after")
+      }))
+      expect(yield* names).toEqual(["outer", "after"])
+      // The connection is free again: a statement of another fiber runs.
+      yield* Fiber.join(yield* Effect.fork(insert("free")))
+      expect(yield* names).toEqual(["outer", "after", "free"])
     }).pipe(on, Effect.provide(layerFreshStore), Effect.orDie))
 
   it.live("fragments, helpers and one template with changing values compile as @effect/sql compiles them", () =>

@@ -49,7 +49,8 @@ export class VerificationBudget extends Effect.Service<VerificationBudget>()("Ra
               Effect.flatMap((locked) => (locked ? events.note({ type: "otp.locked", userId: user.id }) : Effect.void))
             )
           ),
-          Effect.tap(() => users.resetFailures(user.id, "otp"))
+          // The row is locked by this transaction: a count it read as zero is still zero, nothing to clear.
+          Effect.tap(() => user.otp_failures === 0 ? Effect.void : users.resetFailures(user.id, "otp"))
         )
       ).pipe(traced("VerificationBudget.budgeted"))
 

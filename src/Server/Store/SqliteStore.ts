@@ -24,6 +24,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { atOnceClient } from "./AtOnceStatement.js"
+import { atOnceTransactions } from "./AtOnceTransaction.js"
 import { type RawStatements, withRawStatements } from "./RawRun.js"
 
 /** How many prepared statements are kept (the server has a few dozen distinct ones). */
@@ -70,13 +71,24 @@ const make = (filename: string, options: SqliteStoreOptions) =>
 
     const semaphore = yield* Effect.makeSemaphore(1)
     /** Whether a transaction holds the connection (between taking the semaphore and releasing it). */
-    let inTransaction = false
+    const held = { value: false }
+    /** Runs `BEGIN`, `COMMIT` or `ROLLBACK` now, prepared like any other statement. */
+    const transactionStatement = (statement: "BEGIN" | "COMMIT" | "ROLLBACK"): void => {
+      try {
+        prepare(statement).run()
+      } catch (error) {
+        // A COMMIT that fails (a full disk) leaves SQLite's transaction open: end it, or the
+        // connection would refuse every later BEGIN.
+        if (statement === "COMMIT" && db.inTransaction) prepare("ROLLBACK").run()
+        throw error
+      }
+    }
 
     const connection = (exclusive: boolean): SqlConnection.Connection => {
       /** `work` now when nothing else can be running on the connection, else once the transaction is over. */
       const run = <A>(work: () => A): Effect.Effect<A, SqlError> =>
         Effect.suspend(() =>
-          exclusive || !inTransaction ? attempt(work) : semaphore.withPermits(1)(Effect.suspend(() => attempt(work)))
+          exclusive || !held.value ? attempt(work) : semaphore.withPermits(1)(Effect.suspend(() => attempt(work)))
         )
       /** The rows of `statement`, through `transformRows` when given. */
       const rows = (
@@ -104,17 +116,7 @@ const make = (filename: string, options: SqliteStoreOptions) =>
         // prepared statements are kept like any other (a few fixed texts), not prepared each time.
         executeUnprepared: (sql, params, transformRows) =>
           sql === "COMMIT"
-            ? run(() => {
-              try {
-                prepare(sql).run()
-                return []
-              } catch (error) {
-                // A COMMIT that fails (a full disk) leaves SQLite's transaction open: end it, or the
-                // connection would refuse every later BEGIN.
-                if (db.inTransaction) prepare("ROLLBACK").run()
-                throw error
-              }
-            })
+            ? run(() => (transactionStatement(sql), []))
             : rows(() => prepare(sql), params ?? [], transformRows),
         executeStream: () => Stream.dieMessage("executeStream not implemented")
       }
@@ -134,8 +136,8 @@ const make = (filename: string, options: SqliteStoreOptions) =>
      * path, which waits its turn).
      */
     const raw: RawStatements = {
-      run: (sql, params) => inTransaction ? undefined : now(() => prepare(sql).run(...params)),
-      get: (sql, params) => inTransaction ? undefined : { row: now(() => prepare(sql).get(...params)) }
+      run: (sql, params) => held.value ? undefined : now(() => prepare(sql).run(...params)),
+      get: (sql, params) => held.value ? undefined : { row: now(() => prepare(sql).get(...params)) }
     }
 
     const plain = connection(false)
@@ -144,11 +146,11 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       Effect.zipRight(
         restore(semaphore.take(1)),
         Effect.flatMap(Effect.scope, (scope) => {
-          inTransaction = true
+          held.value = true
           return Effect.as(
             Scope.addFinalizer(
               scope,
-              Effect.zipRight(Effect.sync(() => (inTransaction = false)), semaphore.release(1))
+              Effect.zipRight(Effect.sync(() => (held.value = false)), semaphore.release(1))
             ),
             exclusive
           )
@@ -168,15 +170,16 @@ const make = (filename: string, options: SqliteStoreOptions) =>
      * client. Inside this client's own transaction it runs in that transaction at once. The refresh's
      * two statements go further still through `RawRun` (prepared once, `get`/`run`).
      */
-    return atOnceClient(withRawStatements(client, raw), (compile, fiber) => {
+    const atOnce = atOnceTransactions(client, { connection: exclusive, semaphore, held, now: transactionStatement })
+    return atOnceClient(withRawStatements(atOnce, raw), (compile, fiber) => {
       if (
         fiber.getFiberRef(FiberRef.currentTracerEnabled) ||
         fiber.getFiberRef(Statement.currentTransformer)._tag === "Some"
       ) return undefined
-      const held = fiber.currentContext.unsafeMap.get(SqlClient.TransactionConnection.key) as
+      const holder = fiber.currentContext.unsafeMap.get(SqlClient.TransactionConnection.key) as
         | readonly [SqlConnection.Connection, number]
         | undefined
-      if (held === undefined ? inTransaction : held[0] !== exclusive) return undefined
+      if (holder === undefined ? held.value : holder[0] !== exclusive) return undefined
       const [sql, params] = compile()
       return attempt(() => runPrepared(prepare(sql), params, false) as ReadonlyArray<never>)
     })
