@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { availableParallelism } from "node:os"
 import { traced } from "../../internal/Spans.js"
 
 /** Argon2id cost parameters (parallelism is always 1). */
@@ -40,9 +41,16 @@ export interface PasswordCheck {
 const argon2id = 2 as Algorithm
 const argon2Version13 = 1 // Version.V0x13, also a const enum
 
+/**
+ * How many Argon2 computations run at once: 2, which leaves half of libuv's 4 pool threads to other
+ * users, but never more than the CPUs this process may run on. A computation is memory-bound (19 MiB
+ * read at random): two on one CPU take turns evicting each other's memory from its caches, and one
+ * CPU's logins/s went 118 → 127 with one at a time (docs/benchmarks.md, login-rps).
+ */
+export const hashingConcurrency = (cpus: number): number => Math.max(1, Math.min(2, cpus))
+
 // One process-wide cap: libuv's pool is per process, so two Passwords layers must share it.
-// 2 permits leave half of the 4 pool threads to other users.
-const hashingPermits = Effect.unsafeMakeSemaphore(2)
+const hashingPermits = Effect.unsafeMakeSemaphore(hashingConcurrency(availableParallelism()))
 
 /** Runs one Argon2 computation under the cap; uninterruptible so a permit is held while its thread works. */
 const onPool = <A>(run: () => Promise<A>): Effect.Effect<A> =>

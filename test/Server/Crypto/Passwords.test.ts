@@ -1,6 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
-import { owaspPasswordCost, PasswordCostConfig, Passwords } from "../../../src/Server/Crypto/Passwords.js"
+import {
+  hashingConcurrency,
+  owaspPasswordCost,
+  PasswordCostConfig,
+  Passwords
+} from "../../../src/Server/Crypto/Passwords.js"
 
 const cheap = { memoryCost: 1024, timeCost: 1 }
 const CheapLayer = Passwords.layerWith(cheap)
@@ -107,4 +112,10 @@ describe("Passwords", () => {
       })
       expect(checks.every((check) => check.valid)).toBe(true)
     }).pipe(Effect.provide(CheapLayer)))
+
+  it("runs at most two hashes at once, and never more than the CPUs the process may use", () => {
+    expect([1, 2, 4, 64].map(hashingConcurrency)).toEqual([1, 2, 2, 2])
+    // A CPU count that could not be read still lets one hash run.
+    expect(hashingConcurrency(0)).toBe(1)
+  })
 })
