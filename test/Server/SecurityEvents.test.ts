@@ -159,6 +159,22 @@ describe.each(storeKinds)("security events over HTTP on %s", (_kind, fresh) => {
     expect(refused!.userId).toBeUndefined()
   })
 
+  it("concurrent refreshes (one group commit): every answered refresh has its own refresh.succeeded row", async () => {
+    const user = await loggedIn()
+    const events = await eventsOf(async () => {
+      const answers = await Promise.all(
+        Array.from(
+          { length: 24 },
+          () => http("POST", "/auth/login/refresh", { body: { refreshToken: user.refreshToken } })
+        )
+      )
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200))
+      for (const answer of answers) secrets.add(answer.body.idToken)
+    })
+    expect(events.filter((e) => e.type === "refresh.succeeded" && e.userId === user.userId)).toHaveLength(24)
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length)
+  })
+
   const emailAndSmsCodes = async () => {
     const user = await loggedIn()
     const phone = newPhone()

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { OtpChannel } from "../../Domain/Otp.js"
 import { SecurityEvent, SecurityEventType } from "../../Domain/SecurityEvent.js"
-import { rawOr } from "../Store/RawRun.js"
+import { groupedOr } from "../Store/RawRun.js"
 import { dieOnMismatch, Millis } from "../Store/Rows.js"
 
 /** A `security_events` row. */
@@ -62,23 +62,25 @@ export class SecurityEventsRepo extends Effect.Service<SecurityEventsRepo>()("Ra
         (rows) => Number(rows[0]!.id)
       )
     // On Rampart's SQLite client, outside a transaction (a refresh, a refusal), the row is written
-    // at once, without @effect/sql's per-statement path (docs/benchmarks.md, "The audit row").
+    // without @effect/sql's per-statement path and committed with the other rows of its turn of the
+    // event loop, before the caller goes on (docs/benchmarks.md, "The audit row", "Group commit").
     const insert = (row: NewEventRow) =>
-      rawOr(
+      groupedOr(
         sql,
-        (raw) => {
-          const result = raw.run(rawInsert, [
-            row.at,
-            row.type,
-            row.user_id,
-            row.client_id,
-            row.channel,
-            row.ip,
-            row.device,
-            row.reason
-          ])
-          return result === undefined ? undefined : { value: Number(result.lastInsertRowid) }
-        },
+        (raw) =>
+          Effect.map(
+            raw.grouped(rawInsert, [
+              row.at,
+              row.type,
+              row.user_id,
+              row.client_id,
+              row.channel,
+              row.ip,
+              row.device,
+              row.reason
+            ]),
+            (result) => Number(result.lastInsertRowid)
+          ),
         () => viaStatement(row)
       )
     const after = dieOnMismatch(

@@ -1,22 +1,21 @@
 /**
- * Statements run at once on Rampart's own SQLite client, outside `@effect/sql`'s statement path
- * (no scope, span or fiber per statement), for the refresh path, where that path cost more than the
- * work (docs/benchmarks.md, "The audit row"). Only `SqliteStore.ts` offers them; on any other
- * client (PostgreSQL, a host's), inside a transaction, or while another fiber's transaction holds
- * the connection, callers take the usual path. This module loads no driver.
+ * Statements run outside `@effect/sql`'s statement path (no scope, span or fiber per statement) on
+ * Rampart's own SQLite client, for the refresh path, where that path cost more than the work
+ * (docs/benchmarks.md, "The audit row"): a read run at once, and a write committed with the other
+ * writes of its turn of the event loop (GroupCommit.ts). Only `SqliteStore.ts` offers them; on any
+ * other client (PostgreSQL, a host's) and inside a transaction callers take the usual path, and a
+ * read does too while another fiber's transaction holds the connection. This module loads no driver.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import type { GroupedWrite } from "./GroupCommit.js"
 
-/** What the SQLite client runs at once; each answers `undefined` when a transaction holds the connection, and throws a driver error as a `SqlError`. */
+/** What the SQLite client runs outside `@effect/sql`'s statement path. */
 export interface RawStatements {
-  /** Runs a write: its result. */
-  readonly run: (
-    sql: string,
-    params: ReadonlyArray<unknown>
-  ) => { readonly lastInsertRowid: number | bigint } | undefined
-  /** Runs a read of at most one row: `{ row }` (`row` undefined when there is none). */
+  /** Runs a write outside any transaction, committed with the other writes of this turn (GroupCommit.ts): its result once committed. */
+  readonly grouped: GroupedWrite
+  /** Runs a read of at most one row at once: `{ row }` (`row` undefined when there is none); `undefined` while a transaction holds the connection; a driver error is thrown as a `SqlError`. */
   readonly get: (sql: string, params: ReadonlyArray<unknown>) => { readonly row: unknown } | undefined
 }
 
@@ -54,4 +53,20 @@ export const rawOr = <A, E, R>(
       throw error
     }
   })
+}
+
+/**
+ * `grouped` on `sql`'s raw statements (Rampart's SQLite client, no transaction in this fiber: the
+ * write commits with the others of its turn); `usual()` otherwise (built only then).
+ */
+export const groupedOr = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  grouped: (raw: RawStatements) => Effect.Effect<A, SqlError>,
+  usual: () => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SqlError, R> => {
+  const raw = rawStatementsOf(sql)
+  if (raw === undefined) return usual()
+  return Effect.withFiberRuntime<A, E | SqlError, R>((fiber) =>
+    fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key) ? usual() : grouped(raw)
+  )
 }

@@ -25,6 +25,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { atOnceClient } from "./AtOnceStatement.js"
 import { atOnceTransactions } from "./AtOnceTransaction.js"
+import { groupCommit } from "./GroupCommit.js"
 import { type RawStatements, withRawStatements } from "./RawRun.js"
 
 /** How many prepared statements are kept (the server has a few dozen distinct ones). */
@@ -131,12 +132,17 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       }
     }
     /**
-     * Statements run at once, outside `@effect/sql`'s statement path (RawRun.ts), for the refresh
-     * path; `undefined` when a transaction holds the connection (the caller then takes the usual
-     * path, which waits its turn).
+     * Statements outside `@effect/sql`'s statement path (RawRun.ts), for the refresh path: a write
+     * committed with the others of its turn (GroupCommit.ts), and a read run at once, `undefined`
+     * when a transaction holds the connection (the caller then takes the usual path, which waits its turn).
      */
     const raw: RawStatements = {
-      run: (sql, params) => held.value ? undefined : now(() => prepare(sql).run(...params)),
+      grouped: groupCommit({
+        semaphore,
+        now: transactionStatement,
+        run: (sql, params) => prepare(sql).run(...params),
+        inTransaction: () => db.inTransaction
+      }),
       get: (sql, params) => held.value ? undefined : { row: now(() => prepare(sql).get(...params)) }
     }
 
