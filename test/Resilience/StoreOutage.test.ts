@@ -88,8 +88,10 @@ describe.skipIf(unavailable !== undefined)(
           `RSS ${used.before.rssMiB.toFixed(0)} → ${used.inOutage.rssMiB.toFixed(0)} MiB`
       )
       // Memory and descriptors stay flat: waiting requests are bounded by the timeout and the in-flight cap.
+      // ~30,000 fast 503s grow the heap by 20-30 MiB, once by 80 from a "before" read just after a
+      // collection (150 → 230 MiB in a full parallel test run); a leak of that many requests would be far more.
       expect(used.inOutage.descriptors).toBeLessThan(used.before.descriptors + 100)
-      expect(used.inOutage.rssMiB).toBeLessThan(used.before.rssMiB * 1.5)
+      expect(used.inOutage.rssMiB).toBeLessThan(used.before.rssMiB + 120)
 
       expect(health.status).toBe(503)
       expect(health.body).toMatchObject({ _tag: "HealthUnavailable", status: "unavailable", store: "postgres" })
