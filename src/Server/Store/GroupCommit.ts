@@ -48,40 +48,41 @@ const storeFailure = (cause: unknown) => new SqlError({ cause, message: "Failed 
 export const groupCommit = (connection: GroupCommitConnection): GroupedWrite => {
   let waiting: Array<Waiting> = []
 
-  /** Writes `batch` in one transaction (or each alone), then resumes every caller. */
-  const write = (batch: ReadonlyArray<Waiting>): void => {
+  /** Writes `batch` in one transaction (or each alone): what each caller gets. */
+  const outcomes = (batch: ReadonlyArray<Waiting>): Array<Effect.Effect<WriteResult, SqlError>> => {
     if (batch.length > 1) {
-      let results: Array<WriteResult> | undefined
       try {
         connection.now("BEGIN")
-        results = batch.map((w) => connection.run(w.sql, w.params))
+        const results = batch.map((w) => connection.run(w.sql, w.params))
         connection.now("COMMIT")
+        return results.map((result) => Effect.succeed(result))
       } catch (cause) {
-        results = undefined
         try {
           if (connection.inTransaction()) connection.now("ROLLBACK")
         } catch {
           // Judged just below: the connection is still inside the failed transaction.
         }
-        if (connection.inTransaction()) {
-          for (const w of batch) w.resume(Effect.fail(storeFailure(cause)))
-          return
-        }
-      }
-      if (results !== undefined) {
-        batch.forEach((w, i) => w.resume(Effect.succeed(results[i]!)))
-        return
+        if (connection.inTransaction()) return batch.map(() => Effect.fail(storeFailure(cause)))
       }
     }
-    for (const w of batch) {
-      let result: Effect.Effect<WriteResult, SqlError>
+    return batch.map((w) => {
       try {
-        result = Effect.succeed(connection.run(w.sql, w.params))
+        return Effect.succeed(connection.run(w.sql, w.params))
       } catch (cause) {
-        result = Effect.fail(storeFailure(cause))
+        return Effect.fail(storeFailure(cause))
       }
-      w.resume(result)
+    })
+  }
+
+  /** Writes `batch`, then resumes every caller (with a defect, should the writing itself throw). */
+  const write = (batch: ReadonlyArray<Waiting>): void => {
+    let results: ReadonlyArray<Effect.Effect<WriteResult, SqlError>>
+    try {
+      results = outcomes(batch)
+    } catch (defect) {
+      results = batch.map(() => Effect.die(defect))
     }
+    batch.forEach((w, i) => w.resume(results[i]!))
   }
 
   /** Writes what this turn gathered, once the connection is free (at once when it is). */
