@@ -12,12 +12,13 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlConnection from "@effect/sql/SqlConnection"
-import { SqlError } from "@effect/sql/SqlError"
+import type { SqlError } from "@effect/sql/SqlError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
+import { storeFailure } from "./StoreFailure.js"
 
 /** The connection of a client that can run its transaction statements synchronously. */
 export interface AtOnceConnection {
@@ -30,9 +31,6 @@ export interface AtOnceConnection {
   /** Runs `BEGIN`, `COMMIT` or `ROLLBACK` now; throws the driver's error. */
   readonly now: (statement: "BEGIN" | "COMMIT" | "ROLLBACK") => void
 }
-
-/** A driver error as `@effect/sql`'s `SqlError`. */
-const storeFailure = (cause: unknown) => new SqlError({ cause, message: "Failed to execute statement" })
 
 /** `client` whose outermost transactions start at once on `at` when its connection is free. */
 export const atOnceTransactions = (client: SqlClient.SqlClient, at: AtOnceConnection): SqlClient.SqlClient => {

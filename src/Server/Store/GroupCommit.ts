@@ -12,8 +12,9 @@
  * again row by row, each in its own statement, so one row's failure fails only its own caller; if
  * the failed transaction cannot even be rolled back, every caller of the batch gets the failure.
  */
-import { SqlError } from "@effect/sql/SqlError"
+import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import { storeFailure } from "./StoreFailure.js"
 
 /** The result of one write (better-sqlite3's `RunResult`). */
 export interface WriteResult {
@@ -40,9 +41,6 @@ interface Waiting {
   readonly params: ReadonlyArray<unknown>
   readonly resume: (result: Effect.Effect<WriteResult, SqlError>) => void
 }
-
-/** A driver error as `@effect/sql`'s `SqlError`. */
-const storeFailure = (cause: unknown) => new SqlError({ cause, message: "Failed to execute statement" })
 
 /** The grouped writes of `connection`. */
 export const groupCommit = (connection: GroupCommitConnection): GroupedWrite => {

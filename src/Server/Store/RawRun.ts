@@ -30,6 +30,19 @@ export const withRawStatements = <C extends SqlClient.SqlClient>(client: C, stat
 const rawStatementsOf = (sql: SqlClient.SqlClient): RawStatements | undefined =>
   (sql as SqlClient.SqlClient & { readonly [RawStatementsId]?: RawStatements })[RawStatementsId]
 
+/** `run(raw)` when `sql` is Rampart's SQLite client and no transaction is in this fiber's context; `usual()` otherwise (built only then). */
+const outsideTransaction = <A, E, R>(
+  sql: SqlClient.SqlClient,
+  run: (raw: RawStatements) => Effect.Effect<A, E | SqlError, R>,
+  usual: () => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SqlError, R> => {
+  const raw = rawStatementsOf(sql)
+  if (raw === undefined) return usual()
+  return Effect.withFiberRuntime<A, E | SqlError, R>((fiber) =>
+    fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key) ? usual() : run(raw)
+  )
+}
+
 /**
  * `fast` on `sql`'s raw statements when it can run now (Rampart's SQLite client, no transaction in
  * this fiber, none holding the connection), failing with the driver's `SqlError`; `usual()` otherwise
@@ -39,11 +52,8 @@ export const rawOr = <A, E, R>(
   sql: SqlClient.SqlClient,
   fast: (raw: RawStatements) => { readonly value: A } | undefined,
   usual: () => Effect.Effect<A, E, R>
-): Effect.Effect<A, E | SqlError, R> => {
-  const raw = rawStatementsOf(sql)
-  if (raw === undefined) return usual()
-  return Effect.withFiberRuntime<A, E | SqlError, R>((fiber) => {
-    if (fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key)) return usual()
+): Effect.Effect<A, E | SqlError, R> =>
+  outsideTransaction(sql, (raw) => {
     try {
       const result = fast(raw)
       return result === undefined ? usual() : Effect.succeed(result.value)
@@ -52,8 +62,7 @@ export const rawOr = <A, E, R>(
       if (error instanceof SqlError) return Effect.fail(error)
       throw error
     }
-  })
-}
+  }, usual)
 
 /**
  * `grouped` on `sql`'s raw statements (Rampart's SQLite client, no transaction in this fiber: the
@@ -63,10 +72,4 @@ export const groupedOr = <A, E, R>(
   sql: SqlClient.SqlClient,
   grouped: (raw: RawStatements) => Effect.Effect<A, SqlError>,
   usual: () => Effect.Effect<A, E, R>
-): Effect.Effect<A, E | SqlError, R> => {
-  const raw = rawStatementsOf(sql)
-  if (raw === undefined) return usual()
-  return Effect.withFiberRuntime<A, E | SqlError, R>((fiber) =>
-    fiber.currentContext.unsafeMap.has(SqlClient.TransactionConnection.key) ? usual() : grouped(raw)
-  )
-}
+): Effect.Effect<A, E | SqlError, R> => outsideTransaction(sql, grouped, usual)

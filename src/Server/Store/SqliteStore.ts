@@ -10,7 +10,10 @@
  *   checks in the same synchronous step that runs it.
  * Transactions hold the semaphore from `BEGIN` to `COMMIT`/`ROLLBACK`, as before. And its
  * template statements run at once, synchronously on the connection, instead of through
- * `@effect/sql`'s per-statement span, scope and connection acquisition (AtOnceStatement.ts).
+ * `@effect/sql`'s per-statement span, scope and connection acquisition (AtOnceStatement.ts); an
+ * outermost transaction on a free connection starts at once (AtOnceTransaction.ts); and the rows
+ * written outside a transaction on the refresh path commit together once per turn of the event
+ * loop (GroupCommit.ts, offered through RawRun.ts).
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -27,6 +30,7 @@ import { atOnceClient } from "./AtOnceStatement.js"
 import { atOnceTransactions } from "./AtOnceTransaction.js"
 import { groupCommit } from "./GroupCommit.js"
 import { type RawStatements, withRawStatements } from "./RawRun.js"
+import { storeFailure } from "./StoreFailure.js"
 
 /** How many prepared statements are kept (the server has a few dozen distinct ones). */
 const PREPARED_STATEMENTS = 500
@@ -66,7 +70,7 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       try {
         return Effect.succeed(work())
       } catch (cause) {
-        return Effect.fail(new SqlError({ cause, message: "Failed to execute statement" }))
+        return Effect.fail(storeFailure(cause))
       }
     }
 
@@ -128,7 +132,7 @@ const make = (filename: string, options: SqliteStoreOptions) =>
       try {
         return work()
       } catch (cause) {
-        throw new SqlError({ cause, message: "Failed to execute statement" })
+        throw storeFailure(cause)
       }
     }
     /**
@@ -174,7 +178,8 @@ const make = (filename: string, options: SqliteStoreOptions) =>
      * statement keeps its span), a statement transformer is set, another fiber's transaction holds
      * the connection (it waits its turn on the usual path), or it is inside a transaction of another
      * client. Inside this client's own transaction it runs in that transaction at once. The refresh's
-     * two statements go further still through `RawRun` (prepared once, `get`/`run`).
+     * two statements go further still through `RawRun` (the lookup prepared once and run with `get`,
+     * the audit row through the group commit).
      */
     const atOnce = atOnceTransactions(client, { connection: exclusive, semaphore, held, now: transactionStatement })
     return atOnceClient(withRawStatements(atOnce, raw), (compile, fiber) => {
