@@ -35,6 +35,8 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import type * as FiberRefs from "effect/FiberRefs"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -195,6 +197,22 @@ const writeResponse = (request: LeanRequest, response: HttpServerResponse.HttpSe
 }
 
 /**
+ * Once a request's fiber has ended, its fiber refs go back to the server's own, so that the ended
+ * fiber no longer reaches its request (its context, the `LeanRequest`, Node's request and
+ * response). Effect names every root fiber in one long-lived `Set`; V8 leaves in the old
+ * generation dead copies of such a set's table that still name the fibers in flight when it was
+ * rehashed, and minor collections take those names for live references: the whole request of a
+ * fiber so named would be promoted instead of collected young (~10 KB a refresh, about a tenth of a
+ * loaded server's CPU; docs/benchmarks.md, "Garbage"). `setFiberRefs` is the fiber's own method,
+ * not in `RuntimeFiber`'s interface: without it nothing is released and nothing else changes.
+ */
+const releaseWhenDone = (fiber: Fiber.RuntimeFiber<unknown, unknown>, refs: FiberRefs.FiberRefs): void => {
+  const own = fiber as unknown as { readonly setFiberRefs?: (refs: FiberRefs.FiberRefs) => void }
+  const setFiberRefs = own.setFiberRefs
+  if (typeof setFiberRefs === "function") fiber.addObserver(() => setFiberRefs.call(fiber, refs))
+}
+
+/**
  * Reads a body up to `cap` bytes; `undefined` as soon as it is longer (the rest is drained with a
  * lingering close, so that the client reads the 413 instead of a reset).
  */
@@ -293,6 +311,7 @@ const make = (evaluate: () => Http.Server, listen: Net.ListenOptions, options: L
               }),
               handled
             )
+            releaseWhenDone(fiber, runtime.fiberRefs)
             nodeResponse.on("close", () => {
               if (!nodeResponse.writableEnded) {
                 fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)

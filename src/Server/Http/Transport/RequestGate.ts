@@ -13,6 +13,7 @@ import type * as Http from "node:http"
 import * as Net from "node:net"
 import { makeBurstLog } from "../../../internal/BurstLog.js"
 import { RETRY_AFTER_SECONDS } from "../RetryAfter.js"
+import { makeInFlightList } from "./InFlightList.js"
 
 /** What a shutdown's drain did: requests that finished during it, and those cut at the deadline. */
 export interface Drained {
@@ -50,7 +51,7 @@ const shedBody = JSON.stringify({
 
 /** A gate for a server yet to be created: `attach` it to the server, then read and drain it. */
 export const makeRequestGate = (maxInFlight: number, log: (line: string) => void) => {
-  const inFlight = new Set<Http.ServerResponse>()
+  const inFlight = makeInFlightList<Http.ServerResponse>()
   const shedLog = makeBurstLog(`request cap (${maxInFlight} in flight) reached, answered 503`)
   let draining = false
   let server: Http.Server | undefined
@@ -77,17 +78,17 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
     target.emit = function(this: Http.Server, event: string | symbol, ...args: Array<unknown>): boolean {
       if (event !== "request") return emit.call(this, event, ...args)
       const [request, response] = args as [Http.IncomingMessage, Http.ServerResponse]
-      if (inFlight.size >= maxInFlight) {
+      if (inFlight.size() >= maxInFlight) {
         shed(request, response)
         return true
       }
       if (draining) response.shouldKeepAlive = false
-      inFlight.add(response)
+      const remove = inFlight.add(response)
       response.once("close", () => {
-        inFlight.delete(response)
+        remove()
         if (draining) {
           finishedWhileDraining++
-          if (inFlight.size === 0) quiet?.()
+          if (inFlight.size() === 0) quiet?.()
         }
       })
       return emit.call(this, event, ...args)
@@ -97,7 +98,7 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
 
   const gate: RequestGate = {
     draining: () => draining,
-    inFlight: () => inFlight.size,
+    inFlight: () => inFlight.size(),
     drain: (timeoutMs) =>
       new Promise<Drained>((resolve) => {
         if (server === undefined || draining) return resolve({ finished: 0, cut: 0 })
@@ -114,11 +115,11 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
           resolve({ finished: finishedWhileDraining, cut })
         }
         // Every answer from now on closes its connection, so busy connections end by themselves.
-        for (const response of inFlight) response.shouldKeepAlive = false
+        inFlight.forEach((response) => (response.shouldKeepAlive = false))
         // Stop accepting; the callback comes once every connection has closed. `net`'s close, not
         // `http`'s: that one also closes idle connections at once (see below why not).
         if (target.listening) Net.Server.prototype.close.call(target, () => settle(0))
-        const deadline = setTimeout(() => settle(inFlight.size), timeoutMs)
+        const deadline = setTimeout(() => settle(inFlight.size()), timeoutMs)
         // Connections left idle (their last answer, from before the drain, kept them open) are
         // closed once nothing is in flight for a moment: closing them at once would reset a
         // request already sent on one but not yet read by the server.
@@ -126,12 +127,12 @@ export const makeRequestGate = (maxInFlight: number, log: (line: string) => void
         quiet = () => {
           clearTimeout(idleTimer)
           idleTimer = setTimeout(() => {
-            if (inFlight.size > 0) return
+            if (inFlight.size() > 0) return
             target.closeIdleConnections()
-            if (!target.listening) setTimeout(() => settle(inFlight.size), IDLE_GRACE_MS)
+            if (!target.listening) setTimeout(() => settle(inFlight.size()), IDLE_GRACE_MS)
           }, IDLE_GRACE_MS)
         }
-        if (inFlight.size === 0) quiet()
+        if (inFlight.size() === 0) quiet()
       })
   }
   return { attach, gate }
