@@ -20,6 +20,9 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import { storeFailure } from "./StoreFailure.js"
 
+/** A statement that begins or ends a transaction, as the at-once paths run it on the connection. */
+export type TransactionStatement = "BEGIN" | "COMMIT" | "ROLLBACK"
+
 /** The connection of a client that can run its transaction statements synchronously. */
 export interface AtOnceConnection {
   /** The connection a transaction runs on, provided as `TransactionConnection`. */
@@ -29,7 +32,7 @@ export interface AtOnceConnection {
   /** Whether a transaction holds the connection; set while one started here does. */
   readonly held: { value: boolean }
   /** Runs `BEGIN`, `COMMIT` or `ROLLBACK` now; throws the driver's error. */
-  readonly now: (statement: "BEGIN" | "COMMIT" | "ROLLBACK") => void
+  readonly now: (statement: TransactionStatement) => void
 }
 
 /** `client` whose outermost transactions start at once on `at` when its connection is free. */

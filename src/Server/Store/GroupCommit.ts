@@ -14,6 +14,7 @@
  */
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import type { TransactionStatement } from "./AtOnceTransaction.js"
 import { storeFailure } from "./StoreFailure.js"
 
 /** The result of one write (better-sqlite3's `RunResult`). */
@@ -26,7 +27,7 @@ export interface GroupCommitConnection {
   /** The connection's semaphore (one permit), as its transactions take it. */
   readonly semaphore: Effect.Semaphore
   /** Runs `BEGIN`, `COMMIT` or `ROLLBACK` now. */
-  readonly now: (statement: "BEGIN" | "COMMIT" | "ROLLBACK") => void
+  readonly now: (statement: TransactionStatement) => void
   /** Runs one prepared write now. */
   readonly run: (sql: string, params: ReadonlyArray<unknown>) => WriteResult
   /** Whether the connection is inside a transaction. */

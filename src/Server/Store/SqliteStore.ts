@@ -27,7 +27,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { atOnceClient } from "./AtOnceStatement.js"
-import { atOnceTransactions } from "./AtOnceTransaction.js"
+import { atOnceTransactions, type TransactionStatement } from "./AtOnceTransaction.js"
 import { groupCommit } from "./GroupCommit.js"
 import { type RawStatements, withRawStatements } from "./RawRun.js"
 import { storeFailure } from "./StoreFailure.js"
@@ -78,7 +78,7 @@ const make = (filename: string, options: SqliteStoreOptions) =>
     /** Whether a transaction holds the connection (between taking the semaphore and releasing it). */
     const held = { value: false }
     /** Runs `BEGIN`, `COMMIT` or `ROLLBACK` now, prepared like any other statement. */
-    const transactionStatement = (statement: "BEGIN" | "COMMIT" | "ROLLBACK"): void => {
+    const transactionStatement = (statement: TransactionStatement): void => {
       try {
         prepare(statement).run()
       } catch (error) {

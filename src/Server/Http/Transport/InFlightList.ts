@@ -7,15 +7,15 @@
  * An entry removed from this list has its links cleared, so nothing old points at a finished request.
  */
 
-/** One value in the list. */
-interface Entry<A> {
+/** One value in the list; `value` is emptied when the entry is removed (values are objects, never undefined). */
+interface Entry<A extends object> {
   value: A | undefined
   previous: Entry<A> | undefined
   next: Entry<A> | undefined
 }
 
 /** What is in flight: add a value (its removal function back), count, visit. */
-export interface InFlightList<A> {
+export interface InFlightList<A extends object> {
   /** Adds `value`; the function that removes it (once; later calls do nothing). */
   readonly add: (value: A) => () => void
   /** How many values are in the list. */
@@ -25,7 +25,7 @@ export interface InFlightList<A> {
 }
 
 /** An empty list. */
-export const makeInFlightList = <A>(): InFlightList<A> => {
+export const makeInFlightList = <A extends object>(): InFlightList<A> => {
   let first: Entry<A> | undefined
   let last: Entry<A> | undefined
   let size = 0
