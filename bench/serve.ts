@@ -1,8 +1,8 @@
 /**
- * A Rampart server in its own process for the benchmarks (so it can be pinned to a core and run
- * twice on one PostgreSQL): the server of src/Server/Server.ts configured from `RAMPART_*`
+ * A Rampart server run from source (through tsx) for the experiments in bench/experiments/ that
+ * compare transports and variants: the server of src/Server/Server.ts configured from `RAMPART_*`
  * variables as `npm start` is (`RAMPART_HTTP=fast|platform`, `RAMPART_TRACING`), without the
- * sandbox demo seeding.
+ * sandbox demo seeding. `npm run bench` runs the shipped program instead (bench/lib/Servers.ts).
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"

@@ -7,8 +7,10 @@
  *
  * Usage: tsx bench/experiments/compare-transports.ts [seconds=5] [rounds=3] [variant ...]
  * (WARMUP seconds of load per variant first, default 8).
- * Variants: `baseline` (fastify + jose), `fast` and `platform` (bench/serve.ts with that
- * RAMPART_HTTP; append `+tracing` for RAMPART_TRACING=true, e.g. `platform+tracing`), and
+ * Variants: `baseline` (fastify + jose), `fast` and `platform` (bench/serve.ts from source with that
+ * RAMPART_HTTP; append `+tracing` for RAMPART_TRACING=true, e.g. `platform+tracing`), `bundle`
+ * (the shipped dist/bundle/server.js by plain node, as `npm run bench` runs it; `npm run build`
+ * first), and
  * `script:<file>` for any server script that listens on BENCH_PORT (e.g. the upper bounds
  * bench/experiments/PlainNodeRefresh.ts and bench/experiments/DirectCallRefresh.ts).
  * Set PROFILE=variant to write a --cpu-prof profile of that variant to /tmp/rampart-prof
@@ -57,15 +59,18 @@ const variants: Array<Variant> = names.map((name) => {
   // One Rampart process per SQLite file: each variant on its own copy of the seeded store.
   const own = copySqlite(store)
   onCleanup(own.drop)
-  const start = (script: string, extra: Record<string, string>) =>
+  const start = (script: string, extra: Record<string, string>, loader = true) =>
     startNode(
       script,
       { ...rampartEnv(own, keys, listen), BENCH_PORT: String(listen), ...extra },
       cores.server,
-      profile
+      profile,
+      loader
     )
   const child = transport === "baseline"
     ? start("bench/baseline/RefreshServer.ts", {})
+    : transport === "bundle"
+    ? start("dist/bundle/server.js", { RAMPART_TRACING: flag === "tracing" ? "true" : "false" }, false)
     : transport!.startsWith("script:")
     ? start(transport!.slice("script:".length), {})
     : start("bench/serve.ts", { RAMPART_HTTP: transport!, RAMPART_TRACING: flag === "tracing" ? "true" : "false" })

@@ -1,7 +1,7 @@
 /**
  * The peer table against better-auth 1.7.29 (bench/peers/BetterAuthServer.ts: better-sqlite3,
  * email + password, twoFactor plugin, its default scrypt), each item interleaved round by round
- * with Rampart (bench/serve.ts, production mode, as every other item starts it):
+ * with Rampart (its shipped server program, production mode, as every other item starts it):
  * - peer-startup: spawn → first 200 on the health route (`/health`, `/api/auth/ok`), ms, fresh
  *   SQLite store migrated at start on both sides, both compiled JavaScript run by plain node, as
  *   each is deployed: Rampart's server program as the package ships it (dist/bundle/server.js,
@@ -21,7 +21,6 @@
 import * as Either from "effect/Either"
 import * as esbuild from "esbuild"
 import { join } from "node:path"
-import { buildIfStale } from "../../scripts/build.mjs"
 import { totpAt } from "../../src/Totp.js"
 import { onCleanup } from "../lib/Cleanups.js"
 import { interleave, load, refreshBodies, worker } from "../lib/Load.js"
@@ -29,7 +28,7 @@ import { log } from "../lib/Log.js"
 import { seconds, wanted } from "../lib/Options.js"
 import { type Child, cores, root, rssMiB, runNode, startNode, waitReady } from "../lib/Processes.js"
 import { measured } from "../lib/Report.js"
-import { port, rampartEnv, type Server, startRampart } from "../lib/Servers.js"
+import { buildOnce, port, rampartEnv, rampartProgram, type Server, startRampart } from "../lib/Servers.js"
 import { median, medianOfRuns } from "../lib/Stats.js"
 import {
   type BenchKeys,
@@ -74,8 +73,6 @@ const firstOk = async (child: Child, url: string, timeoutMs = 60_000) => {
   throw new Error(`${url} not ready after ${timeoutMs} ms:\n${child.output()}`)
 }
 
-/** Rampart's server program as the package ships it (built by scripts/build.mjs). */
-const ourProgram = "dist/bundle/server.js"
 /** The same program unbundled (tsc's output), for the note. */
 const ourUnbundledProgram = "dist/Server/main.js"
 /** better-auth's server compiled to JavaScript, its packages resolved from node_modules at run time. */
@@ -83,7 +80,7 @@ const theirProgram = "bench/.scratch/peers/BetterAuthServer.mjs"
 
 /** Builds both programs that the cold starts run: Rampart's dist/ when stale, the peer's with esbuild. */
 const compile = async () => {
-  await buildIfStale()
+  await buildOnce()
   await esbuild.build({
     absWorkingDir: root,
     entryPoints: [theirScript],
@@ -110,7 +107,7 @@ const coldStart = async (program: Program, keys: BenchKeys, withRss: boolean): P
   const listen = port()
   const [script, env, health] = program === "theirs"
     ? [theirProgram, theirEnv(listen, store.url.slice("sqlite:".length)), theirHealth]
-    : [program === "ours" ? ourProgram : ourUnbundledProgram, rampartEnv(store, keys, listen), "/health"]
+    : [program === "ours" ? rampartProgram : ourUnbundledProgram, rampartEnv(store, keys, listen), "/health"]
   const started = performance.now()
   const child = startNode(join(root, script), env, cores.server, [], false)
   onCleanup(child.stop)
@@ -146,7 +143,7 @@ export const peerStartup: BenchItem<void> = {
       "ms",
       { op: "<=", value: 1.0 },
       rounds,
-      `spawn → first 200 on the health route (/health vs /api/auth/ok), plain node, compiled JavaScript on both sides: Rampart's shipped server program (${ourProgram}, production mode) vs better-auth's server (bench/peers/BetterAuthServer.ts compiled by esbuild, packages from node_modules), on the server core, each on a fresh SQLite file it migrates at start; Rampart unbundled (${ourUnbundledProgram}): ${
+      `spawn → first 200 on the health route (/health vs /api/auth/ok), plain node, compiled JavaScript on both sides: Rampart's shipped server program (${rampartProgram}, production mode) vs better-auth's server (bench/peers/BetterAuthServer.ts compiled by esbuild, packages from node_modules), on the server core, each on a fresh SQLite file it migrates at start; Rampart unbundled (${ourUnbundledProgram}): ${
         unbundled.toFixed(0)
       } ms`,
       { unbundledMs: unbundled }
@@ -246,7 +243,15 @@ export const preparePeers = async (needed: boolean): Promise<Peers | undefined> 
   const theirStore = freshSqlite()
   onCleanup(theirStore.drop)
   const listen = port()
-  const child = startNode(theirScript, theirEnv(listen, theirStore.url.slice("sqlite:".length)), cores.server)
+  // Compiled JavaScript by plain node on both sides, as each is deployed (startRampart runs Rampart's shipped program).
+  await compilePrograms()
+  const child = startNode(
+    join(root, theirProgram),
+    theirEnv(listen, theirStore.url.slice("sqlite:".length)),
+    cores.server,
+    [],
+    false
+  )
   onCleanup(child.stop)
   const theirs = { child, url: `http://127.0.0.1:${listen}` }
   await waitReady(child, `${theirs.url}${theirHealth}`)

@@ -67,7 +67,7 @@ export const verifyOverhead: BenchItem<void> = {
       },
       listen,
       cores.server,
-      "/open"
+      { readyPath: "/open" }
     )
     const bearer = { authorization: `Bearer ${idToken}` }
     // The token is accepted, and the middleware refuses without one (or with a tampered one).

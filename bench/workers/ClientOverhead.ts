@@ -6,10 +6,15 @@
  * - with a raw `fetch` of the same request (same bearer token, `await response.json()`),
  * interleaved in `rounds` rounds of `seconds` each (order alternating). Prints
  * `{ rounds: [{ ours, baseline }], client: "Session" }` (calls/s).
+ * The client is the package's compiled JavaScript (dist/, what `import "rampart"` loads; the caller
+ * builds it), typed by its source: from source through tsx, every function it creates would also
+ * go through esbuild's `__name` helper.
  */
 import { Effect, Redacted } from "effect"
-import { AuthClient } from "../../src/Client/AuthClient.js"
-import { Session } from "../../src/Client/Session.js"
+
+const { AuthClient, Session } = (await import(
+  new URL("../../dist/index.js", import.meta.url).href
+)) as typeof import("../../src/index.js")
 
 interface ClientOptions {
   readonly baseUrl: string
