@@ -391,10 +391,15 @@ interface TotpRequest {
 /** TOTP requests per side and round of peer-totp and peer-stepup (a code is single use: one fresh user per request). */
 const perRound = 20
 
+/** Untimed rounds per side before the timed ones: the server's code for these requests reaches its steady speed after a few hundred of them (V8), on both sides. */
+const warmUpRounds = 4
+/** GETs of the health route each round's client sends first: a round's client is a fresh process, its own HTTP code cold. */
+const clientWarmUp = 200
+
 /**
  * p50 of one TOTP verification at a time over a keep-alive connection (bench/workers/TotpRoundTrip.ts,
  * load core), `perRound` requests per side and round, each prepared for a fresh user just before;
- * one warm-up round per side, then 4 interleaved rounds. Every timed request must answer 2xx.
+ * `warmUpRounds` untimed rounds per side, then 4 interleaved rounds. Every timed request must answer 2xx.
  */
 const totpRoundTrips = async (
   peers: Peers,
@@ -402,10 +407,14 @@ const totpRoundTrips = async (
   ourRequests: () => Promise<Array<TotpRequest>>,
   theirRequests: () => Promise<Array<TotpRequest>>
 ) => {
-  const side = (server: Server, prepare: () => Promise<Array<TotpRequest>>) => async () => {
+  const side = (server: Server, warmPath: string, prepare: () => Promise<Array<TotpRequest>>) => async () => {
     const requests = await prepare()
     const out = JSON.parse(
-      await runNode("bench/workers/TotpRoundTrip.ts", [JSON.stringify({ url: server.url, requests })], cores.load)
+      await runNode(
+        "bench/workers/TotpRoundTrip.ts",
+        [JSON.stringify({ url: server.url, requests, warmPath, warmUp: clientWarmUp })],
+        cores.load
+      )
     ) as {
       p50Ms: number
       non2xx: number
@@ -414,10 +423,13 @@ const totpRoundTrips = async (
     if (out.non2xx > 0) throw new Error(`${server.url}: TOTP verifications answered ${JSON.stringify(out.statuses)}`)
     return { value: out.p50Ms }
   }
-  // Warm-up round on each side (not recorded).
-  await side(peers.ours, ourRequests)()
-  await side(peers.theirs, theirRequests)()
-  return interleave(4, side(peers.ours, ourRequests), side(peers.theirs, theirRequests), label)
+  const ours = side(peers.ours, "/health", ourRequests)
+  const theirs = side(peers.theirs, theirHealth, theirRequests)
+  for (let round = 0; round < warmUpRounds; round++) {
+    await ours()
+    await theirs()
+  }
+  return interleave(4, ours, theirs, label)
 }
 
 /** The code of `secret` one step (30 s) ago: accepted by both sides' enrolment check (window ±1), and older than any code a later request sends. */
@@ -483,7 +495,7 @@ export const peerTotp: BenchItem<Peers | undefined> = {
       "ms p50",
       { op: "<=", value: 0.5 },
       rounds,
-      `one TOTP enrolment verification at a time over a keep-alive connection, ${perRound} fresh users per side and round (a code is single use), code from Rampart's totpAt just before sending: Rampart POST /auth/otp/code {channel: TOTP} + x-otp vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
+      `one TOTP enrolment verification at a time over a keep-alive connection, ${perRound} fresh users per side and round (a code is single use), 4 rounds after ${warmUpRounds} untimed ones, each round's client warmed by ${clientWarmUp} GETs of the health route, code from Rampart's totpAt just before sending: Rampart POST /auth/otp/code {channel: TOTP} + x-otp vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
       { perRound }
     )
   }
@@ -494,7 +506,7 @@ export const peerStepUp: BenchItem<Peers | undefined> = {
   name: "peer-stepup",
   run: async (input) => {
     const peers = need(input)
-    // Seeded users 501-600 are peer-totp's; these are 701 onwards.
+    // Seeded users 501-660 are peer-totp's (8 rounds of 20); these are 701-860.
     let ourNext = 701
     let theirNext = 1
     /** Rampart: `perRound` fresh seeded users with a validated TOTP secret (enrolled with the previous step's code). */
@@ -528,7 +540,7 @@ export const peerStepUp: BenchItem<Peers | undefined> = {
       "ms p50",
       { op: "<=", value: 0.5 },
       rounds,
-      `one step-up with a current TOTP code at a time over a keep-alive connection, ${perRound} enrolled users per side and round (each enrolled just before with the previous step's code; a code is single use), code from Rampart's totpAt just before sending: Rampart POST /auth/otp/verify + x-otp (idToken) vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
+      `one step-up with a current TOTP code at a time over a keep-alive connection, ${perRound} enrolled users per side and round (each enrolled just before with the previous step's code; a code is single use), 4 rounds after ${warmUpRounds} untimed ones, each round's client warmed by ${clientWarmUp} GETs of the health route, code from Rampart's totpAt just before sending: Rampart POST /auth/otp/verify + x-otp (idToken) vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
       { perRound }
     )
   }
