@@ -63,7 +63,7 @@ export const startServer = async (
  * Rampart's server program as the package ships it: what `npm start` runs (the esbuild bundle of
  * scripts/build.mjs), by plain node. Run from source through tsx instead (bench/serve.ts), a
  * refresh took about 6 % more CPU: every function Rampart creates then also goes through
- * esbuild's `__name` helper (docs/benchmarks.md, "What is measured").
+ * esbuild's `__name` helper (docs/benchmarks.md, "Measuring what ships").
  */
 export const rampartProgram = "dist/bundle/server.js"
 
