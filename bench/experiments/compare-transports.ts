@@ -9,8 +9,8 @@
  * (WARMUP seconds of load per variant first, default 8).
  * Variants: `baseline` (fastify + jose), `fast` and `platform` (bench/serve.ts from source with that
  * RAMPART_HTTP; append `+tracing` for RAMPART_TRACING=true, e.g. `platform+tracing`), `bundle`
- * (the shipped dist/bundle/server.js by plain node, as `npm run bench` runs it; `npm run build`
- * first), and
+ * (the shipped dist/bundle/server.js by plain node, as `npm run bench` runs it; built first when
+ * stale), and
  * `script:<file>` for any server script that listens on BENCH_PORT (e.g. the upper bounds
  * bench/experiments/PlainNodeRefresh.ts and bench/experiments/DirectCallRefresh.ts).
  * Set PROFILE=variant to write a --cpu-prof profile of that variant to /tmp/rampart-prof
@@ -20,7 +20,7 @@
 import { onCleanup, runCleanups } from "../lib/Cleanups.js"
 import { load, refreshBodies } from "../lib/Load.js"
 import { type Child, cores, startNode, waitReady } from "../lib/Processes.js"
-import { port, rampartEnv } from "../lib/Servers.js"
+import { buildOnce, port, rampartEnv, rampartProgram } from "../lib/Servers.js"
 import { median } from "../lib/Stats.js"
 import {
   copySqlite,
@@ -44,6 +44,8 @@ const store = freshSqlite()
 onCleanup(store.drop)
 await migrateStore(store.url)
 const seeded = await seed(store, keys, 1000, 1000, await seededPasswordHash())
+
+if (names.some((name) => name.split("+")[0] === "bundle")) await buildOnce()
 
 interface Variant {
   readonly name: string
@@ -70,7 +72,7 @@ const variants: Array<Variant> = names.map((name) => {
   const child = transport === "baseline"
     ? start("bench/baseline/RefreshServer.ts", {})
     : transport === "bundle"
-    ? start("dist/bundle/server.js", { RAMPART_TRACING: flag === "tracing" ? "true" : "false" }, false)
+    ? start(rampartProgram, { RAMPART_TRACING: flag === "tracing" ? "true" : "false" }, false)
     : transport!.startsWith("script:")
     ? start(transport!.slice("script:".length), {})
     : start("bench/serve.ts", { RAMPART_HTTP: transport!, RAMPART_TRACING: flag === "tracing" ? "true" : "false" })

@@ -393,13 +393,15 @@ const perRound = 20
 
 /** Untimed rounds per side before the timed ones: the server's code for these requests reaches its steady speed after a few hundred of them (V8), on both sides. */
 const warmUpRounds = 4
+/** Timed rounds per side, interleaved. */
+const timedRounds = 4
 /** GETs of the health route each round's client sends first: a round's client is a fresh process, its own HTTP code cold. */
 const clientWarmUp = 200
 
 /**
  * p50 of one TOTP verification at a time over a keep-alive connection (bench/workers/TotpRoundTrip.ts,
  * load core), `perRound` requests per side and round, each prepared for a fresh user just before;
- * `warmUpRounds` untimed rounds per side, then 4 interleaved rounds. Every timed request must answer 2xx.
+ * `warmUpRounds` untimed rounds per side, then `timedRounds` interleaved rounds. Every timed request must answer 2xx.
  */
 const totpRoundTrips = async (
   peers: Peers,
@@ -429,7 +431,7 @@ const totpRoundTrips = async (
     await ours()
     await theirs()
   }
-  return interleave(4, ours, theirs, label)
+  return interleave(timedRounds, ours, theirs, label)
 }
 
 /** The code of `secret` one step (30 s) ago: accepted by both sides' enrolment check (window ±1), and older than any code a later request sends. */
@@ -495,7 +497,7 @@ export const peerTotp: BenchItem<Peers | undefined> = {
       "ms p50",
       { op: "<=", value: 0.5 },
       rounds,
-      `one TOTP enrolment verification at a time over a keep-alive connection, ${perRound} fresh users per side and round (a code is single use), 4 rounds after ${warmUpRounds} untimed ones, each round's client warmed by ${clientWarmUp} GETs of the health route, code from Rampart's totpAt just before sending: Rampart POST /auth/otp/code {channel: TOTP} + x-otp vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
+      `one TOTP enrolment verification at a time over a keep-alive connection, ${perRound} fresh users per side and round (a code is single use), ${timedRounds} rounds after ${warmUpRounds} untimed ones, each round's client warmed by ${clientWarmUp} GETs of the health route, code from Rampart's totpAt just before sending: Rampart POST /auth/otp/code {channel: TOTP} + x-otp vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
       { perRound }
     )
   }
@@ -540,7 +542,7 @@ export const peerStepUp: BenchItem<Peers | undefined> = {
       "ms p50",
       { op: "<=", value: 0.5 },
       rounds,
-      `one step-up with a current TOTP code at a time over a keep-alive connection, ${perRound} enrolled users per side and round (each enrolled just before with the previous step's code; a code is single use), 4 rounds after ${warmUpRounds} untimed ones, each round's client warmed by ${clientWarmUp} GETs of the health route, code from Rampart's totpAt just before sending: Rampart POST /auth/otp/verify + x-otp (idToken) vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
+      `one step-up with a current TOTP code at a time over a keep-alive connection, ${perRound} enrolled users per side and round (each enrolled just before with the previous step's code; a code is single use), ${timedRounds} rounds after ${warmUpRounds} untimed ones, each round's client warmed by ${clientWarmUp} GETs of the health route, code from Rampart's totpAt just before sending: Rampart POST /auth/otp/verify + x-otp (idToken) vs better-auth POST /api/auth/two-factor/verify-totp {code} with its session cookie`,
       { perRound }
     )
   }

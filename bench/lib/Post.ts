@@ -1,20 +1,10 @@
-/** One request at a time over a keep-alive connection, for the latency workers (no client library in the way). */
+/** One POST at a time over a keep-alive connection, for the latency workers (no client library in the way). */
 import { type Agent, request } from "node:http"
 
 /** POSTs `body` to `path` on `url`'s host through `agent`; resolves with the status once the answer is read. */
 export const post = (
   agent: Agent,
   url: URL,
-  path: string,
-  headers: Record<string, string>,
-  body: string
-): Promise<number> => send(agent, url, "POST", path, headers, body)
-
-/** Sends `method` `path` with `body` on `url`'s host through `agent`; resolves with the status once the answer is read. */
-export const send = (
-  agent: Agent,
-  url: URL,
-  method: string,
   path: string,
   headers: Record<string, string>,
   body: string
@@ -26,7 +16,7 @@ export const send = (
         host: url.hostname,
         port: url.port,
         path,
-        method,
+        method: "POST",
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }
       },
       (res) => {

@@ -11,7 +11,8 @@
 import { Either } from "effect"
 import { Agent } from "node:http"
 import { totpAt } from "../../src/Totp.js"
-import { post, send } from "../lib/Post.js"
+import { post } from "../lib/Post.js"
+import { send } from "../lib/Send.js"
 
 interface TotpRequest {
   readonly path: string
@@ -31,7 +32,7 @@ const options = JSON.parse(process.argv[2]!) as RoundTripOptions
 const url = new URL(options.url)
 const agent = new Agent({ keepAlive: true, maxSockets: 1 })
 
-for (let i = 0; i < options.warmUp; i++) await send(agent, url, "GET", options.warmPath, {}, "")
+for (let i = 0; i < options.warmUp; i++) await send(options.url, agent, { method: "GET", path: options.warmPath })
 
 const samples: Array<number> = []
 const statuses: Record<string, number> = {}
